@@ -1,0 +1,209 @@
+/* auth.c - logins and the per-user principal cache (uthash, keyed by username).
+ * The cache is only a cache: a miss reads the user from LMDB, so sessions that
+ * outlive a broker restart still get their principal. */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "auth.h"
+#include "kdf.h"
+
+#define CRED_LEN 32
+
+struct entry {
+	char name[HUB_USERNAME_MAX + 1];
+	struct hub_principal p;
+	uint8_t salt[HUB_KDF_SALT_LEN];
+	uint8_t cred[CRED_LEN];
+	bool has_cred;
+	UT_hash_handle hh;
+};
+
+struct hub_auth {
+	struct hub_store *store;
+	struct entry *users;
+	uint8_t key[CRED_LEN];
+	uint64_t generation;
+	int64_t next_check_ms;
+};
+
+int
+hub_auth_new(struct hub_auth **out, struct hub_store *store)
+{
+	struct hub_auth *a = calloc(1, sizeof(*a));
+
+	*out = NULL;
+	if (a == NULL)
+		return -1;
+	if (RAND_bytes(a->key, sizeof(a->key)) != 1) {
+		free(a);
+		return -1;
+	}
+	a->store = store;
+	a->generation = hub_store_users_generation(store);
+	*out = a;
+	return 0;
+}
+
+static void
+drop(struct hub_auth *a, struct entry *e)
+{
+	HASH_DEL(a->users, e);
+	OPENSSL_cleanse(e, sizeof(*e));
+	free(e);
+}
+
+void
+hub_auth_free(struct hub_auth *a)
+{
+	struct entry *e, *tmp;
+
+	if (a == NULL)
+		return;
+	HASH_ITER(hh, a->users, e, tmp)
+		drop(a, e);
+	OPENSSL_cleanse(a->key, sizeof(a->key));
+	free(a);
+}
+
+static void
+fill(struct entry *e, const struct hub_user *u)
+{
+	snprintf(e->name, sizeof(e->name), "%s", u->name);
+	e->p.username = e->name;
+	e->p.role = u->role;
+	snprintf(e->p.scope, sizeof(e->p.scope), "%s", u->area);
+	e->p.categories = u->categories;
+	if (memcmp(e->salt, u->salt, sizeof(e->salt)) != 0) {
+		memcpy(e->salt, u->salt, sizeof(e->salt));
+		e->has_cred = false;
+	}
+}
+
+static struct entry *
+upsert(struct hub_auth *a, const struct hub_user *u)
+{
+	struct entry *e;
+
+	HASH_FIND_STR(a->users, u->name, e);
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL)
+			return NULL;
+		fill(e, u);
+		HASH_ADD_STR(a->users, name, e);
+		return e;
+	}
+	fill(e, u);
+	return e;
+}
+
+static void
+forget(struct hub_auth *a, const char *name)
+{
+	struct entry *e;
+
+	HASH_FIND_STR(a->users, name, e);
+	if (e != NULL)
+		drop(a, e);
+}
+
+static void
+cred_of(const struct hub_auth *a, const char *password, uint8_t out[CRED_LEN])
+{
+	unsigned len = CRED_LEN;
+
+	HMAC(EVP_sha256(), a->key, sizeof(a->key), (const unsigned char *)password,
+	     strlen(password), out, &len);
+}
+
+const char *
+hub_auth_login(struct hub_auth *a, const char *username, const char *password)
+{
+	struct hub_user u;
+	struct entry *e;
+	uint8_t cred[CRED_LEN];
+	int rc;
+
+	if (username == NULL)
+		return "no username (anonymous logins are refused)";
+	if (password == NULL)
+		return "no password";
+	if (!hub_username_valid(username, strlen(username)))
+		return "unknown user";
+	rc = hub_store_user_get(a->store, username, &u);
+	if (rc == HUB_STORE_NOTFOUND) {
+		forget(a, username);
+		return "unknown user";
+	}
+	if (rc != 0)
+		return "user database error";
+	cred_of(a, password, cred);
+	HASH_FIND_STR(a->users, username, e);
+	if (e != NULL && e->has_cred && memcmp(e->salt, u.salt, sizeof(u.salt)) == 0
+	    && CRYPTO_memcmp(e->cred, cred, CRED_LEN) == 0) {
+		fill(e, &u);
+		return NULL;
+	}
+	if (!hub_kdf_verify(password, strlen(password), u.iterations, u.salt, u.hash))
+		return "wrong password";
+	e = upsert(a, &u);
+	if (e == NULL)
+		return "out of memory";
+	memcpy(e->cred, cred, CRED_LEN);
+	e->has_cred = true;
+	OPENSSL_cleanse(cred, sizeof(cred));
+	return NULL;
+}
+
+const struct hub_principal *
+hub_auth_principal(struct hub_auth *a, const char *username)
+{
+	struct hub_user u;
+	struct entry *e;
+
+	if (username == NULL)
+		return NULL;
+	HASH_FIND_STR(a->users, username, e);
+	if (e != NULL)
+		return &e->p;
+	if (hub_store_user_get(a->store, username, &u) != 0)
+		return NULL;
+	e = upsert(a, &u);
+	return e ? &e->p : NULL;
+}
+
+/* Brings every cached user in line with the store: gone users are dropped,
+ * changed ones refreshed (a new salt also drops the remembered password). */
+static void
+resync(struct hub_auth *a)
+{
+	struct entry *e, *tmp;
+	struct hub_user u;
+
+	HASH_ITER(hh, a->users, e, tmp) {
+		if (hub_store_user_get(a->store, e->name, &u) == 0)
+			fill(e, &u);
+		else
+			drop(a, e);
+	}
+}
+
+void
+hub_auth_tick(struct hub_auth *a, int64_t now_ms)
+{
+	uint64_t gen;
+
+	if (now_ms < a->next_check_ms)
+		return;
+	a->next_check_ms = now_ms + 1000;
+	gen = hub_store_users_generation(a->store);
+	if (gen != a->generation) {
+		a->generation = gen;
+		resync(a);
+	}
+}

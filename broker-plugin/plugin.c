@@ -1,0 +1,366 @@
+/* plugin.c - the Mosquitto 2.0 (plugin API v5) entry points of np-hub and the
+ * one plugin context. Parses plugin_opt_*, opens the LMDB directory, and wires
+ * the broker's events to auth.c (logins), acl.c (every publish, subscribe and
+ * delivery) and validate.c (decode, check, stamp every np/ payload).
+ * Only the three mosquitto_plugin_* symbols leave the .so (see plugin.map). */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <mosquitto.h>
+
+#include "acl.h"
+#include "auth.h"
+#include "store.h"
+#include "validate.h"
+
+struct hub_opts {
+	const char *db_path;
+	size_t max_payload;
+};
+
+struct hub_ctx {
+	mosquitto_plugin_id_t *pid;
+	struct hub_opts opts;
+	struct hub_store *store;
+	struct hub_auth *auth;
+	struct hub_dir dir;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- options ---- */
+
+static int
+parse_size(const char *key, const char *val, size_t lo, size_t hi, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (errno != 0 || end == val || *end != '\0' || val[0] == '-' || v < lo || v > hi) {
+		mosquitto_log_printf(MOSQ_LOG_ERR,
+				     "np: plugin_opt_%s: '%s' is not a whole number from %zu to %zu",
+				     key, val, lo, hi);
+		return MOSQ_ERR_INVAL;
+	}
+	*out = (size_t)v;
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int
+parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
+{
+	int i;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	o->max_payload = HUB_DEFAULT_MAX_PAYLOAD;
+	for (i = 0; i < n && rc == MOSQ_ERR_SUCCESS; i++) {
+		if (strcmp(opts[i].key, "db_path") == 0) {
+			o->db_path = opts[i].value;
+			if (o->db_path == NULL || o->db_path[0] == '\0') {
+				mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path is empty");
+				rc = MOSQ_ERR_INVAL;
+			}
+		} else if (strcmp(opts[i].key, "max_payload") == 0) {
+			rc = parse_size("max_payload", opts[i].value, 64, 256u << 20, &o->max_payload);
+		} else {
+			mosquitto_log_printf(MOSQ_LOG_ERR,
+					     "np: unknown option plugin_opt_%s (known: db_path, "
+					     "max_payload)", opts[i].key);
+			rc = MOSQ_ERR_INVAL;
+		}
+	}
+	if (rc == MOSQ_ERR_SUCCESS && o->db_path == NULL) {
+		mosquitto_log_printf(MOSQ_LOG_ERR,
+				     "np: plugin_opt_db_path is required (the LMDB directory "
+				     "made by np-admin init)");
+		rc = MOSQ_ERR_INVAL;
+	}
+	return rc;
+}
+
+/* ---- registry look-ups for acl.c ---- */
+
+static bool
+dir_place_exists(void *c, const char *code)
+{
+	return hub_store_place_exists(((struct hub_ctx *)c)->store, code);
+}
+
+static bool
+dir_official_exists(void *c, const char *username)
+{
+	struct hub_user u;
+
+	return hub_store_user_get(((struct hub_ctx *)c)->store, username, &u) == 0
+	       && u.role == HUB_ROLE_OFFICIAL;
+}
+
+/* ---- refusals ---- */
+
+/* Tells the publisher why, on np/reply/<username>/error: MQTT v3 has no
+ * reason codes and v5's PUBACK only carries a number. */
+static void
+send_refusal(struct mosquitto *client, const char *username, const char *topic,
+	     const void *payload, size_t len, const char *why)
+{
+	uint8_t id[HUB_ID_LEN];
+	char rtopic[HUB_USERNAME_MAX + 32];
+	uint8_t *buf, *copy;
+	size_t blen;
+	const char *cid = mosquitto_client_id(client);
+
+	if (username == NULL || cid == NULL || strncmp(topic, "np/reply/", 9) == 0)
+		return;
+	buf = hub_refusal_pack(hub_msg_peek_id(payload, len, id) == 0 ? id : NULL, topic, why,
+			       now_ms(), &blen);
+	if (buf == NULL)
+		return;
+	copy = mosquitto_malloc(blen);
+	if (copy != NULL) {
+		memcpy(copy, buf, blen);
+		snprintf(rtopic, sizeof(rtopic), "np/reply/%s/error", username);
+		if (mosquitto_broker_publish(cid, rtopic, (int)blen, copy, 1, false, NULL)
+		    != MOSQ_ERR_SUCCESS)
+			mosquitto_free(copy);
+	}
+	free(buf);
+}
+
+static int
+refuse_publish(struct mosquitto *client, const struct hub_principal *p, const char *topic,
+	       const void *payload, size_t len, const char *why)
+{
+	const char *user = mosquitto_client_username(client);
+
+	mosquitto_log_printf(MOSQ_LOG_NOTICE,
+			     "np: refused publish by '%s' (%s %s, client '%s') on '%s': %s",
+			     user ? user : "", p ? hub_role_name(p->role) : "-",
+			     p ? p->scope : "-", mosquitto_client_id(client), topic, why);
+	send_refusal(client, user, topic, payload, len, why);
+	return MOSQ_ERR_ACL_DENIED;
+}
+
+/* ---- events ---- */
+
+static int
+on_basic_auth(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_basic_auth *ed = event_data;
+	struct hub_ctx *ctx = userdata;
+	const char *why;
+
+	(void)event;
+	why = hub_auth_login(ctx->auth, ed->username, ed->password);
+	if (why == NULL)
+		return MOSQ_ERR_SUCCESS;
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: login refused for '%s' from %s: %s",
+			     ed->username ? ed->username : "", mosquitto_client_address(ed->client),
+			     why);
+	return MOSQ_ERR_AUTH;
+}
+
+static int
+on_acl_check(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_acl_check *ed = event_data;
+	struct hub_ctx *ctx = userdata;
+	const struct hub_principal *p;
+	enum hub_access a;
+	const char *why;
+
+	(void)event;
+	switch (ed->access) {
+	case MOSQ_ACL_UNSUBSCRIBE:
+		return MOSQ_ERR_SUCCESS;
+	case MOSQ_ACL_SUBSCRIBE:
+		a = HUB_SUBSCRIBE;
+		break;
+	case MOSQ_ACL_WRITE:
+		a = HUB_WRITE;
+		break;
+	case MOSQ_ACL_READ:
+		a = HUB_READ;
+		break;
+	default:
+		return MOSQ_ERR_ACL_DENIED;
+	}
+	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	why = p ? hub_acl_check(p, a, ed->topic, a == HUB_READ ? NULL : &ctx->dir) : "unknown user";
+	if (why == NULL)
+		return MOSQ_ERR_SUCCESS;
+	if (a == HUB_WRITE)
+		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen, why);
+	if (a == HUB_SUBSCRIBE)
+		mosquitto_log_printf(MOSQ_LOG_NOTICE,
+				     "np: refused subscription by '%s' (client '%s') to '%s': %s",
+				     p ? p->username : "", mosquitto_client_id(ed->client),
+				     ed->topic, why);
+	return MOSQ_ERR_ACL_DENIED;
+}
+
+static int
+on_message(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_message *ed = event_data;
+	struct hub_ctx *ctx = userdata;
+	const struct hub_principal *p;
+	struct hub_msg *m = NULL;
+	const char *why;
+	uint8_t *out;
+	size_t len;
+
+	(void)event;
+	if (strncmp(ed->topic, "np/", 3) != 0)
+		return MOSQ_ERR_SUCCESS;
+	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	if (p == NULL)
+		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen,
+				      "unknown user");
+	why = hub_msg_decode(&m, ed->payload, ed->payloadlen, hub_topic_kind(ed->topic),
+			     ctx->opts.max_payload);
+	if (why != NULL)
+		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen, why);
+	hub_msg_stamp(m, p, now_ms());
+	len = hub_msg_packed_size(m);
+	out = mosquitto_malloc(len);
+	if (out == NULL) {
+		hub_msg_free(m);
+		return MOSQ_ERR_NOMEM;
+	}
+	hub_msg_pack(m, out);
+	hub_msg_free(m);
+	ed->payload = out;      /* the broker frees the old payload */
+	ed->payloadlen = (uint32_t)len;
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int
+on_tick(int event, void *event_data, void *userdata)
+{
+	struct hub_ctx *ctx = userdata;
+
+	(void)event;
+	(void)event_data;
+	hub_auth_tick(ctx->auth, now_ms());
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* ---- entry points ---- */
+
+int
+mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
+{
+	int i;
+
+	for (i = 0; i < supported_version_count; i++) {
+		if (supported_versions[i] == 5)
+			return 5;
+	}
+	return -1;
+}
+
+static void
+ctx_free(struct hub_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	hub_auth_free(ctx->auth);
+	hub_store_close(ctx->store);
+	free(ctx);
+}
+
+static int
+register_all(struct hub_ctx *ctx)
+{
+	int rc;
+
+	rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL,
+						 ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_MESSAGE, on_message, NULL, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL, ctx);
+	return rc;
+}
+
+static void
+unregister_all(struct hub_ctx *ctx)
+{
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_MESSAGE, on_message, NULL);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL);
+}
+
+int
+mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
+		      struct mosquitto_opt *opts, int opt_count)
+{
+	struct hub_ctx *ctx;
+	char err[300];
+	int rc;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return MOSQ_ERR_NOMEM;
+	ctx->pid = identifier;
+	rc = parse_opts(&ctx->opts, opts, opt_count);
+	if (rc != MOSQ_ERR_SUCCESS)
+		goto fail;
+	if (hub_store_open(&ctx->store, ctx->opts.db_path, 0, err, sizeof(err)) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': %s",
+				     ctx->opts.db_path, err);
+		rc = MOSQ_ERR_INVAL;
+		goto fail;
+	}
+	if (hub_auth_new(&ctx->auth, ctx->store) != 0) {
+		rc = MOSQ_ERR_NOMEM;
+		goto fail;
+	}
+	ctx->dir.place_exists = dir_place_exists;
+	ctx->dir.official_exists = dir_official_exists;
+	ctx->dir.ctx = ctx;
+	rc = register_all(ctx);
+	if (rc != MOSQ_ERR_SUCCESS)
+		goto fail;
+	mosquitto_log_printf(MOSQ_LOG_INFO, "np: hub ready, database %s, max payload %zu bytes",
+			     ctx->opts.db_path, ctx->opts.max_payload);
+	*user_data = ctx;
+	return MOSQ_ERR_SUCCESS;
+fail:
+	unregister_all(ctx);
+	ctx_free(ctx);
+	return rc;
+}
+
+int
+mosquitto_plugin_cleanup(void *user_data, struct mosquitto_opt *opts, int opt_count)
+{
+	struct hub_ctx *ctx = user_data;
+
+	(void)opts;
+	(void)opt_count;
+	if (ctx == NULL)
+		return MOSQ_ERR_SUCCESS;
+	unregister_all(ctx);
+	ctx_free(ctx);
+	return MOSQ_ERR_SUCCESS;
+}

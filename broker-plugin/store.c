@@ -1,0 +1,579 @@
+/* store.c - users, places and meta records in the LMDB directory.
+ *
+ * One environment, named databases "meta", "users" and "places" (history.c adds
+ * its own). Keys are the username or area code without NUL. A user record is a
+ * fixed little-endian layout (see user_pack); a place is "name_th\0name_en\0".
+ * The map grows by itself: a write that hits MDB_MAP_FULL doubles the map and is
+ * retried, and a map grown by another process is adopted (MDB_MAP_RESIZED). */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store.h"
+
+#define SCHEMA "np-hub/1"
+#define USER_REC_LEN 97
+#define INITIAL_MAP (256u << 20)
+
+struct hub_store {
+	MDB_env *env;
+	MDB_dbi meta, users, places;
+	MDB_txn *rtxn;          /* reset between reads, renewed for the next */
+	MDB_txn *batch;
+	char err[256];
+};
+
+static int
+fail(struct hub_store *s, const char *what, int rc)
+{
+	snprintf(s->err, sizeof(s->err), "%s: %s", what, mdb_strerror(rc));
+	return HUB_STORE_ERROR;
+}
+
+const char *
+hub_store_error(const struct hub_store *s)
+{
+	return s->err;
+}
+
+static int
+grow(struct hub_store *s)
+{
+	MDB_envinfo info;
+	int rc;
+
+	rc = mdb_env_info(s->env, &info);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
+	return rc;
+}
+
+static int
+begin(struct hub_store *s, unsigned flags, MDB_txn **txn)
+{
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		rc = mdb_env_set_mapsize(s->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(s->env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+static int
+read_begin(struct hub_store *s, MDB_txn **txn)
+{
+	int rc;
+
+	if (s->rtxn == NULL)
+		return begin(s, MDB_RDONLY, &s->rtxn) == 0 ? (*txn = s->rtxn, 0) : -1;
+	rc = mdb_txn_renew(s->rtxn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_txn_abort(s->rtxn);
+		s->rtxn = NULL;
+		if (mdb_env_set_mapsize(s->env, 0) != 0)
+			return -1;
+		return read_begin(s, txn);
+	}
+	*txn = s->rtxn;
+	return rc;
+}
+
+static void
+read_end(struct hub_store *s)
+{
+	mdb_txn_reset(s->rtxn);
+}
+
+/* Runs fn in a write transaction, growing the map and retrying when it is full. */
+static int
+write_txn(struct hub_store *s, const char *what, int (*fn)(struct hub_store *, MDB_txn *, void *),
+	  void *arg)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	for (;;) {
+		rc = begin(s, 0, &txn);
+		if (rc != 0)
+			return fail(s, what, rc);
+		rc = fn(s, txn, arg);
+		if (rc == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (rc != MDB_MAP_FULL)
+			break;
+		rc = grow(s);
+		if (rc != 0)
+			return fail(s, what, rc);
+	}
+	if (rc == HUB_STORE_EXISTS || rc == HUB_STORE_NOTFOUND)
+		return rc;
+	return rc == 0 ? 0 : fail(s, what, rc);
+}
+
+static int
+open_dbis(struct hub_store *s, bool create)
+{
+	MDB_txn *txn = NULL;
+	unsigned f = create ? MDB_CREATE : 0;
+	int rc;
+
+	rc = begin(s, create ? 0 : MDB_RDONLY, &txn);
+	if (rc != 0)
+		return fail(s, "cannot begin transaction", rc);
+	rc = mdb_dbi_open(txn, "meta", f, &s->meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "users", f, &s->users);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "places", f, &s->places);
+	if (rc == 0) {
+		rc = mdb_txn_commit(txn);
+		return rc == 0 ? 0 : fail(s, "cannot commit", rc);
+	}
+	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(s->err, sizeof(s->err), "database is not initialised (run np-admin init)");
+		return HUB_STORE_ERROR;
+	}
+	return fail(s, "cannot open tables", rc);
+}
+
+static int
+check_schema(struct hub_store *s)
+{
+	MDB_txn *txn;
+	MDB_val k = { 6, "schema" }, v;
+	int rc;
+
+	if (read_begin(s, &txn) != 0)
+		return fail(s, "cannot read", EIO);
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == 0 && !(v.mv_size == strlen(SCHEMA) && memcmp(v.mv_data, SCHEMA, v.mv_size) == 0))
+		rc = EINVAL;
+	read_end(s);
+	if (rc == MDB_NOTFOUND) {
+		snprintf(s->err, sizeof(s->err), "database is not initialised (run np-admin init)");
+		return HUB_STORE_ERROR;
+	}
+	if (rc != 0) {
+		snprintf(s->err, sizeof(s->err), "database has an unknown schema");
+		return HUB_STORE_ERROR;
+	}
+	return 0;
+}
+
+int
+hub_store_open(struct hub_store **out, const char *dir, int flags, char *err, size_t errlen)
+{
+	struct hub_store *s;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HUB_STORE_ERROR;
+	}
+	if ((flags & HUB_STORE_CREATE) && mkdir(dir, 0775) != 0 && errno != EEXIST) {
+		snprintf(s->err, sizeof(s->err), "cannot create %s: %s", dir, strerror(errno));
+		rc = HUB_STORE_ERROR;
+		goto out;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(s->err, sizeof(s->err), "%s is not a directory%s", dir,
+			 errno == ENOENT ? " (it does not exist)" : "");
+		rc = HUB_STORE_ERROR;
+		goto out;
+	}
+	rc = mdb_env_create(&s->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(s->env, 8);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(s->env, INITIAL_MAP);
+	if (rc == 0)
+		rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0664);
+	if (rc != 0) {
+		if (rc == EACCES)
+			snprintf(s->err, sizeof(s->err), "cannot open %s: permission denied", dir);
+		else if (rc == ENOENT && !(flags & HUB_STORE_CREATE))
+			snprintf(s->err, sizeof(s->err), "%s holds no database (run np-admin init)",
+				 dir);
+		else
+			fail(s, "cannot open database", rc);
+		rc = HUB_STORE_ERROR;
+		goto out;
+	}
+	rc = open_dbis(s, flags & HUB_STORE_CREATE);
+	if (rc == 0 && !(flags & HUB_STORE_CREATE))
+		rc = check_schema(s);
+out:
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", s->err);
+		hub_store_close(s);
+		return HUB_STORE_ERROR;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+hub_store_close(struct hub_store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->batch != NULL)
+		mdb_txn_abort(s->batch);
+	if (s->rtxn != NULL)
+		mdb_txn_abort(s->rtxn);
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+}
+
+static int
+put_meta(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	MDB_val k = { 6, "schema" }, v = { strlen(SCHEMA), SCHEMA };
+	MDB_val cur;
+	int rc;
+
+	(void)arg;
+	rc = mdb_get(txn, s->meta, &k, &cur);
+	if (rc == 0)
+		return 0;
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+int
+hub_store_init(struct hub_store *s)
+{
+	return write_txn(s, "cannot initialise", put_meta, NULL);
+}
+
+/* ---- users ---- */
+
+static void
+put_le(uint8_t *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void
+user_pack(const struct hub_user *u, uint8_t *b)
+{
+	size_t alen = strlen(u->area);
+
+	memset(b, 0, USER_REC_LEN);
+	b[0] = 1;
+	b[1] = (uint8_t)u->role;
+	put_le(b + 2, u->categories, 2);
+	put_le(b + 4, u->iterations, 4);
+	memcpy(b + 8, u->salt, HUB_KDF_SALT_LEN);
+	memcpy(b + 24, u->hash, HUB_KDF_HASH_LEN);
+	b[88] = (uint8_t)alen;
+	memcpy(b + 89, u->area, alen);
+}
+
+static int
+user_unpack(const MDB_val *k, const MDB_val *v, struct hub_user *u)
+{
+	const uint8_t *b = v->mv_data;
+
+	if (v->mv_size != USER_REC_LEN || b[0] != 1 || b[88] > HUB_AREA_MAX
+	    || k->mv_size > HUB_USERNAME_MAX)
+		return -1;
+	memset(u, 0, sizeof(*u));
+	memcpy(u->name, k->mv_data, k->mv_size);
+	u->role = (enum hub_role)b[1];
+	u->categories = (uint16_t)get_le(b + 2, 2);
+	u->iterations = (uint32_t)get_le(b + 4, 4);
+	memcpy(u->salt, b + 8, HUB_KDF_SALT_LEN);
+	memcpy(u->hash, b + 24, HUB_KDF_HASH_LEN);
+	memcpy(u->area, b + 89, b[88]);
+	return 0;
+}
+
+int
+hub_store_user_get(struct hub_store *s, const char *name, struct hub_user *out)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc;
+
+	if (k.mv_size == 0 || k.mv_size > HUB_USERNAME_MAX)
+		return HUB_STORE_NOTFOUND;
+	if (read_begin(s, &txn) != 0)
+		return fail(s, "cannot read users", EIO);
+	rc = mdb_get(txn, s->users, &k, &v);
+	if (rc == 0 && user_unpack(&k, &v, out) != 0)
+		rc = EINVAL;
+	read_end(s);
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	return rc == 0 ? 0 : fail(s, "cannot read user", rc);
+}
+
+static int
+bump_generation(struct hub_store *s, MDB_txn *txn)
+{
+	MDB_val k = { 9, "users_gen" }, v;
+	uint8_t b[8] = { 0 };
+	uint64_t gen = 0;
+
+	if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 8)
+		gen = get_le(v.mv_data, 8);
+	put_le(b, gen + 1, 8);
+	v.mv_size = 8;
+	v.mv_data = b;
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+static int
+put_user(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	const struct hub_user *u = arg;
+	uint8_t b[USER_REC_LEN];
+	MDB_val k = { strlen(u->name), (void *)u->name }, v = { USER_REC_LEN, b };
+	int rc;
+
+	user_pack(u, b);
+	rc = mdb_put(txn, s->users, &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return HUB_STORE_EXISTS;
+	return rc == 0 ? bump_generation(s, txn) : rc;
+}
+
+int
+hub_store_user_add(struct hub_store *s, const struct hub_user *u)
+{
+	return write_txn(s, "cannot add user", put_user, (void *)u);
+}
+
+static int
+del_user(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	MDB_val k = { strlen(arg), arg };
+	int rc;
+
+	rc = mdb_del(txn, s->users, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	return rc == 0 ? bump_generation(s, txn) : rc;
+}
+
+int
+hub_store_user_del(struct hub_store *s, const char *name)
+{
+	return write_txn(s, "cannot delete user", del_user, (void *)name);
+}
+
+int
+hub_store_user_each(struct hub_store *s, int (*fn)(void *ctx, const struct hub_user *u), void *ctx)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	struct hub_user u;
+	int rc;
+
+	if (read_begin(s, &txn) != 0)
+		return fail(s, "cannot read users", EIO);
+	rc = mdb_cursor_open(txn, s->users, &cur);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (user_unpack(&k, &v, &u) == 0 && fn(ctx, &u) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	read_end(s);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(s, "cannot list users", rc);
+}
+
+uint64_t
+hub_store_users_generation(struct hub_store *s)
+{
+	MDB_txn *txn;
+	MDB_val k = { 9, "users_gen" }, v;
+	uint64_t gen = 0;
+
+	if (read_begin(s, &txn) != 0)
+		return 0;
+	if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 8)
+		gen = get_le(v.mv_data, 8);
+	read_end(s);
+	return gen;
+}
+
+/* ---- places ---- */
+
+static int
+place_unpack(const MDB_val *k, const MDB_val *v, struct hub_place *p)
+{
+	const char *d = v->mv_data;
+	size_t th = strnlen(d, v->mv_size);
+
+	if (k->mv_size > HUB_AREA_MAX || th >= v->mv_size || th > HUB_PLACE_NAME_MAX)
+		return -1;
+	memcpy(p->code, k->mv_data, k->mv_size);
+	p->code[k->mv_size] = '\0';
+	memcpy(p->name_th, d, th + 1);
+	snprintf(p->name_en, sizeof(p->name_en), "%.*s", (int)strnlen(d + th + 1, v->mv_size - th - 1),
+		 d + th + 1);
+	return 0;
+}
+
+static bool
+place_exists_in(struct hub_store *s, MDB_txn *txn, const char *code)
+{
+	MDB_val k = { strlen(code), (void *)code }, v;
+
+	return k.mv_size > 0 && mdb_get(txn, s->places, &k, &v) == 0;
+}
+
+bool
+hub_store_place_exists(struct hub_store *s, const char *code)
+{
+	MDB_txn *txn;
+	bool found;
+
+	if (read_begin(s, &txn) != 0)
+		return false;
+	found = place_exists_in(s, txn, code);
+	read_end(s);
+	return found;
+}
+
+int
+hub_store_place_get(struct hub_store *s, const char *code, struct hub_place *out)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(code), (void *)code }, v;
+	int rc;
+
+	if (k.mv_size == 0 || k.mv_size > HUB_AREA_MAX)
+		return HUB_STORE_NOTFOUND;
+	if (read_begin(s, &txn) != 0)
+		return fail(s, "cannot read places", EIO);
+	rc = mdb_get(txn, s->places, &k, &v);
+	if (rc == 0 && place_unpack(&k, &v, out) != 0)
+		rc = EINVAL;
+	read_end(s);
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	return rc == 0 ? 0 : fail(s, "cannot read place", rc);
+}
+
+int
+hub_store_place_each(struct hub_store *s, const char *prefix,
+		     int (*fn)(void *ctx, const struct hub_place *p), void *ctx)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k = { strlen(prefix), (void *)prefix }, v;
+	struct hub_place p;
+	int rc;
+
+	if (read_begin(s, &txn) != 0)
+		return fail(s, "cannot read places", EIO);
+	rc = mdb_cursor_open(txn, s->places, &cur);
+	if (rc == 0)
+		rc = k.mv_size ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
+			       : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size < strlen(prefix) || memcmp(k.mv_data, prefix, strlen(prefix)) != 0)
+			break;
+		if (place_unpack(&k, &v, &p) == 0 && fn(ctx, &p) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	read_end(s);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(s, "cannot list places", rc);
+}
+
+static int
+count_place(void *ctx, const struct hub_place *p)
+{
+	size_t *counts = ctx;
+
+	counts[hub_area_level(p->code, strlen(p->code))]++;
+	return 0;
+}
+
+int
+hub_store_place_count(struct hub_store *s, size_t counts[HUB_LEVEL_VILLAGE + 1])
+{
+	memset(counts, 0, sizeof(size_t) * (HUB_LEVEL_VILLAGE + 1));
+	return hub_store_place_each(s, "", count_place, counts);
+}
+
+int
+hub_store_batch_begin(struct hub_store *s)
+{
+	int rc = begin(s, 0, &s->batch);
+
+	return rc == 0 ? 0 : fail(s, "cannot begin", rc);
+}
+
+int
+hub_store_batch_place_put(struct hub_store *s, const struct hub_place *p)
+{
+	char buf[2 * HUB_PLACE_NAME_MAX + 2];
+	size_t th = strlen(p->name_th), en = strlen(p->name_en);
+	MDB_val k = { strlen(p->code), (void *)p->code }, v = { th + en + 2, buf };
+	int rc;
+
+	memcpy(buf, p->name_th, th + 1);
+	memcpy(buf + th + 1, p->name_en, en + 1);
+	rc = mdb_put(s->batch, s->places, &k, &v, 0);
+	return rc == 0 ? 0 : fail(s, "cannot write place", rc);
+}
+
+bool
+hub_store_batch_place_exists(struct hub_store *s, const char *code)
+{
+	return place_exists_in(s, s->batch, code);
+}
+
+int
+hub_store_batch_commit(struct hub_store *s)
+{
+	int rc = mdb_txn_commit(s->batch);
+
+	s->batch = NULL;
+	return rc == 0 ? 0 : fail(s, "cannot commit", rc);
+}
+
+void
+hub_store_batch_abort(struct hub_store *s)
+{
+	if (s->batch != NULL)
+		mdb_txn_abort(s->batch);
+	s->batch = NULL;
+}

@@ -1,0 +1,74 @@
+/* store.h - the LMDB directory of DESIGN.md: users, the place registry and meta
+ * records, shared by the plugin and np-admin (also while both have it open).
+ * Every function returns 0, HUB_STORE_NOTFOUND, HUB_STORE_EXISTS or
+ * HUB_STORE_ERROR; hub_store_error() then says what went wrong. */
+#ifndef NP_STORE_H
+#define NP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kdf.h"
+#include "vocab.h"
+
+#define HUB_STORE_NOTFOUND 1
+#define HUB_STORE_EXISTS 2
+#define HUB_STORE_ERROR (-1)
+
+#define HUB_PLACE_NAME_MAX 255
+
+struct hub_store;
+
+struct hub_user {
+	char name[HUB_USERNAME_MAX + 1];
+	enum hub_role role;
+	char area[HUB_AREA_MAX + 1];
+	uint16_t categories;
+	uint32_t iterations;
+	uint8_t salt[HUB_KDF_SALT_LEN];
+	uint8_t hash[HUB_KDF_HASH_LEN];
+};
+
+struct hub_place {
+	char code[HUB_AREA_MAX + 1];
+	char name_th[HUB_PLACE_NAME_MAX + 1];
+	char name_en[HUB_PLACE_NAME_MAX + 1];
+};
+
+enum { HUB_STORE_CREATE = 1, HUB_STORE_READONLY = 2 };
+
+/* Opens DIR. Without HUB_STORE_CREATE the directory must exist and hold an
+ * initialised database. On failure *out is NULL and err says why. */
+int hub_store_open(struct hub_store **out, const char *dir, int flags, char *err, size_t errlen);
+void hub_store_close(struct hub_store *s);      /* NULL is fine */
+const char *hub_store_error(const struct hub_store *s);
+/* Marks the database initialised (np-admin init); idempotent. */
+int hub_store_init(struct hub_store *s);
+
+int hub_store_user_get(struct hub_store *s, const char *name, struct hub_user *out);
+int hub_store_user_add(struct hub_store *s, const struct hub_user *u);   /* EXISTS if taken */
+int hub_store_user_del(struct hub_store *s, const char *name);
+/* Calls fn for every user in name order; stops early when fn returns non-zero. */
+int hub_store_user_each(struct hub_store *s, int (*fn)(void *ctx, const struct hub_user *u),
+			void *ctx);
+/* Counts user changes; the plugin compares it to notice adds and deletes. */
+uint64_t hub_store_users_generation(struct hub_store *s);
+
+bool hub_store_place_exists(struct hub_store *s, const char *code);
+int hub_store_place_get(struct hub_store *s, const char *code, struct hub_place *out);
+/* Places whose code starts with prefix ("" for all), in code order. */
+int hub_store_place_each(struct hub_store *s, const char *prefix,
+			 int (*fn)(void *ctx, const struct hub_place *p), void *ctx);
+
+/* A batch of place writes in one transaction: begin, put..., commit or abort.
+ * hub_store_batch_place_exists sees the batch's own writes. */
+int hub_store_batch_begin(struct hub_store *s);
+int hub_store_batch_place_put(struct hub_store *s, const struct hub_place *p);
+bool hub_store_batch_place_exists(struct hub_store *s, const char *code);
+int hub_store_batch_commit(struct hub_store *s);
+void hub_store_batch_abort(struct hub_store *s);
+/* Counts places per level (index enum hub_level) */
+int hub_store_place_count(struct hub_store *s, size_t counts[HUB_LEVEL_VILLAGE + 1]);
+
+#endif

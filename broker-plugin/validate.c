@@ -1,0 +1,272 @@
+/* validate.c - the payload rules of DESIGN.md ("Messages"): one np.Envelope per
+ * publish, a 16-byte id, a body that fits the topic, UTF-8 text, no unknown
+ * fields, within the size limit; then the hub's stamp (sender, received_at_ms).
+ * Knows nothing of MQTT or LMDB: plugin.c calls in after acl.c granted the topic. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np.pb-c.h"
+#include "validate.h"
+
+#define TEXT_MAX 8192   /* bytes per text field */
+
+struct hub_msg {
+	Np__Envelope *env;
+	Np__Sender sender;      /* the stamp; env->sender points here once stamped */
+	Np__Sender *client_sender;
+	char username[HUB_USERNAME_MAX + 1];
+	char area[HUB_AREA_MAX + 1];
+};
+
+int
+hub_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	unsigned c, need, cp, min;
+
+	while (i < n) {
+		c = s[i++];
+		if (c == 0)
+			return 0;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1; cp = c & 0x1f; min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2; cp = c & 0x0f; min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			return 0;
+		}
+		if (n - i < need)
+			return 0;
+		while (need-- > 0) {
+			c = s[i++];
+			if ((c & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (c & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
+static const char *
+text(const char *s, const char *name_if_empty)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 && name_if_empty != NULL)
+		return name_if_empty;
+	if (n > TEXT_MAX)
+		return "text field is too long";
+	if (!hub_utf8_valid(s, n))
+		return "text is not valid UTF-8";
+	return NULL;
+}
+
+static const char *
+check_body(const Np__Envelope *e, enum hub_topic_kind kind)
+{
+	const char *why;
+
+	switch (e->body_case) {
+	case NP__ENVELOPE__BODY_REPORT:
+		if (kind != HUB_TOPIC_REPORT)
+			break;
+		why = text(e->report->title, "report has no title");
+		return why ? why : text(e->report->detail, NULL);
+	case NP__ENVELOPE__BODY_ACK:
+		if (kind != HUB_TOPIC_ACK)
+			break;
+		if (e->ack->report_id.len != HUB_ID_LEN)
+			return "ack report_id is not 16 bytes";
+		if (e->ack->state < NP__ACK_STATE__RECEIVED || e->ack->state > NP__ACK_STATE__REJECTED)
+			return "ack state is not one of received, in_progress, resolved, rejected";
+		return text(e->ack->note, NULL);
+	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
+		if (kind != HUB_TOPIC_ANN)
+			break;
+		why = text(e->announcement->title, "announcement has no title");
+		return why ? why : text(e->announcement->body, NULL);
+	case NP__ENVELOPE__BODY_DM:
+		if (kind != HUB_TOPIC_DM)
+			break;
+		return text(e->dm->text, "direct message is empty");
+	case NP__ENVELOPE__BODY_SHOWCASE:
+		if (kind != HUB_TOPIC_SHOW)
+			break;
+		why = text(e->showcase->title, "showcase has no title");
+		return why ? why : text(e->showcase->description, NULL);
+	case NP__ENVELOPE__BODY_STATUS:
+		if (kind != HUB_TOPIC_STATUS)
+			break;
+		return NULL;
+	case NP__ENVELOPE__BODY__NOT_SET:
+		return "envelope has no body";
+	default:
+		return "body is written by the hub only";
+	}
+	return "body does not fit the topic";
+}
+
+static bool
+has_unknown(const ProtobufCMessage *m)
+{
+	return m != NULL && m->n_unknown_fields > 0;
+}
+
+static const char *
+check_envelope(const Np__Envelope *e, enum hub_topic_kind kind)
+{
+	const char *why;
+
+	if (has_unknown(&e->base) || (e->sender && has_unknown(&e->sender->base)))
+		return "envelope has unknown fields";
+	if (e->id.len != HUB_ID_LEN)
+		return "id is not 16 bytes";
+	why = check_body(e, kind);
+	if (why != NULL)
+		return why;
+	/* bodies are checked for unknown fields through their base */
+	if (e->report && has_unknown(&e->report->base))
+		return "body has unknown fields";
+	if (e->ack && has_unknown(&e->ack->base))
+		return "body has unknown fields";
+	if (e->announcement && has_unknown(&e->announcement->base))
+		return "body has unknown fields";
+	if (e->dm && has_unknown(&e->dm->base))
+		return "body has unknown fields";
+	if (e->showcase && has_unknown(&e->showcase->base))
+		return "body has unknown fields";
+	if (e->status && has_unknown(&e->status->base))
+		return "body has unknown fields";
+	return NULL;
+}
+
+const char *
+hub_msg_decode(struct hub_msg **out, const void *buf, size_t len, enum hub_topic_kind kind,
+	       size_t max_payload)
+{
+	struct hub_msg *m;
+	const char *why;
+
+	*out = NULL;
+	if (len > max_payload)
+		return "payload is over the size limit";
+	if (len == 0)
+		return "payload is empty (want an np.Envelope)";
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return "out of memory";
+	m->env = np__envelope__unpack(NULL, len, buf);
+	if (m->env == NULL) {
+		free(m);
+		return "payload is not an np.Envelope";
+	}
+	why = check_envelope(m->env, kind);
+	/* protobuf-c cuts a string at an embedded NUL without a word, and the
+	 * hub stores what it packs: so what was decoded must pack to exactly
+	 * the bytes received. Our encoders (protobuf-c, protoc) are canonical. */
+	if (why == NULL && np__envelope__get_packed_size(m->env) != len)
+		why = "text holds a NUL byte or the envelope is not canonically encoded";
+	if (why != NULL) {
+		hub_msg_free(m);
+		return why;
+	}
+	*out = m;
+	return NULL;
+}
+
+int
+hub_msg_stamp(struct hub_msg *m, const struct hub_principal *p, int64_t now_ms)
+{
+	if (m->client_sender == NULL)
+		m->client_sender = m->env->sender;
+	snprintf(m->username, sizeof(m->username), "%s", p->username);
+	snprintf(m->area, sizeof(m->area), "%s", p->scope);
+	np__sender__init(&m->sender);
+	m->sender.username = m->username;
+	m->sender.role = (Np__Role)p->role;
+	m->sender.area = m->area;
+	m->env->sender = &m->sender;
+	m->env->received_at_ms = now_ms;
+	return 0;
+}
+
+size_t
+hub_msg_packed_size(const struct hub_msg *m)
+{
+	return np__envelope__get_packed_size(m->env);
+}
+
+void
+hub_msg_pack(const struct hub_msg *m, uint8_t *buf)
+{
+	np__envelope__pack(m->env, buf);
+}
+
+const uint8_t *
+hub_msg_id(const struct hub_msg *m)
+{
+	return m->env->id.data;
+}
+
+void
+hub_msg_free(struct hub_msg *m)
+{
+	if (m == NULL)
+		return;
+	if (m->client_sender != NULL)
+		m->env->sender = m->client_sender;      /* unpack's own, freed with it */
+	else if (m->env->sender == &m->sender)
+		m->env->sender = NULL;
+	np__envelope__free_unpacked(m->env, NULL);
+	free(m);
+}
+
+int
+hub_msg_peek_id(const void *buf, size_t len, uint8_t id[HUB_ID_LEN])
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+	int ok = e != NULL && e->id.len == HUB_ID_LEN;
+
+	if (ok)
+		memcpy(id, e->id.data, HUB_ID_LEN);
+	if (e != NULL)
+		np__envelope__free_unpacked(e, NULL);
+	return ok ? 0 : -1;
+}
+
+uint8_t *
+hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason, int64_t now_ms,
+		 size_t *len)
+{
+	Np__Envelope e = NP__ENVELOPE__INIT;
+	Np__Sender hub = NP__SENDER__INIT;
+	Np__Refusal r = NP__REFUSAL__INIT;
+	uint8_t *buf;
+
+	hub.username = "hub";
+	hub.area = "TH";
+	e.sender = &hub;
+	e.received_at_ms = now_ms;
+	e.sent_at_ms = now_ms;
+	r.topic = (char *)topic;
+	r.reason = (char *)reason;
+	if (id != NULL) {
+		r.id.data = (uint8_t *)id;
+		r.id.len = HUB_ID_LEN;
+	}
+	e.body_case = NP__ENVELOPE__BODY_REFUSAL;
+	e.refusal = &r;
+	*len = np__envelope__get_packed_size(&e);
+	buf = malloc(*len ? *len : 1);
+	if (buf != NULL)
+		np__envelope__pack(&e, buf);
+	return buf;
+}

@@ -1,0 +1,41 @@
+/* validate.h - decodes an np.Envelope, checks it against its topic and stamps it.
+ * The only plugin module (with codec users in tests) that includes np.pb-c.h. */
+#ifndef NP_VALIDATE_H
+#define NP_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acl.h"
+
+#define HUB_ID_LEN 16
+#define HUB_DEFAULT_MAX_PAYLOAD 65536
+
+struct hub_msg;         /* an unpacked Envelope */
+
+/* Decodes buf (borrowed) as the body of a publish on a topic of the given kind.
+ * Returns NULL and sets *out (owned by the caller, free with hub_msg_free), or a
+ * static sentence saying why the payload is refused and leaves *out NULL. */
+const char *hub_msg_decode(struct hub_msg **out, const void *buf, size_t len,
+			   enum hub_topic_kind kind, size_t max_payload);
+/* Overwrites the sender with p and received_at_ms with now_ms. */
+int hub_msg_stamp(struct hub_msg *m, const struct hub_principal *p, int64_t now_ms);
+size_t hub_msg_packed_size(const struct hub_msg *m);
+/* Writes hub_msg_packed_size(m) bytes to buf. */
+void hub_msg_pack(const struct hub_msg *m, uint8_t *buf);
+/* The 16-byte id. Borrowed from m. */
+const uint8_t *hub_msg_id(const struct hub_msg *m);
+void hub_msg_free(struct hub_msg *m);   /* NULL is fine */
+
+/* Best effort for a refused payload: copies its id to id[16] if it has one. */
+int hub_msg_peek_id(const void *buf, size_t len, uint8_t id[HUB_ID_LEN]);
+
+/* Packs an Envelope{refusal{id, topic, reason}} stamped with the hub as sender;
+ * returns a malloc'd buffer (caller frees) and its length, or NULL. */
+uint8_t *hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason,
+			  int64_t now_ms, size_t *len);
+
+/* true when s[0..n) is valid UTF-8 (no overlongs, surrogates or NUL). */
+int hub_utf8_valid(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,172 @@
+/* vocab.c - the fixed vocabularies of DESIGN.md and the rules on area codes.
+ * No state, no allocation: the plugin calls these on every publish. */
+#include <string.h>
+
+#include "vocab.h"
+
+static const char *const role_names[] = {
+	"unknown", "volunteer", "resident", "official", "agency", "operator", "admin",
+};
+
+static const char *const category_names[HUB_CATEGORY_COUNT] = {
+	"weather", "agriculture", "health", "commerce", "education",
+	"event", "network", "emergency", "general",
+};
+
+static bool
+word_in(const char *s, size_t n, const char *const *words, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (strlen(words[i]) == n && memcmp(words[i], s, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+enum hub_role
+hub_role_parse(const char *s)
+{
+	int r;
+
+	for (r = HUB_ROLE_VOLUNTEER; r <= HUB_ROLE_ADMIN; r++) {
+		if (strcmp(s, role_names[r]) == 0)
+			return (enum hub_role)r;
+	}
+	return HUB_ROLE_NONE;
+}
+
+const char *
+hub_role_name(enum hub_role r)
+{
+	if (r < HUB_ROLE_VOLUNTEER || r > HUB_ROLE_ADMIN)
+		return role_names[0];
+	return role_names[r];
+}
+
+int
+hub_category_index(const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < HUB_CATEGORY_COUNT; i++) {
+		if (strlen(category_names[i]) == n && memcmp(category_names[i], s, n) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const char *
+hub_category_name(int index)
+{
+	if (index < 0 || index >= HUB_CATEGORY_COUNT)
+		return NULL;
+	return category_names[index];
+}
+
+size_t
+hub_categories_parse(const char *list, uint16_t *mask)
+{
+	const char *p = list;
+	const char *end;
+	int idx;
+
+	*mask = 0;
+	for (;;) {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		idx = hub_category_index(p, (size_t)(end - p));
+		if (idx < 0)
+			return (size_t)(p - list) + 1;
+		*mask |= (uint16_t)(1u << idx);
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
+}
+
+bool
+hub_report_kind_valid(const char *s, size_t n)
+{
+	static const char *const kinds[] = { "outage", "need", "incident", "feedback" };
+
+	return word_in(s, n, kinds, sizeof(kinds) / sizeof(kinds[0]));
+}
+
+bool
+hub_show_kind_valid(const char *s, size_t n)
+{
+	static const char *const kinds[] = { "product", "story", "place" };
+
+	return word_in(s, n, kinds, sizeof(kinds) / sizeof(kinds[0]));
+}
+
+enum hub_level
+hub_area_level(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 2 && s[0] == 'T' && s[1] == 'H')
+		return HUB_LEVEL_NATION;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return HUB_LEVEL_BAD;
+	}
+	switch (n) {
+	case 2: return HUB_LEVEL_PROVINCE;
+	case 4: return HUB_LEVEL_DISTRICT;
+	case 6: return HUB_LEVEL_SUBDISTRICT;
+	case 8: return HUB_LEVEL_VILLAGE;
+	default: return HUB_LEVEL_BAD;
+	}
+}
+
+bool
+hub_area_within(const char *a, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strcmp(s, "TH") == 0)
+		return true;
+	return strncmp(a, s, n) == 0;
+}
+
+bool
+hub_role_may_hold(enum hub_role r, enum hub_level l)
+{
+	switch (r) {
+	case HUB_ROLE_VOLUNTEER:
+	case HUB_ROLE_RESIDENT:
+		return l == HUB_LEVEL_VILLAGE;
+	case HUB_ROLE_OFFICIAL:
+		return l == HUB_LEVEL_NATION || l == HUB_LEVEL_PROVINCE || l == HUB_LEVEL_DISTRICT;
+	case HUB_ROLE_AGENCY:
+	case HUB_ROLE_OPERATOR:
+		return l == HUB_LEVEL_NATION || l == HUB_LEVEL_PROVINCE;
+	case HUB_ROLE_ADMIN:
+		return l == HUB_LEVEL_NATION;
+	default:
+		return false;
+	}
+}
+
+bool
+hub_username_valid(const char *s, size_t n)
+{
+	size_t i;
+	char c;
+
+	if (n == 0 || n > HUB_USERNAME_MAX)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (i = 1; i < n; i++) {
+		c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		      || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# deps.sh - installs the Debian packages np-hub needs, only those missing.
+# Used by `make run`, `make test` and `make bench`; safe to run again.
+set -eu
+PKGS="gcc make libc6-dev pkg-config mosquitto mosquitto-clients libmosquitto-dev mosquitto-dev
+libprotobuf-c-dev protobuf-c-compiler protobuf-compiler liblmdb-dev lmdb-utils libssl-dev
+libcmocka-dev libjansson-dev libcsv-dev uthash-dev openssl procps psmisc"
+[ -n "${NP_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NP_EXTRA_PKGS"
+missing=""
+for p in $PKGS; do
+	dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "np-hub: installing missing Debian packages:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "np-hub: run as root (or install them by hand):$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
