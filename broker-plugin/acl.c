@@ -83,6 +83,11 @@ fields_of(const struct levels *lv, enum kind k, struct field *out)
 	int j;
 	int idx;
 
+	if (lv->count == 2 && is_hash(&lv->l[1])) {   /* np/# */
+		for (j = 0; j < m; j++)
+			out[j].any = true;
+		return true;
+	}
 	for (j = 0; j < m; j++) {
 		idx = 2 + j;
 		if (idx < lv->count && is_hash(&lv->l[idx])) {

@@ -1,0 +1,34 @@
+/* admin.h - the parts of np-admin shared between its commands. */
+#ifndef NP_ADMIN_H
+#define NP_ADMIN_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+/* A list of imported places, kept to check parents once the batch is written. */
+struct place_rows {
+	struct row {
+		char code[HUB_AREA_MAX + 1];
+		unsigned long line;
+		const char *file;       /* borrowed: the path given to admin_import_csv */
+	} *v;
+	size_t n, cap;
+};
+
+/* Reads FILE (header code,name_th,name_en) into the store's open batch and
+ * appends its rows to rows. On a bad row prints "FILE:LINE: ..." to stderr and
+ * returns -1; the caller aborts the batch. */
+int admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows);
+/* Every row's parent (the code without its last two digits; none for provinces)
+ * must be in the batch. Prints the first row that breaks this; returns -1 then. */
+int admin_check_parents(struct hub_store *s, const struct place_rows *rows);
+void admin_rows_free(struct place_rows *rows);
+
+/* np-admin demo: the geo registry, 24,700 villages and one demo user per role. */
+int admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations);
+/* Adds a user after checking the area and role; prints why not to stderr. */
+int admin_user_add(struct hub_store *s, const char *name, const char *role, const char *area,
+		   const char *categories, const char *password, unsigned iterations);
+
+#endif

@@ -1,0 +1,623 @@
+/* harness.c - see harness.h. One mosquitto process per hub_start, stopped by
+ * hub_stop; clients are driven synchronously with mosquitto_loop(), so tests
+ * need no threads and no sleeps beyond their own timeouts. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *
+env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : dflt;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int port = -1;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0
+	    && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static bool
+port_open(int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static void
+give_to_broker_user(const char *path)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	pw = getpwnam("mosquitto");
+	if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		perror(path);
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out, rc = 0;
+
+	in = open(from, O_RDONLY);
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0664);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			rc = -1;
+			break;
+		}
+	}
+	close(in);
+	close(out);
+	return n < 0 ? -1 : rc;
+}
+
+static int
+prepare(struct hub *h, bool with_db)
+{
+	char path[400];
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->dir, sizeof(h->dir), "/tmp/nphub-XXXXXX");
+	if (mkdtemp(h->dir) == NULL)
+		return -1;
+	chmod(h->dir, 0755);
+	snprintf(h->db, sizeof(h->db), "%s/db", h->dir);
+	snprintf(h->conf, sizeof(h->conf), "%s/mosquitto.conf", h->dir);
+	snprintf(h->log, sizeof(h->log), "%s/broker.log", h->dir);
+	h->port = free_port();
+	if (!with_db)
+		return 0;
+	if (mkdir(h->db, 0775) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/data.mdb", h->db);
+	{
+		char from[400];
+
+		snprintf(from, sizeof(from), "%s/data.mdb",
+			 env_or("NP_TEMPLATE_DB", "build/test-template-db"));
+		if (copy_file(from, path) != 0) {
+			fprintf(stderr, "harness: cannot copy the template database %s\n", from);
+			return -1;
+		}
+	}
+	give_to_broker_user(h->db);
+	give_to_broker_user(path);
+	return 0;
+}
+
+static int
+write_conf(struct hub *h, const char *plugin_lines, const char *extra)
+{
+	char plugin[4096];
+	FILE *f;
+
+	if (realpath(env_or("NP_PLUGIN", "build/np_plugin.so"), plugin) == NULL) {
+		perror("harness: plugin");
+		return -1;
+	}
+	f = fopen(h->conf, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous false\npersistence false\n"
+		"log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n"
+		"log_type information\nplugin %s\n", h->port, plugin);
+	if (plugin_lines != NULL)
+		fprintf(f, "%s\n", plugin_lines);
+	else
+		fprintf(f, "plugin_opt_db_path %s\n", h->db);
+	if (extra != NULL)
+		fprintf(f, "%s\n", extra);
+	return fclose(f);
+}
+
+static pid_t
+spawn(struct hub *h)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid != 0)
+		return pid;
+	fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	execl(env_or("NP_MOSQUITTO", "/usr/sbin/mosquitto"), "mosquitto", "-c", h->conf, (char *)NULL);
+	_exit(127);
+}
+
+int
+hub_start(struct hub *h, const char *extra_conf)
+{
+	long deadline;
+	int status;
+
+	if (prepare(h, true) != 0 || write_conf(h, NULL, extra_conf) != 0)
+		return -1;
+	h->pid = spawn(h);
+	deadline = now_ms() + 5000;
+	while (now_ms() < deadline) {
+		if (port_open(h->port))
+			return 0;
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+			h->pid = 0;
+			break;
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "harness: broker did not start\n");
+	hub_print_log(h);
+	return -1;
+}
+
+int
+hub_start_expect_exit(struct hub *h, const char *plugin_lines, bool with_db)
+{
+	long deadline;
+	int status;
+
+	if (prepare(h, with_db) != 0 || write_conf(h, plugin_lines, NULL) != 0)
+		return -2;
+	h->pid = spawn(h);
+	deadline = now_ms() + 5000;
+	while (now_ms() < deadline) {
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+			h->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+bool
+hub_alive(struct hub *h)
+{
+	int status;
+
+	if (h->pid <= 0)
+		return false;
+	if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+		h->pid = 0;
+		return false;
+	}
+	return port_open(h->port);
+}
+
+void
+hub_stop(struct hub *h)
+{
+	char cmd[400];
+	int status;
+
+	if (h->pid > 0) {
+		kill(h->pid, SIGTERM);
+		waitpid(h->pid, &status, 0);
+		h->pid = 0;
+	}
+	if (h->dir[0] != '\0' && getenv("NP_KEEP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: cannot remove %s\n", h->dir);
+	}
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf != NULL) {
+		n = (long)fread(buf, 1, (size_t)n, f);
+		buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+bool
+hub_log_has(struct hub *h, const char *needle)
+{
+	long deadline = now_ms() + 2000;
+	char *log;
+	bool found;
+
+	do {
+		log = slurp(h->log);
+		found = log != NULL && strstr(log, needle) != NULL;
+		free(log);
+		if (found)
+			return true;
+		usleep(20000);
+	} while (now_ms() < deadline);
+	fprintf(stderr, "harness: the broker log lacks \"%s\"\n", needle);
+	return false;
+}
+
+void
+hub_print_log(struct hub *h)
+{
+	char *log = slurp(h->log);
+
+	fprintf(stderr, "---- broker log %s ----\n%s---- end of log ----\n", h->log,
+		log ? log : "(none)\n");
+	free(log);
+}
+
+int
+hub_admin(struct hub *h, const char *stdin_text, const char *args)
+{
+	char cmd[2048];
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s --db '%s' %s", env_or("NP_ADMIN", "build/np-admin"), h->db,
+		 args);
+	p = popen(cmd, "w");
+	if (p == NULL)
+		return -1;
+	if (stdin_text != NULL)
+		fputs(stdin_text, p);
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* ---- clients ---- */
+
+struct node {
+	struct tc_msg m;
+	struct node *next;
+};
+
+struct tc {
+	struct mosquitto *mosq;
+	int connack;            /* -1 until CONNACK */
+	bool disconnected;
+	int last_mid;
+	int puback_rc;          /* for last_mid; -1 until it arrives */
+	int suback_rc;
+	struct node *head, *tail;
+};
+
+static void
+on_connect(struct mosquitto *m, void *obj, int rc, int flags, const mosquitto_property *p)
+{
+	struct tc *c = obj;
+
+	(void)m;
+	(void)flags;
+	(void)p;
+	c->connack = rc;
+}
+
+static void
+on_disconnect(struct mosquitto *m, void *obj, int rc, const mosquitto_property *p)
+{
+	(void)m;
+	(void)rc;
+	(void)p;
+	((struct tc *)obj)->disconnected = true;
+}
+
+static void
+on_publish(struct mosquitto *m, void *obj, int mid, int rc, const mosquitto_property *p)
+{
+	struct tc *c = obj;
+
+	(void)m;
+	(void)p;
+	if (mid == c->last_mid)
+		c->puback_rc = rc;
+}
+
+static void
+on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const int *granted,
+	     const mosquitto_property *p)
+{
+	struct tc *c = obj;
+
+	(void)m;
+	(void)p;
+	if (mid == c->last_mid && n > 0)
+		c->suback_rc = granted[0];
+}
+
+static void
+on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
+	   const mosquitto_property *p)
+{
+	struct tc *c = obj;
+	struct node *n = calloc(1, sizeof(*n));
+
+	(void)m;
+	(void)p;
+	if (n == NULL)
+		return;
+	n->m.topic = strdup(msg->topic);
+	n->m.len = (size_t)msg->payloadlen;
+	n->m.payload = malloc(n->m.len + 1);
+	memcpy(n->m.payload, msg->payload, n->m.len);
+	n->m.qos = msg->qos;
+	if (c->tail)
+		c->tail->next = n;
+	else
+		c->head = n;
+	c->tail = n;
+}
+
+static bool
+pump(struct tc *c, const int *watch, int unset, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	while (now_ms() < deadline) {
+		if (watch != NULL && *watch != unset)
+			return true;
+		if (mosquitto_loop(c->mosq, 20, 1) != MOSQ_ERR_SUCCESS) {
+			if (watch != NULL && *watch != unset)
+				return true;
+			if (c->disconnected)
+				return false;
+			usleep(10000);
+		}
+	}
+	return watch != NULL && *watch != unset;
+}
+
+struct tc *
+tc_connect(struct hub *h, const char *user, const char *pass, int version, int *connack)
+{
+	struct tc *c = calloc(1, sizeof(*c));
+
+	static bool lib_ready;
+
+	*connack = -1;
+	if (c == NULL)
+		return NULL;
+	if (!lib_ready) {
+		mosquitto_lib_init();
+		lib_ready = true;
+	}
+	c->connack = -1;
+	c->mosq = mosquitto_new(NULL, true, c);
+	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+			     version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	mosquitto_connect_v5_callback_set(c->mosq, on_connect);
+	mosquitto_disconnect_v5_callback_set(c->mosq, on_disconnect);
+	mosquitto_publish_v5_callback_set(c->mosq, on_publish);
+	mosquitto_subscribe_v5_callback_set(c->mosq, on_subscribe);
+	mosquitto_message_v5_callback_set(c->mosq, on_message);
+	if (user != NULL)
+		mosquitto_username_pw_set(c->mosq, user, pass);
+	if (mosquitto_connect(c->mosq, "127.0.0.1", h->port, 30) != MOSQ_ERR_SUCCESS) {
+		tc_close(c);
+		return NULL;
+	}
+	pump(c, &c->connack, -1, 5000);
+	*connack = c->connack;
+	if (c->connack != 0) {
+		tc_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+tc_subscribe(struct tc *c, const char *filter, int qos)
+{
+	c->suback_rc = -1;
+	if (mosquitto_subscribe(c->mosq, &c->last_mid, filter, qos) != MOSQ_ERR_SUCCESS)
+		return -1;
+	pump(c, &c->suback_rc, -1, 3000);
+	return c->suback_rc;
+}
+
+int
+tc_publish(struct tc *c, const char *topic, const void *payload, size_t len, int qos)
+{
+	c->puback_rc = -1;
+	if (mosquitto_publish(c->mosq, &c->last_mid, topic, (int)len, payload, qos, false)
+	    != MOSQ_ERR_SUCCESS)
+		return -1;
+	if (qos == 0) {
+		pump(c, NULL, 0, 50);
+		return 0;
+	}
+	pump(c, &c->puback_rc, -1, 3000);
+	return c->puback_rc;
+}
+
+bool
+tc_next(struct tc *c, struct tc_msg *out, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	struct node *n;
+
+	while (c->head == NULL && now_ms() < deadline) {
+		if (mosquitto_loop(c->mosq, 20, 1) != MOSQ_ERR_SUCCESS)
+			usleep(10000);
+	}
+	n = c->head;
+	if (n == NULL)
+		return false;
+	c->head = n->next;
+	if (c->head == NULL)
+		c->tail = NULL;
+	*out = n->m;
+	free(n);
+	return true;
+}
+
+bool
+tc_quiet(struct tc *c, int timeout_ms)
+{
+	struct tc_msg m;
+
+	if (!tc_next(c, &m, timeout_ms))
+		return true;
+	fprintf(stderr, "harness: unexpected message on '%s' (%zu bytes)\n", m.topic, m.len);
+	tc_msg_free(&m);
+	return false;
+}
+
+void
+tc_msg_free(struct tc_msg *m)
+{
+	free(m->topic);
+	free(m->payload);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+tc_close(struct tc *c)
+{
+	struct tc_msg m;
+
+	if (c == NULL)
+		return;
+	while (c->head != NULL && tc_next(c, &m, 0))
+		tc_msg_free(&m);
+	if (c->connack == 0) {
+		mosquitto_disconnect(c->mosq);
+		pump(c, NULL, 0, 20);
+	}
+	mosquitto_destroy(c->mosq);
+	free(c);
+}
+
+/* ---- envelopes ---- */
+
+void
+env_new_id(uint8_t id[16])
+{
+	static unsigned counter;
+	struct timespec ts;
+	uint64_t ms;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (i = 0; i < 6; i++)
+		id[i] = (uint8_t)(ms >> (8 * (5 - i)));
+	for (i = 6; i < 16; i++)
+		id[i] = (uint8_t)rand();
+	id[15] = (uint8_t)counter++;
+}
+
+uint8_t *
+env_pack(const Np__Envelope *e, size_t *len)
+{
+	uint8_t *buf;
+
+	*len = np__envelope__get_packed_size(e);
+	buf = malloc(*len + 1);
+	np__envelope__pack(e, buf);
+	return buf;
+}
+
+#define ENV_BODY(fn, Type, init, member, CASE, setup)                     \
+	uint8_t *fn                                                      \
+	{                                                                \
+		Np__Envelope e = NP__ENVELOPE__INIT;                     \
+		Type b = init;                                           \
+		uint8_t id[16];                                          \
+		env_new_id(id);                                          \
+		e.id.data = id;                                          \
+		e.id.len = 16;                                           \
+		e.sent_at_ms = 1;                                        \
+		setup;                                                   \
+		e.body_case = CASE;                                      \
+		e.member = &b;                                           \
+		return env_pack(&e, len);                                \
+	}
+
+ENV_BODY(env_report(const char *title, size_t *len), Np__Report, NP__REPORT__INIT, report,
+	 NP__ENVELOPE__BODY_REPORT, b.title = (char *)title)
+ENV_BODY(env_announcement(const char *title, size_t *len), Np__Announcement,
+	 NP__ANNOUNCEMENT__INIT, announcement, NP__ENVELOPE__BODY_ANNOUNCEMENT,
+	 b.title = (char *)title)
+ENV_BODY(env_ack(const uint8_t report_id[16], int state, size_t *len), Np__Ack, NP__ACK__INIT,
+	 ack, NP__ENVELOPE__BODY_ACK,
+	 (b.report_id.data = (uint8_t *)report_id, b.report_id.len = 16,
+	  b.state = (Np__AckState)state))
+ENV_BODY(env_dm(const char *text, size_t *len), Np__DirectMessage, NP__DIRECT_MESSAGE__INIT, dm,
+	 NP__ENVELOPE__BODY_DM, b.text = (char *)text)
+ENV_BODY(env_status(bool online, size_t *len), Np__Status, NP__STATUS__INIT, status,
+	 NP__ENVELOPE__BODY_STATUS, b.online = online)
+ENV_BODY(env_showcase(const char *title, size_t *len), Np__Showcase, NP__SHOWCASE__INIT,
+	 showcase, NP__ENVELOPE__BODY_SHOWCASE, b.title = (char *)title)
+
+Np__Envelope *
+env_unpack(const struct tc_msg *m)
+{
+	return np__envelope__unpack(NULL, m->len, m->payload);
+}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# run.sh - runs every test of np-hub (make test calls it after building build/
+# and build-san/): unit tests and np-admin tests in both builds (the second under
+# AddressSanitizer + UndefinedBehaviorSanitizer), broker tests against a real
+# mosquitto. Every runner speaks TAP; the last line is "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+pass=0
+fail=0
+failed_names=""
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# run_tap LABEL CMD...: runs one TAP producer and adds up its results; a
+# runner that dies without saying "not ok" still counts one failure.
+run_tap() {
+	label=$1
+	shift
+	"$@" >"$out" 2>&1
+	rc=$?
+	ok=$(grep -c '^ok ' "$out")
+	nok=$(grep -c '^not ok ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
+		nok=1
+		echo "not ok - $label exited with status $rc"
+	fi
+	if [ "$nok" -ne 0 ] || [ -n "${VERBOSE:-}" ]; then
+		cat "$out"
+		failed_names="$failed_names $label"
+	fi
+	echo "# $label: $ok passed, $nok failed"
+	pass=$((pass + ok))
+	fail=$((fail + nok))
+}
+
+# The database every broker test starts from: the demo plus test users.
+tests/make-template-db.sh build/test-template-db || exit 1
+export NP_TEMPLATE_DB="$PWD/build/test-template-db"
+
+for b in build build-san; do
+	for t in "$b"/tests/test_*; do
+		[ -x "$t" ] && run_tap "$t" "$t"
+	done
+	run_tap "tests/admin ($b)" tests/admin/test_admin.sh "$b/np-admin"
+done
+for t in build/tests/broker/test_*; do
+	[ -x "$t" ] && run_tap "$t" "$t"
+done
+[ -n "$failed_names" ] && echo "# failing:$failed_names"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
