@@ -356,7 +356,7 @@ check_kind(const struct hub_principal *p, enum hub_access a, const struct levels
 
 /* A filter whose kind level is a wildcard: every kind it can match must be readable. */
 static const char *
-check_any_kind(const struct hub_principal *p, const struct levels *lv)
+check_any_kind(const struct hub_principal *p, const struct levels *lv, const struct hub_dir *dir)
 {
 	struct field f[4];
 	struct view v;
@@ -369,7 +369,9 @@ check_any_kind(const struct hub_principal *p, const struct levels *lv)
 		if (!fields_of(lv, (enum kind)k, f) || make_view(f, (enum kind)k, &v) != NULL)
 			continue;
 		matched = true;
-		why = may_read(p, &v);
+		why = check_dir(&v, dir, HUB_SUBSCRIBE);
+		if (why == NULL)
+			why = may_read(p, &v);
 		if (why != NULL)
 			return why;
 	}
@@ -398,6 +400,8 @@ hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topi
 
 	if (p == NULL || p->role == HUB_ROLE_NONE)
 		return "not authenticated";
+	if (topic == NULL || topic[0] == '\0')
+		return "empty topic";
 	if (a == HUB_SUBSCRIBE && strncmp(topic, "$share/", 7) == 0) {
 		topic = strchr(topic + 7, '/');
 		if (topic == NULL)
@@ -407,6 +411,8 @@ hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topi
 	why = split(topic, &lv);
 	if (why != NULL)
 		return why;
+	if (a != HUB_SUBSCRIBE && strpbrk(topic, "+#") != NULL)
+		return "a topic may not hold wildcards";
 	if (a == HUB_SUBSCRIBE && is_hash(&lv.l[0])) {
 		/* "#" is "np/#" as far as np topics go */
 		lv.count = 2;
@@ -422,7 +428,7 @@ hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topi
 	if (a == HUB_SUBSCRIBE && lv.l[1].any) {
 		if (p->role == HUB_ROLE_ADMIN)
 			return NULL;
-		return check_any_kind(p, &lv);
+		return check_any_kind(p, &lv, dir);
 	}
 	k = kind_of(&lv.l[1]);
 	if (k == K_COUNT)

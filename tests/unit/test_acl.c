@@ -140,7 +140,9 @@ static const struct row every_role[] = {
 	W("$SYS/broker/uptime", N),
 	W("np/reply/vol1/history", N),         /* reply topics are the hub's alone */
 	W("np/reply/root/history", N),
-	W("np/ann/+/weather", N),              /* wildcards are not publish topics */
+	/* FIXME acl: wildcards are not publish topics, but a wildcard level is taken as
+	 * "any" also for HUB_WRITE, so a TH-scoped writer (ministry) is granted these. */
+	W("np/ann/+/weather", N),
 	W("np/ann/50/#", N),
 	W("np/ann//weather", N),
 	W("np/ann/500101/general", N),         /* subdistrict codes are not areas */
@@ -212,6 +214,14 @@ static const struct row volunteer_rows[] = {
 	W("np/rep/" FAR "/feedback", N),
 	W("np/rep/" OWN "/ack", N),
 	W("np/rep/50/5001/50010101/outage/x", N),
+	W("np/rep/" OWN "/+", N),              /* FIXME acl: wildcard write granted */
+	W("np/rep/50/5001/+/outage", N),
+	W("np/status/50/5001/+", N),
+	W("np/show/" OWN "/+", N),             /* FIXME acl: wildcard write granted */
+	W("np/ann/50010101/+", N),             /* FIXME acl: wildcard write granted */
+	W("np/ann/50010101/#", N),             /* FIXME acl: wildcard write granted */
+	W("np/dm/+", N),
+	W("np/dm/#", N),                       /* FIXME acl: refused, but memcpy(name, NULL, 0) */
 	/* status and showcase of its own village */
 	W("np/status/" OWN, Y),
 	W("np/status/" SIB, N),
@@ -352,6 +362,9 @@ static const struct row ministry_rows[] = {
 	W("np/rep/" OWN "/ack", Y),
 	W("np/rep/" FAR "/ack", Y),
 	W("np/rep/" GHOST "/ack", N),
+	W("np/rep/+/+/+/ack", N),              /* FIXME acl: wildcard write granted */
+	W("np/rep/50/#", N),
+	W("np/ann/TH/+", N),                   /* FIXME acl: wildcard write granted */
 	W("np/rep/" OWN "/outage", N),
 	W("np/status/" OWN, N),
 	W("np/show/" OWN "/product", N),
@@ -383,6 +396,10 @@ static const struct row ministry_rows[] = {
 	S("np/dm/+", N),
 	S("np/reply/ministry/#", Y),
 	S("$share/g/np/rep/#", Y),
+	/* FIXME acl: with a wildcard kind level the places named are not looked up
+	 * (check_any_kind never calls dir), so 5099, not in the registry, passes. */
+	S("np/+/50/5099/#", N),
+	S("np/+/5099/#", N),
 };
 
 static const struct row province_official_rows[] = {
@@ -549,6 +566,9 @@ static const struct row province_agency_rows[] = {
 	W("np/ann/10/weather", N),
 	W("np/ann/1001/agriculture", N),
 	W("np/ann/5099/weather", N),           /* not in the registry */
+	/* FIXME acl: wildcard category on write: 1u << hub_category_index("+") = 1u << -1 */
+	W("np/ann/50/+", N),
+	W("np/ann/50/#", N),
 	W("np/rep/" OWN "/ack", N),
 	W("np/dm/50010101", N),
 	R("np/ann/50/health", Y),
@@ -577,6 +597,7 @@ static const struct row province_agency_rows[] = {
 static const struct row national_operator_rows[] = {
 	W("np/rep/" OWN "/ack", Y),
 	W("np/rep/" FAR "/ack", Y),
+	W("np/rep/+/+/+/ack", N),              /* FIXME acl: wildcard write granted */
 	W("np/rep/" OWN "/outage", N),
 	W("np/ann/TH/network", Y),
 	W("np/ann/10/network", Y),
