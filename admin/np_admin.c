@@ -257,11 +257,36 @@ cmd_registry_import(struct hub_store *s, const char *path)
 	return rc;
 }
 
+/* The geo data: $NP_GEO_DIR, else ../shared/data/geo from the current
+ * directory (the repo root), else from beside the repo that holds this binary. */
+static const char *
+default_geo(char *buf, size_t len)
+{
+	char exe[4096];
+	ssize_t n;
+	char *slash;
+	int up;
+
+	if (getenv("NP_GEO_DIR") != NULL)
+		return getenv("NP_GEO_DIR");
+	if (access("../shared/data/geo/provinces.csv", R_OK) == 0)
+		return "../shared/data/geo";
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return "../shared/data/geo";
+	exe[n] = '\0';
+	for (up = 0; up < 2 && (slash = strrchr(exe, '/')) != NULL; up++)
+		*slash = '\0';         /* drop np-admin, then build/ */
+	snprintf(buf, len, "%s/../shared/data/geo", exe);
+	return buf;
+}
+
 static int
 run(struct hub_store *s, int argc, char **argv)
 {
 	const char *cmd = argv[0], *sub = argc > 1 ? argv[1] : "";
-	const char *geo = "../shared/data/geo";
+	char geobuf[4200];
+	const char *geo = default_geo(geobuf, sizeof(geobuf));
 	int rc;
 
 	if (strcmp(cmd, "init") == 0 && argc == 1)

@@ -461,3 +461,36 @@ hub_topic_kind(const char *topic)
 		return HUB_TOPIC_REPLY;
 	return HUB_TOPIC_OTHER;
 }
+
+bool
+hub_topic_matches(const char *filter, const char *topic)
+{
+	const char *f = filter, *t = topic;
+
+	if (*t == '$' && *f != '$')
+		return false;   /* wildcards do not match $-topics at the first level */
+	for (;;) {
+		if (f[0] == '#' && f[1] == '\0')
+			return true;
+		if (f[0] == '+' && (f[1] == '/' || f[1] == '\0')) {
+			while (*t != '\0' && *t != '/')
+				t++;
+			f++;
+		} else {
+			while (*f != '\0' && *f != '/' && *f == *t) {
+				f++;
+				t++;
+			}
+			if ((*f != '\0' && *f != '/') || (*t != '\0' && *t != '/'))
+				return false;
+		}
+		if (*f == '\0' || *t == '\0')
+			break;
+		f++;
+		t++;
+	}
+	/* "a/#" matches "a" */
+	if (*t == '\0' && f[0] == '/' && f[1] == '#' && f[2] == '\0')
+		return true;
+	return *f == '\0' && *t == '\0';
+}

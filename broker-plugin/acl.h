@@ -45,4 +45,8 @@ const char *hub_acl_check(const struct hub_principal *p, enum hub_access a, cons
 /* The kind of a concrete topic that hub_acl_check granted for writing. */
 enum hub_topic_kind hub_topic_kind(const char *topic);
 
+
+
+/* MQTT matching: true when topic (no wildcards) matches filter. */
+bool hub_topic_matches(const char *filter, const char *topic);
 #endif

@@ -17,12 +17,20 @@
 
 #include "acl.h"
 #include "auth.h"
+#include "history.h"
+#include "query.h"
 #include "store.h"
 #include "validate.h"
+
+#define HISTORY_TOPIC "$CONTROL/np/v1/history"
+#define DUPLICATE_TOPIC "$np/duplicate"
+#define EXPIRE_BATCH 1000
 
 struct hub_opts {
 	const char *db_path;
 	size_t max_payload;
+	int history_sync_ms;            /* 0: every commit */
+	size_t history_max_age_days;    /* 0: keep for ever */
 };
 
 struct hub_ctx {
@@ -30,7 +38,9 @@ struct hub_ctx {
 	struct hub_opts opts;
 	struct hub_store *store;
 	struct hub_auth *auth;
+	struct hub_history *history;
 	struct hub_dir dir;
+	int64_t next_expire_ms;
 };
 
 static int64_t
@@ -54,8 +64,9 @@ parse_size(const char *key, const char *val, size_t lo, size_t hi, size_t *out)
 	v = strtoull(val, &end, 10);
 	if (errno != 0 || end == val || *end != '\0' || val[0] == '-' || v < lo || v > hi) {
 		mosquitto_log_printf(MOSQ_LOG_ERR,
-				     "np: plugin_opt_%s: '%s' is not a whole number from %zu to %zu",
-				     key, val, lo, hi);
+				     "np: plugin_opt_%s: '%s' is not %sa whole number from %zu to %zu",
+				     key, val, strcmp(key, "history_sync") == 0 ? "'always' or " : "",
+				     lo, hi);
 		return MOSQ_ERR_INVAL;
 	}
 	*out = (size_t)v;
@@ -67,8 +78,10 @@ parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 {
 	int i;
 	int rc = MOSQ_ERR_SUCCESS;
+	size_t v;
 
 	o->max_payload = HUB_DEFAULT_MAX_PAYLOAD;
+	o->history_sync_ms = 1000;
 	for (i = 0; i < n && rc == MOSQ_ERR_SUCCESS; i++) {
 		if (strcmp(opts[i].key, "db_path") == 0) {
 			o->db_path = opts[i].value;
@@ -78,10 +91,21 @@ parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 			}
 		} else if (strcmp(opts[i].key, "max_payload") == 0) {
 			rc = parse_size("max_payload", opts[i].value, 64, 256u << 20, &o->max_payload);
+		} else if (strcmp(opts[i].key, "history_sync") == 0) {
+			if (strcmp(opts[i].value, "always") == 0) {
+				o->history_sync_ms = 0;
+			} else {
+				rc = parse_size("history_sync", opts[i].value, 1, 60000, &v);
+				o->history_sync_ms = (int)v;
+			}
+		} else if (strcmp(opts[i].key, "history_max_age_days") == 0) {
+			rc = parse_size("history_max_age_days", opts[i].value, 0, 36500,
+					&o->history_max_age_days);
 		} else {
 			mosquitto_log_printf(MOSQ_LOG_ERR,
 					     "np: unknown option plugin_opt_%s (known: db_path, "
-					     "max_payload)", opts[i].key);
+					     "max_payload, history_sync, history_max_age_days)",
+					     opts[i].key);
 			rc = MOSQ_ERR_INVAL;
 		}
 	}
@@ -114,7 +138,9 @@ dir_official_exists(void *c, const char *username)
 /* ---- refusals ---- */
 
 /* Tells the publisher why, on np/reply/<username>/error: MQTT v3 has no
- * reason codes and v5's PUBACK only carries a number. */
+ * reason codes and v5's PUBACK only carries a number. Sent to every
+ * subscriber of that topic, which only that user (and the admin) may read,
+ * so a separate listening connection (mosquitto_sub) sees it too. */
 static void
 send_refusal(struct mosquitto *client, const char *username, const char *topic,
 	     const void *payload, size_t len, const char *why)
@@ -135,7 +161,7 @@ send_refusal(struct mosquitto *client, const char *username, const char *topic,
 	if (copy != NULL) {
 		memcpy(copy, buf, blen);
 		snprintf(rtopic, sizeof(rtopic), "np/reply/%s/error", username);
-		if (mosquitto_broker_publish(cid, rtopic, (int)blen, copy, 1, false, NULL)
+		if (mosquitto_broker_publish(NULL, rtopic, (int)blen, copy, 1, false, NULL)
 		    != MOSQ_ERR_SUCCESS)
 			mosquitto_free(copy);
 	}
@@ -214,6 +240,96 @@ on_acl_check(int event, void *event_data, void *userdata)
 	return MOSQ_ERR_ACL_DENIED;
 }
 
+/* A resend of a stored message: acknowledged, but neither stored nor
+ * delivered again. The broker offers no "drop but acknowledge", so the
+ * message is sent to a topic no one can subscribe to. */
+static int
+divert_duplicate(struct mosquitto_evt_message *ed, const char *user)
+{
+	char *t = mosquitto_strdup(DUPLICATE_TOPIC);
+
+	if (t == NULL)
+		return MOSQ_ERR_NOMEM;
+	mosquitto_log_printf(MOSQ_LOG_INFO,
+			     "np: duplicate of a stored message by '%s' on '%s': acknowledged, "
+			     "not delivered again", user, ed->topic);
+	mosquitto_free(ed->topic);
+	ed->topic = t;
+	ed->retain = false;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* An ack must name a stored report of the same village; an operator's only
+ * an outage report. */
+static const char *
+check_ack(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
+	  const uint8_t *report_id)
+{
+	char owner[HUB_USERNAME_MAX + 1], rtopic[256];
+	size_t village = strlen(topic) - 3;     /* ".../ack" -> ".../" */
+	int rc;
+
+	rc = hub_history_find(ctx->history, report_id, owner, sizeof(owner), rtopic,
+			      sizeof(rtopic));
+	if (rc == HUB_STORE_NOTFOUND)
+		return "ack of a report the hub does not hold";
+	if (rc != 0)
+		return "history store failed";
+	if (strncmp(rtopic, topic, village) != 0 || strcmp(rtopic + village, "ack") == 0)
+		return "ack of a report of another village";
+	if (p->role == HUB_ROLE_OPERATOR && strcmp(rtopic + village, "outage") != 0)
+		return "operators acknowledge outage reports only";
+	return NULL;
+}
+
+/* Returns NULL, or why the message is refused; *dup when it is a resend. */
+static const char *
+check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
+	     const struct hub_msg *m, bool *dup)
+{
+	char owner[HUB_USERNAME_MAX + 1], stopic[8];
+	const uint8_t *report;
+	int rc;
+
+	*dup = false;
+	rc = hub_history_find(ctx->history, hub_msg_id(m), owner, sizeof(owner), stopic,
+			      sizeof(stopic));
+	if (rc == 0) {
+		*dup = strcmp(owner, p->username) == 0;
+		return *dup ? NULL : "the id belongs to another sender's message";
+	}
+	if (rc != HUB_STORE_NOTFOUND)
+		return "history store failed";
+	report = hub_msg_ack_report(m);
+	return report != NULL ? check_ack(ctx, p, topic, report) : NULL;
+}
+
+static int
+store_and_stamp(struct hub_ctx *ctx, struct mosquitto_evt_message *ed,
+		const struct hub_principal *p, struct hub_msg *m)
+{
+	uint64_t hid = hub_history_next_hid(ctx->history, now_ms());
+	uint8_t *out;
+	size_t len;
+
+	hub_msg_stamp(m, p, HUB_HID_MS(hid));
+	len = hub_msg_packed_size(m);
+	out = mosquitto_malloc(len);
+	if (out == NULL)
+		return MOSQ_ERR_NOMEM;
+	hub_msg_pack(m, out);
+	if (hub_history_put(ctx->history, hid, ed->topic, hub_msg_id(m), p->username, out, len)
+	    != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: cannot store a message: %s",
+				     hub_history_error(ctx->history));
+		mosquitto_free(out);
+		return MOSQ_ERR_UNKNOWN;
+	}
+	ed->payload = out;      /* the broker frees the old payload */
+	ed->payloadlen = (uint32_t)len;
+	return MOSQ_ERR_SUCCESS;
+}
+
 static int
 on_message(int event, void *event_data, void *userdata)
 {
@@ -222,8 +338,8 @@ on_message(int event, void *event_data, void *userdata)
 	const struct hub_principal *p;
 	struct hub_msg *m = NULL;
 	const char *why;
-	uint8_t *out;
-	size_t len;
+	bool dup = false;
+	int rc;
 
 	(void)event;
 	if (strncmp(ed->topic, "np/", 3) != 0)
@@ -234,20 +350,67 @@ on_message(int event, void *event_data, void *userdata)
 				      "unknown user");
 	why = hub_msg_decode(&m, ed->payload, ed->payloadlen, hub_topic_kind(ed->topic),
 			     ctx->opts.max_payload);
-	if (why != NULL)
-		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen, why);
-	hub_msg_stamp(m, p, now_ms());
-	len = hub_msg_packed_size(m);
-	out = mosquitto_malloc(len);
-	if (out == NULL) {
+	if (why == NULL)
+		why = check_stored(ctx, p, ed->topic, m, &dup);
+	if (why != NULL) {
 		hub_msg_free(m);
-		return MOSQ_ERR_NOMEM;
+		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen, why);
 	}
-	hub_msg_pack(m, out);
+	rc = dup ? divert_duplicate(ed, p->username) : store_and_stamp(ctx, ed, p, m);
 	hub_msg_free(m);
-	ed->payload = out;      /* the broker frees the old payload */
-	ed->payloadlen = (uint32_t)len;
+	if (rc == MOSQ_ERR_UNKNOWN)
+		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen,
+				      "the hub cannot store messages now (see its log)");
+	return rc;
+}
+
+static int
+on_control(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_control *ed = event_data;
+	struct hub_ctx *ctx = userdata;
+	const struct hub_principal *p;
+	const char *cid = mosquitto_client_id(ed->client);
+	char topic[HUB_USERNAME_MAX + 32];
+	uint8_t *page, *copy;
+	size_t len;
+
+	(void)event;
+	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	if (p == NULL || cid == NULL)
+		return MOSQ_ERR_ACL_DENIED;
+	page = hub_query_answer(ctx->history, p, ed->payload, ed->payloadlen, now_ms(), &len);
+	if (page == NULL)
+		return MOSQ_ERR_NOMEM;
+	copy = mosquitto_malloc(len ? len : 1);
+	if (copy != NULL) {
+		memcpy(copy, page, len);
+		snprintf(topic, sizeof(topic), "np/reply/%s/history", p->username);
+		if (mosquitto_broker_publish(NULL, topic, (int)len, copy, 1, false, NULL)
+		    != MOSQ_ERR_SUCCESS)
+			mosquitto_free(copy);
+	}
+	free(page);
 	return MOSQ_ERR_SUCCESS;
+}
+
+static void
+expire(struct hub_ctx *ctx, int64_t now)
+{
+	size_t removed = 0;
+	int64_t before;
+
+	if (ctx->opts.history_max_age_days == 0 || now < ctx->next_expire_ms)
+		return;
+	before = now - (int64_t)ctx->opts.history_max_age_days * 86400000;
+	if (hub_history_expire(ctx->history, before, EXPIRE_BATCH, &removed) != 0)
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: retention: %s",
+				     hub_history_error(ctx->history));
+	else if (removed > 0)
+		mosquitto_log_printf(MOSQ_LOG_INFO, "np: retention removed %zu messages older "
+				     "than %zu days", removed, ctx->opts.history_max_age_days);
+	/* a full batch means more is due: come back at the next tick */
+	ctx->next_expire_ms = removed == EXPIRE_BATCH ? now : now + 1000;
 }
 
 static int
@@ -257,7 +420,11 @@ on_tick(int event, void *event_data, void *userdata)
 
 	(void)event;
 	(void)event_data;
-	hub_auth_tick(ctx->auth, now_ms());
+	int64_t now = now_ms();
+
+	hub_auth_tick(ctx->auth, now);
+	hub_history_tick(ctx->history, now);
+	expire(ctx, now);
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -281,6 +448,7 @@ ctx_free(struct hub_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	hub_auth_free(ctx->auth);
+	hub_history_close(ctx->history);
 	hub_store_close(ctx->store);
 	free(ctx);
 }
@@ -298,6 +466,9 @@ register_all(struct hub_ctx *ctx)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_MESSAGE, on_message, NULL, ctx);
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_control,
+						 HISTORY_TOPIC, ctx);
 	return rc;
 }
 
@@ -308,6 +479,7 @@ unregister_all(struct hub_ctx *ctx)
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_MESSAGE, on_message, NULL);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_control, HISTORY_TOPIC);
 }
 
 int
@@ -331,6 +503,13 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 		rc = MOSQ_ERR_INVAL;
 		goto fail;
 	}
+	if (hub_history_open(&ctx->history, ctx->store, ctx->opts.history_sync_ms, err,
+			     sizeof(err)) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': history: %s",
+				     ctx->opts.db_path, err);
+		rc = MOSQ_ERR_INVAL;
+		goto fail;
+	}
 	if (hub_auth_new(&ctx->auth, ctx->store) != 0) {
 		rc = MOSQ_ERR_NOMEM;
 		goto fail;
@@ -341,8 +520,12 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 	rc = register_all(ctx);
 	if (rc != MOSQ_ERR_SUCCESS)
 		goto fail;
-	mosquitto_log_printf(MOSQ_LOG_INFO, "np: hub ready, database %s, max payload %zu bytes",
-			     ctx->opts.db_path, ctx->opts.max_payload);
+	mosquitto_log_printf(MOSQ_LOG_INFO, "np: hub ready, database %s, max payload %zu bytes, "
+			     "history sync %s%d%s, history kept %zu days (0: for ever)",
+			     ctx->opts.db_path, ctx->opts.max_payload,
+			     ctx->opts.history_sync_ms ? "every " : "", ctx->opts.history_sync_ms,
+			     ctx->opts.history_sync_ms ? " ms" : " (always)",
+			     ctx->opts.history_max_age_days);
 	*user_data = ctx;
 	return MOSQ_ERR_SUCCESS;
 fail:

@@ -577,3 +577,48 @@ hub_store_batch_abort(struct hub_store *s)
 		mdb_txn_abort(s->batch);
 	s->batch = NULL;
 }
+
+void *
+hub_store_env(struct hub_store *s)
+{
+	return s->env;
+}
+
+struct generic {
+	int (*fn)(void *txn, void *arg);
+	void *arg;
+};
+
+static int
+run_generic(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	struct generic *g = arg;
+
+	(void)s;
+	return g->fn(txn, g->arg);
+}
+
+int
+hub_store_write(struct hub_store *s, const char *what, int (*fn)(void *txn, void *arg), void *arg)
+{
+	struct generic g = { fn, arg };
+
+	return write_txn(s, what, run_generic, &g);
+}
+
+int
+hub_store_read_begin(struct hub_store *s, void **txn)
+{
+	MDB_txn *t;
+
+	if (read_begin(s, &t) != 0)
+		return fail(s, "cannot begin a read", EIO);
+	*txn = t;
+	return 0;
+}
+
+void
+hub_store_read_end(struct hub_store *s)
+{
+	read_end(s);
+}

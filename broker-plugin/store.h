@@ -68,6 +68,15 @@ int hub_store_batch_place_put(struct hub_store *s, const struct hub_place *p);
 bool hub_store_batch_place_exists(struct hub_store *s, const char *code);
 int hub_store_batch_commit(struct hub_store *s);
 void hub_store_batch_abort(struct hub_store *s);
+/* For history.c, which keeps its own tables in the same environment: the
+ * MDB_env *, and a write transaction (MDB_txn * passed to fn) that is retried
+ * after growing the map when it is full. fn returns 0 or an MDB/errno code. */
+void *hub_store_env(struct hub_store *s);
+int hub_store_write(struct hub_store *s, const char *what, int (*fn)(void *txn, void *arg),
+		    void *arg);
+/* A read transaction (MDB_txn *) reused across calls; end it before the next. */
+int hub_store_read_begin(struct hub_store *s, void **txn);
+void hub_store_read_end(struct hub_store *s);
 /* Counts places per level (index enum hub_level) */
 int hub_store_place_count(struct hub_store *s, size_t counts[HUB_LEVEL_VILLAGE + 1]);
 

@@ -211,6 +211,12 @@ hub_msg_pack(const struct hub_msg *m, uint8_t *buf)
 }
 
 const uint8_t *
+hub_msg_ack_report(const struct hub_msg *m)
+{
+	return m->env->body_case == NP__ENVELOPE__BODY_ACK ? m->env->ack->report_id.data : NULL;
+}
+
+const uint8_t *
 hub_msg_id(const struct hub_msg *m)
 {
 	return m->env->id.data;

@@ -23,6 +23,8 @@ int hub_msg_stamp(struct hub_msg *m, const struct hub_principal *p, int64_t now_
 size_t hub_msg_packed_size(const struct hub_msg *m);
 /* Writes hub_msg_packed_size(m) bytes to buf. */
 void hub_msg_pack(const struct hub_msg *m, uint8_t *buf);
+/* For an ack, the 16-byte id of the report it acknowledges; else NULL. */
+const uint8_t *hub_msg_ack_report(const struct hub_msg *m);
 /* The 16-byte id. Borrowed from m. */
 const uint8_t *hub_msg_id(const struct hub_msg *m);
 void hub_msg_free(struct hub_msg *m);   /* NULL is fine */

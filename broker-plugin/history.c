@@ -1,0 +1,747 @@
+/* history.c - the community data set: every accepted message in LMDB.
+ *
+ * Tables (named databases in the store's environment):
+ *   msgs  hid (8 bytes, big-endian) -> u16 topic length, topic, stamped Envelope
+ *   ids   envelope id (16 bytes)     -> hid, sender username   (deduplication)
+ *   idx   kind letter + key          -> hid, hid, ...          (DUPSORT|DUPFIXED)
+ * A hid is received_at_ms << 16 | n, so hid order is arrival order and a time
+ * bound is a hid bound. Every message is indexed under its kind ("" key) and
+ * its place: ann under its area, dm under its inbox, rep/status/show under each
+ * of P, D and V; a filter with a literal prefix reads only its own index. */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "history.h"
+
+#define MAX_LEVELS 16
+#define INDEX_KEY_MAX (1 + HUB_USERNAME_MAX)
+
+struct hub_history {
+	struct hub_store *store;
+	MDB_env *env;
+	MDB_dbi msgs, ids, idx;
+	uint64_t last_hid;
+	int sync_ms;
+	int64_t next_sync_ms;
+	bool dirty;
+	char err[256];
+};
+
+static const char kind_letters[] = "arswd";
+static const char *const kind_words[] = { "ann", "rep", "status", "show", "dm" };
+
+static void
+be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int
+fail(struct hub_history *h, const char *what, int rc)
+{
+	snprintf(h->err, sizeof(h->err), "%s: %s", what, mdb_strerror(rc));
+	return HUB_STORE_ERROR;
+}
+
+const char *
+hub_history_error(const struct hub_history *h)
+{
+	return h->err;
+}
+
+/* ---- topics and index keys ---- */
+
+struct lv {
+	const char *s[MAX_LEVELS];
+	size_t n[MAX_LEVELS];
+	int count;
+};
+
+static int
+split(const char *t, struct lv *lv)
+{
+	const char *slash;
+
+	lv->count = 0;
+	for (;;) {
+		if (lv->count == MAX_LEVELS)
+			return -1;
+		slash = strchr(t, '/');
+		lv->s[lv->count] = t;
+		lv->n[lv->count] = slash ? (size_t)(slash - t) : strlen(t);
+		lv->count++;
+		if (slash == NULL)
+			return 0;
+		t = slash + 1;
+	}
+}
+
+static bool
+level_is(const struct lv *lv, int i, const char *w)
+{
+	return i < lv->count && lv->n[i] == strlen(w) && memcmp(lv->s[i], w, lv->n[i]) == 0;
+}
+
+static int
+kind_index(const struct lv *lv)
+{
+	int k;
+
+	for (k = 0; k < 5; k++) {
+		if (level_is(lv, 1, kind_words[k]))
+			return k;
+	}
+	return -1;
+}
+
+static bool
+by_place(char kind)
+{
+	return kind == 'r' || kind == 's' || kind == 'w';
+}
+
+static void
+set_key(struct hub_hist_key *k, char kind, const char *s, size_t n)
+{
+	k->kind = kind;
+	if (n > HUB_USERNAME_MAX)
+		n = HUB_USERNAME_MAX;
+	memcpy(k->key, s, n);
+	k->key[n] = '\0';
+}
+
+/* The index entries of a stored topic: 0 to 4. */
+static int
+topic_keys(const char *topic, struct hub_hist_key keys[4])
+{
+	struct lv lv;
+	char kind;
+	int k, i, n = 0;
+
+	if (split(topic, &lv) != 0 || !level_is(&lv, 0, "np") || (k = kind_index(&lv)) < 0)
+		return 0;
+	kind = kind_letters[k];
+	set_key(&keys[n++], kind, "", 0);
+	if (by_place(kind)) {
+		for (i = 2; i <= 4 && i < lv.count; i++)
+			set_key(&keys[n++], kind, lv.s[i], lv.n[i]);
+	} else if (lv.count > 2) {
+		set_key(&keys[n++], kind, lv.s[2], lv.n[2]);
+	}
+	return n;
+}
+
+static MDB_val
+key_val(const struct hub_hist_key *k, char *buf)
+{
+	MDB_val v;
+	size_t n = strlen(k->key);
+
+	buf[0] = k->kind;
+	memcpy(buf + 1, k->key, n);
+	v.mv_data = buf;
+	v.mv_size = n + 1;
+	return v;
+}
+
+static bool
+is_wild(const struct lv *lv, int i)
+{
+	return lv->n[i] == 1 && (lv->s[i][0] == '+' || lv->s[i][0] == '#');
+}
+
+static const char *
+check_filter(const struct lv *lv)
+{
+	int i;
+
+	for (i = 0; i < lv->count; i++) {
+		if (is_wild(lv, i)) {
+			if (lv->s[i][0] == '#' && i != lv->count - 1)
+				return "'#' must be the last level of a filter";
+		} else if (memchr(lv->s[i], '+', lv->n[i]) || memchr(lv->s[i], '#', lv->n[i])) {
+			return "a wildcard must fill a whole level";
+		}
+	}
+	return NULL;
+}
+
+/* The most specific place code a rep/status/show filter names; "" if none.
+ * false when a literal cannot be a place at its level (the kind matches nothing). */
+static bool
+place_key(const struct lv *lv, const char **s, size_t *n)
+{
+	static const size_t want[3] = { 2, 4, 8 };
+	size_t j;
+	int i;
+
+	*s = "";
+	*n = 0;
+	for (i = 2; i <= 4 && i < lv->count; i++) {
+		if (is_wild(lv, i)) {
+			if (lv->s[i][0] == '#')
+				break;
+			continue;
+		}
+		if (lv->n[i] != want[i - 2])
+			return false;
+		for (j = 0; j < lv->n[i]; j++) {
+			if (lv->s[i][j] < '0' || lv->s[i][j] > '9')
+				return false;
+		}
+		*s = lv->s[i];
+		*n = lv->n[i];
+	}
+	return true;
+}
+
+const char *
+hub_history_plan(const char *filter, struct hub_hist_scan *q)
+{
+	struct lv lv;
+	const char *why, *s;
+	size_t n;
+	int k, only = -1;
+	bool all;
+
+	q->filter = filter;
+	q->nkeys = 0;
+	if (filter == NULL || filter[0] == '\0')
+		return "the filter is empty";
+	if (split(filter, &lv) != 0)
+		return "the filter has too many levels";
+	why = check_filter(&lv);
+	if (why != NULL)
+		return why;
+	if (!(level_is(&lv, 0, "np") || is_wild(&lv, 0)))
+		return "the filter must be under np/";
+	all = lv.s[0][0] == '#' || (lv.count > 1 && level_is(&lv, 1, "#"));
+	if (!all && lv.count > 1 && !is_wild(&lv, 1)) {
+		only = kind_index(&lv);
+		if (only < 0)
+			return "unknown topic kind in the filter (ann, rep, status, show, dm)";
+	}
+	for (k = 0; k < 5 && lv.count > 1; k++) {
+		if (only >= 0 && k != only)
+			continue;
+		if (all) {
+			set_key(&q->keys[q->nkeys++], kind_letters[k], "", 0);
+		} else if (by_place(kind_letters[k])) {
+			if (place_key(&lv, &s, &n))
+				set_key(&q->keys[q->nkeys++], kind_letters[k], s, n);
+		} else {
+			s = lv.count > 2 && !is_wild(&lv, 2) ? lv.s[2] : "";
+			n = lv.count > 2 && !is_wild(&lv, 2) ? lv.n[2] : 0;
+			set_key(&q->keys[q->nkeys++], kind_letters[k], s, n);
+		}
+	}
+	return NULL;
+}
+
+/* ---- open, ids, put ---- */
+
+static int
+open_tables(void *txn, void *arg)
+{
+	struct hub_history *h = arg;
+	int rc;
+
+	rc = mdb_dbi_open(txn, "msgs", MDB_CREATE, &h->msgs);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &h->ids);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "idx", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &h->idx);
+	return rc;
+}
+
+static int
+read_last_hid(struct hub_history *h)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	void *txn;
+	int rc;
+
+	if (hub_store_read_begin(h->store, &txn) != 0)
+		return fail(h, "cannot read history", EIO);
+	rc = mdb_cursor_open(txn, h->msgs, &cur);
+	if (rc == 0) {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		if (rc == 0 && k.mv_size == 8)
+			h->last_hid = get_be64(k.mv_data);
+		mdb_cursor_close(cur);
+	}
+	hub_store_read_end(h->store);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(h, "cannot read history", rc);
+}
+
+int
+hub_history_open(struct hub_history **out, struct hub_store *s, int sync_ms, char *err,
+		 size_t errlen)
+{
+	struct hub_history *h = calloc(1, sizeof(*h));
+	int rc;
+
+	*out = NULL;
+	if (h == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HUB_STORE_ERROR;
+	}
+	h->store = s;
+	h->env = hub_store_env(s);
+	h->sync_ms = sync_ms;
+	rc = hub_store_write(s, "cannot open the history tables", open_tables, h);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", hub_store_error(s));
+		free(h);
+		return HUB_STORE_ERROR;
+	}
+	if (read_last_hid(h) != 0) {
+		snprintf(err, errlen, "%s", h->err);
+		free(h);
+		return HUB_STORE_ERROR;
+	}
+	if (sync_ms > 0)
+		mdb_env_set_flags(h->env, MDB_NOSYNC, 1);
+	*out = h;
+	return 0;
+}
+
+void
+hub_history_close(struct hub_history *h)
+{
+	if (h == NULL)
+		return;
+	if (h->dirty)
+		mdb_env_sync(h->env, 1);
+	free(h);
+}
+
+uint64_t
+hub_history_next_hid(struct hub_history *h, int64_t now_ms)
+{
+	uint64_t base = now_ms > 0 ? (uint64_t)now_ms << 16 : 0;
+
+	h->last_hid = base > h->last_hid ? base : h->last_hid + 1;
+	return h->last_hid;
+}
+
+static int
+get_msg(struct hub_history *h, MDB_txn *txn, uint64_t hid, struct hub_hist_item *it,
+	char *topic, size_t topiclen)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, v;
+	const uint8_t *d;
+	size_t tlen;
+	int rc;
+
+	be64(kb, hid);
+	rc = mdb_get(txn, h->msgs, &k, &v);
+	if (rc != 0)
+		return rc;
+	d = v.mv_data;
+	tlen = v.mv_size >= 2 ? ((size_t)d[0] << 8 | d[1]) : 0;
+	if (v.mv_size < 2 + tlen || tlen >= topiclen)
+		return MDB_CORRUPTED;
+	memcpy(topic, d + 2, tlen);
+	topic[tlen] = '\0';
+	it->hid = hid;
+	it->topic = topic;
+	it->payload = d + 2 + tlen;
+	it->len = v.mv_size - 2 - tlen;
+	return 0;
+}
+
+int
+hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_t ownerlen,
+		 char *topic, size_t topiclen)
+{
+	MDB_val k = { 16, (void *)id }, v;
+	struct hub_hist_item it;
+	char t[65536];
+	void *txn;
+	int rc;
+
+	if (hub_store_read_begin(h->store, &txn) != 0)
+		return fail(h, "cannot read history", EIO);
+	rc = mdb_get(txn, h->ids, &k, &v);
+	if (rc == 0 && v.mv_size < 8)
+		rc = MDB_CORRUPTED;
+	if (rc == 0) {
+		snprintf(owner, ownerlen, "%.*s", (int)(v.mv_size - 8), (char *)v.mv_data + 8);
+		rc = get_msg(h, txn, get_be64(v.mv_data), &it, t, sizeof(t));
+		if (rc == 0)
+			snprintf(topic, topiclen, "%s", t);
+	}
+	hub_store_read_end(h->store);
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
+}
+
+struct put_arg {
+	struct hub_history *h;
+	uint64_t hid;
+	const char *topic;
+	const uint8_t *id;
+	const char *username;
+	const void *payload;
+	size_t len;
+};
+
+static int
+put_appending(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned append)
+{
+	int rc = mdb_put(txn, dbi, k, v, append);
+
+	if (rc == MDB_KEYEXIST)        /* another writer went past us: insert in place */
+		rc = mdb_put(txn, dbi, k, v, append == MDB_APPEND ? MDB_NOOVERWRITE : MDB_NODUPDATA);
+	return rc;
+}
+
+static int
+do_put(void *txn, void *arg)
+{
+	struct put_arg *a = arg;
+	struct hub_history *h = a->h;
+	struct hub_hist_key keys[4];
+	char kbuf[INDEX_KEY_MAX + 1];
+	uint8_t hidb[8], idval[8 + HUB_USERNAME_MAX];
+	size_t tlen = strlen(a->topic), ulen = strlen(a->username);
+	MDB_val k = { 16, (void *)a->id }, v = { 8 + ulen, idval }, hv = { 8, hidb };
+	uint8_t *rec;
+	int rc, n, i;
+
+	be64(hidb, a->hid);
+	memcpy(idval, hidb, 8);
+	memcpy(idval + 8, a->username, ulen);
+	rc = mdb_put(txn, h->ids, &k, &v, MDB_NOOVERWRITE);
+	if (rc != 0)
+		return rc;
+	k.mv_size = 8;
+	k.mv_data = hidb;
+	v.mv_size = 2 + tlen + a->len;
+	v.mv_data = NULL;
+	rc = mdb_put(txn, h->msgs, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
+	if (rc != 0)
+		return rc;
+	rec = v.mv_data;
+	rec[0] = (uint8_t)(tlen >> 8);
+	rec[1] = (uint8_t)tlen;
+	memcpy(rec + 2, a->topic, tlen);
+	memcpy(rec + 2 + tlen, a->payload, a->len);
+	n = topic_keys(a->topic, keys);
+	for (i = 0; i < n && rc == 0; i++) {
+		k = key_val(&keys[i], kbuf);
+		rc = put_appending(txn, h->idx, &k, &hv, MDB_APPENDDUP);
+	}
+	return rc;
+}
+
+int
+hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const uint8_t id[16],
+		const char *username, const void *payload, size_t len)
+{
+	struct put_arg a = { h, hid, topic, id, username, payload, len };
+	int rc;
+
+	if (strlen(topic) > 65535 || strlen(username) > HUB_USERNAME_MAX) {
+		snprintf(h->err, sizeof(h->err), "topic or username too long to store");
+		return HUB_STORE_ERROR;
+	}
+	rc = hub_store_write(h->store, "cannot store the message", do_put, &a);
+	if (rc != 0) {
+		snprintf(h->err, sizeof(h->err), "%s", hub_store_error(h->store));
+		return HUB_STORE_ERROR;
+	}
+	h->dirty = true;
+	return 0;
+}
+
+/* ---- scans ---- */
+
+struct head {
+	MDB_cursor *cur;
+	uint64_t hid;
+	bool live;
+};
+
+static void
+head_read(struct head *hd, int rc, const MDB_val *v)
+{
+	hd->live = rc == 0 && v->mv_size == 8;
+	if (hd->live)
+		hd->hid = get_be64(v->mv_data);
+}
+
+static int
+heads_open(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, uint64_t start,
+	   struct head *heads)
+{
+	char kbuf[INDEX_KEY_MAX + 1];
+	uint8_t sb[8];
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	be64(sb, start);
+	for (i = 0; i < q->nkeys; i++) {
+		rc = mdb_cursor_open(txn, h->idx, &heads[i].cur);
+		if (rc != 0)
+			return rc;
+		k = key_val(&q->keys[i], kbuf);
+		v.mv_size = 8;
+		v.mv_data = sb;
+		rc = mdb_cursor_get(heads[i].cur, &k, &v, MDB_GET_BOTH_RANGE);
+		head_read(&heads[i], rc, &v);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
+static struct head *
+heads_min(struct head *heads, size_t n)
+{
+	struct head *best = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (heads[i].live && (best == NULL || heads[i].hid < best->hid))
+			best = &heads[i];
+	}
+	return best;
+}
+
+/* Moves every head standing on hid to its next entry. */
+static void
+heads_advance(struct head *heads, size_t n, uint64_t hid)
+{
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (!heads[i].live || heads[i].hid != hid)
+			continue;
+		rc = mdb_cursor_get(heads[i].cur, &k, &v, MDB_NEXT_DUP);
+		head_read(&heads[i], rc, &v);
+	}
+}
+
+static int
+scan_loop(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, struct head *heads,
+	  size_t budget, int (*fn)(void *, const struct hub_hist_item *), void *ctx,
+	  uint64_t *last_hid)
+{
+	uint64_t end = q->until_ms > 0 ? (uint64_t)q->until_ms << 16 : UINT64_MAX;
+	struct hub_hist_item it;
+	struct head *hd;
+	uint64_t hid;
+	char topic[65536];
+	int rc;
+
+	for (;;) {
+		hd = heads_min(heads, q->nkeys);
+		if (hd == NULL || hd->hid >= end)
+			return 0;
+		if (budget-- == 0)
+			return 2;
+		hid = hd->hid;
+		heads_advance(heads, q->nkeys, hid);
+		rc = get_msg(h, txn, hid, &it, topic, sizeof(topic));
+		if (rc != 0)
+			return fail(h, "history index points to a missing message", rc);
+		*last_hid = hid;
+		if (hub_topic_matches(q->filter, topic) && fn(ctx, &it) != 0)
+			return 1;
+	}
+}
+
+int
+hub_history_scan(struct hub_history *h, const struct hub_hist_scan *q, size_t budget,
+		 int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx,
+		 uint64_t *last_hid)
+{
+	struct head heads[HUB_HIST_MAX_KEYS];
+	uint64_t start = q->after_hid + 1;
+	void *txn;
+	size_t i;
+	int rc;
+
+	*last_hid = q->after_hid;
+	if (q->since_ms > 0 && ((uint64_t)q->since_ms << 16) > start)
+		start = (uint64_t)q->since_ms << 16;
+	memset(heads, 0, sizeof(heads));
+	if (hub_store_read_begin(h->store, &txn) != 0)
+		return fail(h, "cannot read history", EIO);
+	rc = heads_open(h, txn, q, start, heads);
+	if (rc != 0)
+		rc = fail(h, "cannot read the history index", rc);
+	else
+		rc = scan_loop(h, txn, q, heads, budget, fn, ctx, last_hid);
+	for (i = 0; i < q->nkeys; i++) {
+		if (heads[i].cur != NULL)
+			mdb_cursor_close(heads[i].cur);
+	}
+	hub_store_read_end(h->store);
+	return rc;
+}
+
+int
+hub_history_each(struct hub_history *h, uint64_t after_hid,
+		 int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
+{
+	struct hub_hist_item it;
+	MDB_cursor *cur = NULL;
+	uint8_t sb[8];
+	MDB_val k = { 8, sb }, v;
+	char topic[65536];
+	const uint8_t *d;
+	size_t tlen;
+	void *txn;
+	int rc;
+
+	be64(sb, after_hid + 1);
+	if (hub_store_read_begin(h->store, &txn) != 0)
+		return fail(h, "cannot read history", EIO);
+	rc = mdb_cursor_open(txn, h->msgs, &cur);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0) {
+		d = v.mv_data;
+		tlen = v.mv_size >= 2 ? ((size_t)d[0] << 8 | d[1]) : 0;
+		if (k.mv_size != 8 || v.mv_size < 2 + tlen) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(topic, d + 2, tlen);
+		topic[tlen] = '\0';
+		it.hid = get_be64(k.mv_data);
+		it.topic = topic;
+		it.payload = d + 2 + tlen;
+		it.len = v.mv_size - 2 - tlen;
+		if (fn(ctx, &it) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	hub_store_read_end(h->store);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(h, "cannot read history", rc);
+}
+
+/* ---- retention ---- */
+
+struct expire_arg {
+	struct hub_history *h;
+	uint64_t before;
+	size_t max, removed;
+};
+
+/* The stamped Envelope starts with field 1, the 16-byte id (protobuf-c packs
+ * fields in number order): 0x0a 0x10 id. */
+static int
+drop_one(struct hub_history *h, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
+{
+	struct hub_hist_key keys[4];
+	char kbuf[INDEX_KEY_MAX + 1], topic[65536];
+	const uint8_t *d = v->mv_data;
+	size_t tlen = v->mv_size >= 2 ? ((size_t)d[0] << 8 | d[1]) : 0;
+	const uint8_t *p = d + 2 + tlen;
+	MDB_val ik, hv = { 8, k->mv_data }, idk = { 16, NULL };
+	int n, i, rc;
+
+	if (v->mv_size < 2 + tlen)
+		return MDB_CORRUPTED;
+	memcpy(topic, d + 2, tlen);
+	topic[tlen] = '\0';
+	n = topic_keys(topic, keys);
+	for (i = 0; i < n; i++) {
+		ik = key_val(&keys[i], kbuf);
+		rc = mdb_del(txn, h->idx, &ik, &hv);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	if (v->mv_size >= 2 + tlen + 18 && p[0] == 0x0a && p[1] == 0x10) {
+		idk.mv_data = (void *)(p + 2);
+		rc = mdb_del(txn, h->ids, &idk, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return mdb_cursor_del(cur, 0);
+}
+
+static int
+do_expire(void *txn, void *arg)
+{
+	struct expire_arg *a = arg;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	a->removed = 0;
+	rc = mdb_cursor_open(txn, a->h->msgs, &cur);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0 && a->removed < a->max && k.mv_size == 8
+	       && get_be64(k.mv_data) < a->before) {
+		rc = drop_one(a->h, txn, cur, &k, &v);
+		if (rc == 0) {
+			a->removed++;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+			if (rc == EINVAL || rc == MDB_NOTFOUND)
+				rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, size_t *removed)
+{
+	struct expire_arg a = { h, before_ms > 0 ? (uint64_t)before_ms << 16 : 0, max, 0 };
+	int rc;
+
+	*removed = 0;
+	rc = hub_store_write(h->store, "cannot expire history", do_expire, &a);
+	if (rc != 0) {
+		snprintf(h->err, sizeof(h->err), "%s", hub_store_error(h->store));
+		return HUB_STORE_ERROR;
+	}
+	*removed = a.removed;
+	if (a.removed > 0)
+		h->dirty = true;
+	return 0;
+}
+
+void
+hub_history_tick(struct hub_history *h, int64_t now_ms)
+{
+	if (h->sync_ms <= 0 || !h->dirty || now_ms < h->next_sync_ms)
+		return;
+	mdb_env_sync(h->env, 1);
+	h->dirty = false;
+	h->next_sync_ms = now_ms + h->sync_ms;
+}

@@ -1,0 +1,85 @@
+/* history.h - every accepted message, kept in LMDB: by arrival (hid), by id
+ * (deduplication) and by place (pages for a filter without scanning unrelated
+ * messages). Knows nothing of MQTT or protobuf: plugin.c and query.c call in. */
+#ifndef NP_HISTORY_H
+#define NP_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define HUB_HID_MS(hid) ((int64_t)((hid) >> 16))
+
+struct hub_history;
+
+/* Opens (creating) the history tables in s's environment. sync_ms 0: every
+ * commit is flushed to disk before it returns; otherwise commits reach the OS
+ * at once (so a killed process loses nothing) and are flushed by
+ * hub_history_tick at most sync_ms later (an OS crash may lose that much). */
+int hub_history_open(struct hub_history **out, struct hub_store *s, int sync_ms, char *err,
+		     size_t errlen);
+void hub_history_close(struct hub_history *h);          /* NULL is fine */
+const char *hub_history_error(const struct hub_history *h);
+
+/* A new history id: received_at_ms << 16 | n, strictly increasing. */
+uint64_t hub_history_next_hid(struct hub_history *h, int64_t now_ms);
+
+/* Looks up a stored id. 0 and fills owner (the sender's username) and topic
+ * when found; HUB_STORE_NOTFOUND; HUB_STORE_ERROR. */
+int hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_t ownerlen,
+		     char *topic, size_t topiclen);
+
+/* Stores one message; payload is the stamped, packed Envelope (borrowed). */
+int hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const uint8_t id[16],
+		    const char *username, const void *payload, size_t len);
+
+struct hub_hist_item {
+	uint64_t hid;
+	const char *topic;      /* NUL-terminated, borrowed until fn returns */
+	const void *payload;
+	size_t len;
+};
+
+/* An index to read: kind letter ('a' ann, 'r' rep, 's' status, 'w' show,
+ * 'd' dm) and key: for a, d the exact area or inbox; for r, s, w a place code
+ * (P, D or V: every such message is indexed under all three); "" is the
+ * whole kind. */
+#define HUB_HIST_MAX_KEYS 24
+struct hub_hist_key {
+	char kind;
+	char key[HUB_USERNAME_MAX + 1];
+};
+
+struct hub_hist_scan {
+	const char *filter;     /* every message returned matches it */
+	uint64_t after_hid;
+	int64_t since_ms, until_ms;     /* since <= received_at_ms < until; 0: unbounded */
+	size_t nkeys;
+	struct hub_hist_key keys[HUB_HIST_MAX_KEYS];
+};
+
+/* The indexes that hold every message an MQTT filter can match: fills
+ * q->filter and q->keys. Returns NULL, or why the filter cannot be served. */
+const char *hub_history_plan(const char *filter, struct hub_hist_scan *q);
+
+/* Calls fn for the stored messages of q's keys that match q's filter and time
+ * range, with hid > q->after_hid, in hid order, each once; fn returns non-zero
+ * to stop. At most budget index entries are read. Returns 0 when the result is
+ * exhausted, 1 when fn stopped, 2 when the budget ran out, or HUB_STORE_ERROR;
+ * *last_hid is the last hid read (resume after it). */
+int hub_history_scan(struct hub_history *h, const struct hub_hist_scan *q, size_t budget,
+		     int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx,
+		     uint64_t *last_hid);
+
+/* Every stored message in hid order, for np-admin's export and stats. */
+int hub_history_each(struct hub_history *h, uint64_t after_hid,
+		     int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx);
+
+/* Deletes up to max messages received before before_ms, oldest first. */
+int hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, size_t *removed);
+/* Flushes to disk when sync_ms has passed since the last flush. */
+void hub_history_tick(struct hub_history *h, int64_t now_ms);
+
+#endif
