@@ -20,8 +20,9 @@ struct place_rows {
  * appends its rows to rows. On a bad row prints "FILE:LINE: ..." to stderr and
  * returns -1; the caller aborts the batch. */
 int admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows);
-/* Every row's parent (the code without its last two digits; none for provinces)
- * must be in the batch. Prints the first row that breaks this; returns -1 then. */
+/* No code twice among rows, and every row's parent (the code without its last
+ * two digits; none for provinces) in the batch. Prints the first row that
+ * breaks this; returns -1 then. */
 int admin_check_parents(struct hub_store *s, const struct place_rows *rows);
 void admin_rows_free(struct place_rows *rows);
 

@@ -2,6 +2,7 @@
  * code,name_th,name_en, every row checked, parents checked once the whole file
  * is in the batch, so a file's row order does not matter. */
 #include <csv.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@ struct parse {
 	struct hub_store *s;
 	struct place_rows *rows;
 	const char *path;
-	unsigned long line;     /* of the record being read, 1 = header */
+	unsigned long line;     /* physical line being fed to the parser */
+	unsigned long rec_line; /* line where the current record started */
+	unsigned long records;  /* records seen, 1 = header */
 	int field;
 	char f[3][HUB_PLACE_NAME_MAX + 1];
 	int too_long;
@@ -25,7 +28,7 @@ bad(struct parse *p, const char *fmt, const char *arg)
 {
 	if (p->failed)
 		return;
-	fprintf(stderr, "%s:%lu: ", p->path, p->line);
+	fprintf(stderr, "%s:%lu: ", p->path, p->rec_line ? p->rec_line : p->line);
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
 	p->failed = 1;
@@ -36,6 +39,8 @@ on_field(void *data, size_t len, void *cb)
 {
 	struct parse *p = cb;
 
+	if (p->field == 0)
+		p->rec_line = p->line;
 	if (p->field < 3) {
 		if (len > HUB_PLACE_NAME_MAX) {
 			p->too_long = p->field + 1;
@@ -84,7 +89,7 @@ check_row(struct parse *p)
 	memcpy(pl.name_en, p->f[2], sizeof(pl.name_en));
 	if (hub_store_batch_place_put(p->s, &pl) != 0)
 		return bad(p, "%s", hub_store_error(p->s));
-	if (row_add(p->rows, pl.code, p->line) != 0)
+	if (row_add(p->rows, pl.code, p->rec_line ? p->rec_line : p->line) != 0)
 		bad(p, "%s", "out of memory");
 }
 
@@ -94,7 +99,9 @@ on_record(int c, void *cb)
 	struct parse *p = cb;
 
 	(void)c;
-	p->line++;
+	p->records++;
+	if (p->field == 0)
+		p->rec_line = p->line;
 	if (p->failed)
 		return;
 	if (p->field != 3)
@@ -102,7 +109,7 @@ on_record(int c, void *cb)
 		    p->field < 3 ? "fewer" : "more");
 	else if (p->too_long)
 		bad(p, "%s", "a field is longer than 255 bytes");
-	else if (p->line == 1) {
+	else if (p->records == 1) {
 		if (strcmp(p->f[0], "code") != 0 || strcmp(p->f[1], "name_th") != 0
 		    || strcmp(p->f[2], "name_en") != 0)
 			bad(p, "%s", "the header must be code,name_th,name_en");
@@ -111,6 +118,15 @@ on_record(int c, void *cb)
 	}
 	p->field = 0;
 	p->too_long = 0;
+	p->rec_line = 0;
+}
+
+static const char *
+parse_error(struct csv_parser *csv)
+{
+	if (csv_error(csv) == CSV_EPARSE)
+		return "a quote is unterminated or stray (quote a whole field, \"\" inside)";
+	return csv_strerror(csv_error(csv));
 }
 
 int
@@ -118,8 +134,8 @@ admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows)
 {
 	struct csv_parser csv;
 	struct parse p;
-	char buf[65536];
-	size_t n;
+	char *line = NULL, *start;
+	size_t n, cap = 0;
 	FILE *fp;
 
 	memset(&p, 0, sizeof(p));
@@ -128,25 +144,31 @@ admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows)
 	p.path = path;
 	fp = fopen(path, "rb");
 	if (fp == NULL) {
-		perror(path);
+		fprintf(stderr, "np-admin: cannot read %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI) != 0) {
 		fclose(fp);
 		return -1;
 	}
-	while (!p.failed && (n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		if (csv_parse(&csv, buf, n, on_field, on_record, &p) != n) {
-			p.line++;
-			bad(&p, "%s", csv_strerror(csv_error(&csv)));
-		}
-	}
-	if (!p.failed && csv_fini(&csv, on_field, on_record, &p) != 0) {
+	/* fed a line at a time, so errors can name the line a record is on */
+	while (!p.failed && (n = (size_t)getline(&line, &cap, fp)) != (size_t)-1) {
 		p.line++;
-		bad(&p, "%s", csv_strerror(csv_error(&csv)));
+		start = line;
+		if (p.line == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			start += 3;     /* a UTF-8 byte order mark */
+			n -= 3;
+		}
+		if (csv_parse(&csv, start, n, on_field, on_record, &p) != n)
+			bad(&p, "%s", parse_error(&csv));
 	}
-	if (!p.failed && p.line == 0)
+	if (!p.failed && csv_fini(&csv, on_field, on_record, &p) != 0)
+		bad(&p, "%s", parse_error(&csv));
+	if (!p.failed && p.records == 0) {
+		p.line = 1;
 		bad(&p, "%s", "the file is empty (want the header code,name_th,name_en)");
+	}
+	free(line);
 	csv_free(&csv);
 	fclose(fp);
 	for (n = 0; n < rows->n; n++) {
@@ -156,12 +178,49 @@ admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows)
 	return p.failed ? -1 : 0;
 }
 
+static int
+cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = strcmp(x->code, y->code);
+
+	return c ? c : (x->line < y->line ? -1 : x->line > y->line);
+}
+
+/* A code twice in one import is an error naming both rows. */
+static int
+check_duplicates(const struct place_rows *rows)
+{
+	struct row *v;
+	size_t i;
+	int rc = 0;
+
+	if (rows->n < 2)
+		return 0;
+	v = malloc(rows->n * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	memcpy(v, rows->v, rows->n * sizeof(*v));
+	qsort(v, rows->n, sizeof(*v), cmp_rows);
+	for (i = 1; i < rows->n && rc == 0; i++) {
+		if (strcmp(v[i].code, v[i - 1].code) == 0) {
+			fprintf(stderr, "%s:%lu: code '%s' is already on %s:%lu\n", v[i].file,
+				v[i].line, v[i].code, v[i - 1].file, v[i - 1].line);
+			rc = -1;
+		}
+	}
+	free(v);
+	return rc;
+}
+
 int
 admin_check_parents(struct hub_store *s, const struct place_rows *rows)
 {
 	char parent[HUB_AREA_MAX + 1];
 	size_t i, len;
 
+	if (check_duplicates(rows) != 0)
+		return -1;
 	for (i = 0; i < rows->n; i++) {
 		len = strlen(rows->v[i].code);
 		if (len == 2)

@@ -4,6 +4,7 @@
  * one demo user of each role with a printed password. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin.h"
 
@@ -65,6 +66,9 @@ import_geo(struct hub_store *s, const char *geo_dir, size_t *villages)
 	for (i = 0; i < 3 && rc == 0; i++) {
 		snprintf(path[i], sizeof(path[i]), "%s/%s", geo_dir, files[i]);
 		rc = admin_import_csv(s, path[i], &rows);
+		if (rc != 0 && access(path[i], R_OK) != 0)
+			fprintf(stderr, "np-admin: the geo data is not in %s: give its directory "
+				"with demo --geo DIR (or NP_GEO_DIR)\n", geo_dir);
 	}
 	if (rc == 0)
 		rc = admin_check_parents(s, &rows);

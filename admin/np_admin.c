@@ -90,7 +90,8 @@ admin_user_add(struct hub_store *s, const char *name, const char *role, const ch
 		return -1;
 	}
 	if (!hub_role_may_hold(u.role, hub_area_level(area, strlen(area)))) {
-		fprintf(stderr, "np-admin: a %s cannot hold area '%s' (%s)\n", role, area,
+		fprintf(stderr, "np-admin: %s %s cannot hold area '%s' (%s)\n",
+			strchr("aeiou", role[0]) ? "an" : "a", role, area,
 			u.role == HUB_ROLE_VOLUNTEER || u.role == HUB_ROLE_RESIDENT ? "want a village"
 			: u.role == HUB_ROLE_OFFICIAL ? "want TH, a province or a district"
 			: u.role == HUB_ROLE_ADMIN ? "want TH" : "want TH or a province");
@@ -169,8 +170,10 @@ cmd_user_add(struct hub_store *s, int argc, char **argv)
 		else if (c == 'i') {
 			if (parse_iterations(optarg, &iterations) != 0)
 				return -1;
-		} else
-			return -1;
+		} else {
+			optind = argc;  /* getopt said what was wrong; show the usage too */
+			role = NULL;
+		}
 	}
 	if (optind != argc - 1 || role == NULL || area == NULL) {
 		fprintf(stderr, "np-admin: user add NAME --role ROLE --area CODE "

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -193,6 +194,14 @@ hub_store_open(struct hub_store **out, const char *dir, int flags, char *err, si
 		rc = HUB_STORE_ERROR;
 		goto out;
 	}
+	snprintf(s->err, sizeof(s->err), "%s/data.mdb", dir);
+	if (!(flags & HUB_STORE_CREATE) && access(s->err, F_OK) != 0) {
+		snprintf(s->err, sizeof(s->err), "no database, not initialised (run np-admin --db %s "
+			 "init)", dir);
+		rc = HUB_STORE_ERROR;
+		goto out;
+	}
+	s->err[0] = '\0';
 	rc = mdb_env_create(&s->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(s->env, 8);
