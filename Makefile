@@ -14,7 +14,11 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c
 PLUGIN_SRCS = broker-plugin/plugin.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c $(CORE_SRCS)
+CLIENT_SRCS = client-lib/client.c client-lib/codec.c client-lib/outbox.c
+EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history
+EXAMPLE_COMMON = examples/common.c
 UNIT_SRCS   = $(wildcard tests/unit/test_*.c)
+CLIENT_TEST_SRCS = $(wildcard tests/client/test_*.c)
 BROKER_TEST_SRCS = $(wildcard tests/broker/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -23,8 +27,15 @@ PB_OBJ = $(BUILD)/obj/np.pb-c.o
 LIBS_CORE = -lprotobuf-c -llmdb -lcrypto
 LIBS_ADMIN = $(LIBS_CORE) -lcsv
 
-.PHONY: all deps run test test-unit test-admin test-broker check clean examples bench
-all: $(BUILD)/np_plugin.so $(BUILD)/np-admin
+.PHONY: all deps run test check clean examples bench install lib
+VERSION  = 0.1.0
+SOMAJOR  = 0
+PREFIX  ?= /usr/local
+LIBS_CLIENT = -lmosquitto -lprotobuf-c
+
+all: $(BUILD)/np_plugin.so $(BUILD)/np-admin lib examples
+lib: $(BUILD)/libnpclient.a $(BUILD)/libnpclient.so $(BUILD)/npclient.pc
+examples: $(addprefix $(BUILD)/,$(EXAMPLES))
 
 $(GEN)/np.pb-c.c $(GEN)/np.pb-c.h: proto/np.proto
 	@mkdir -p $(GEN)
@@ -45,6 +56,40 @@ $(BUILD)/np_plugin.so: $(call obj,$(PLUGIN_SRCS)) $(PB_OBJ) broker-plugin/plugin
 $(BUILD)/np-admin: $(call obj,$(ADMIN_SRCS)) $(PB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ADMIN)
 
+$(BUILD)/libnpclient.a: $(call obj,$(CLIENT_SRCS)) $(PB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# only the np_ API leaves the shared library (np__ internals and protobuf-c code stay inside)
+$(BUILD)/libnpclient.so: $(call obj,$(CLIENT_SRCS)) $(PB_OBJ) client-lib/npclient.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libnpclient.so.$(SOMAJOR) \
+		-Wl,--version-script=client-lib/npclient.map \
+		-o $(BUILD)/libnpclient.so.$(VERSION) $(filter %.o,$^) $(LIBS_CLIENT)
+	ln -sf libnpclient.so.$(VERSION) $(BUILD)/libnpclient.so.$(SOMAJOR)
+	ln -sf libnpclient.so.$(VERSION) $@
+
+$(BUILD)/npclient.pc: client-lib/npclient.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(BUILD)/np-%: $(BUILD)/obj/examples/np-%.o $(call obj,$(EXAMPLE_COMMON)) $(BUILD)/libnpclient.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -ljansson
+
+$(BUILD)/tests/client/%: $(BUILD)/obj/tests/client/%.o $(BUILD)/obj/tests/broker/harness.o $(BUILD)/libnpclient.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -lcmocka
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(BUILD)/libnpclient.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libnpclient.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libnpclient.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnpclient.so.$(SOMAJOR)
+	ln -sf libnpclient.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnpclient.so
+	install -m 644 client-lib/np_client.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/npclient.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BUILD)/np-admin $(addprefix $(BUILD)/,$(EXAMPLES)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/lib/mosquitto
+	install -m 755 $(BUILD)/np_plugin.so $(DESTDIR)$(PREFIX)/lib/mosquitto/
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -lcmocka
@@ -55,7 +100,8 @@ $(BUILD)/tests/broker/%: $(BUILD)/obj/tests/broker/%.o $(BUILD)/obj/tests/broker
 
 UNIT_BINS   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BROKER_BINS = $(patsubst tests/broker/%.c,$(BUILD)/tests/broker/%,$(BROKER_TEST_SRCS))
-tests-build: $(UNIT_BINS) $(BROKER_BINS)
+CLIENT_BINS = $(patsubst tests/client/%.c,$(BUILD)/tests/client/%,$(CLIENT_TEST_SRCS))
+tests-build: $(UNIT_BINS) $(BROKER_BINS) $(CLIENT_BINS)
 
 deps:
 	@scripts/deps.sh

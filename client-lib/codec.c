@@ -1,0 +1,374 @@
+/* codec.c - Envelopes in and out (protobuf-c), ids, and the vocabulary names.
+ * The only file of libnpclient that includes np.pb-c.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "np.pb-c.h"
+#include "np_int.h"
+
+static const char *const role_names[] = { "unknown", "volunteer", "resident", "official",
+					  "agency", "operator", "admin" };
+static const char *const state_names[] = { "unspecified", "received", "in_progress",
+					   "resolved", "rejected" };
+static const char *const body_names[] = { "none", "report", "ack", "announcement", "dm",
+					  "showcase", "status" };
+
+const char *
+np_role_name(enum np_role r)
+{
+	return (unsigned)r <= NP_ROLE_ADMIN ? role_names[r] : role_names[0];
+}
+
+const char *
+np_ack_state_name(enum np_ack_state s)
+{
+	return (unsigned)s <= NP_ACK_REJECTED ? state_names[s] : state_names[0];
+}
+
+int
+np_ack_state_parse(const char *s, enum np_ack_state *out)
+{
+	int i;
+
+	for (i = NP_ACK_RECEIVED; i <= NP_ACK_REJECTED; i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*out = (enum np_ack_state)i;
+			return NP_OK;
+		}
+	}
+	return NP_ERR_INVAL;
+}
+
+const char *
+np_body_name(enum np_body b)
+{
+	return (unsigned)b <= NP_BODY_STATUS ? body_names[b] : body_names[0];
+}
+
+void
+np_id_to_hex(const uint8_t id[NP_ID_LEN], char out[2 * NP_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < NP_ID_LEN; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * NP_ID_LEN] = '\0';
+}
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+np_id_from_hex(const char *hex, uint8_t id[NP_ID_LEN])
+{
+	int i, hi, lo;
+
+	if (hex == NULL || strlen(hex) != 2 * NP_ID_LEN)
+		return NP_ERR_INVAL;
+	for (i = 0; i < NP_ID_LEN; i++) {
+		hi = nibble(hex[2 * i]);
+		lo = nibble(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return NP_ERR_INVAL;
+		id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return NP_OK;
+}
+
+int64_t
+np__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+np__mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint32_t
+np__random(void)
+{
+	uint32_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (uint32_t)np__mono_ms() * 2654435761u;
+	return v;
+}
+
+void
+np__id_new(struct np__idgen *g, uint8_t id[NP_ID_LEN])
+{
+	int64_t ms = np__now_ms();
+	int i;
+
+	if (ms <= g->last_ms) {
+		/* same (or earlier) ms: count on, borrowing the next ms when full */
+		if (++g->counter > 0xfff) {
+			g->counter = 0;
+			g->last_ms++;
+		}
+		ms = g->last_ms;
+	} else {
+		g->last_ms = ms;
+		g->counter = 0;
+	}
+	if (getrandom(id + 8, 8, 0) != 8)
+		memset(id + 8, 0, 8);
+	for (i = 0; i < 6; i++)
+		id[i] = (uint8_t)((uint64_t)ms >> (8 * (5 - i)));
+	id[6] = (uint8_t)(0x70 | (g->counter >> 8));
+	id[7] = (uint8_t)g->counter;
+	id[8] = (uint8_t)(0x80 | (id[8] & 0x3f));
+}
+
+int
+np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__body *b,
+	   uint8_t **buf, size_t *len)
+{
+	Np__Envelope e = NP__ENVELOPE__INIT;
+	Np__Report rep = NP__REPORT__INIT;
+	Np__Ack ack = NP__ACK__INIT;
+	Np__Announcement ann = NP__ANNOUNCEMENT__INIT;
+	Np__DirectMessage dm = NP__DIRECT_MESSAGE__INIT;
+	Np__Showcase show = NP__SHOWCASE__INIT;
+	Np__Status st = NP__STATUS__INIT;
+	char *a = (char *)(b->a ? b->a : ""), *bb = (char *)(b->b ? b->b : "");
+
+	e.id.data = (uint8_t *)id;
+	e.id.len = NP_ID_LEN;
+	e.sent_at_ms = sent_at_ms;
+	switch (b->kind) {
+	case NP_BODY_REPORT:
+		rep.title = a;
+		rep.detail = bb;
+		e.body_case = NP__ENVELOPE__BODY_REPORT;
+		e.report = &rep;
+		break;
+	case NP_BODY_ACK:
+		ack.report_id.data = (uint8_t *)b->report_id;
+		ack.report_id.len = NP_ID_LEN;
+		ack.state = (Np__AckState)b->state;
+		ack.note = a;
+		e.body_case = NP__ENVELOPE__BODY_ACK;
+		e.ack = &ack;
+		break;
+	case NP_BODY_ANNOUNCEMENT:
+		ann.title = a;
+		ann.body = bb;
+		e.body_case = NP__ENVELOPE__BODY_ANNOUNCEMENT;
+		e.announcement = &ann;
+		break;
+	case NP_BODY_DM:
+		dm.text = a;
+		e.body_case = NP__ENVELOPE__BODY_DM;
+		e.dm = &dm;
+		break;
+	case NP_BODY_SHOWCASE:
+		show.title = a;
+		show.description = bb;
+		e.body_case = NP__ENVELOPE__BODY_SHOWCASE;
+		e.showcase = &show;
+		break;
+	case NP_BODY_STATUS:
+		st.online = b->online;
+		e.body_case = NP__ENVELOPE__BODY_STATUS;
+		e.status = &st;
+		break;
+	default:
+		return NP_ERR_INVAL;
+	}
+	*len = np__envelope__get_packed_size(&e);
+	*buf = malloc(*len);
+	if (*buf == NULL)
+		return NP_ERR_NOMEM;
+	np__envelope__pack(&e, *buf);
+	return NP_OK;
+}
+
+static void
+copy_id(uint8_t out[NP_ID_LEN], const ProtobufCBinaryData *b)
+{
+	memset(out, 0, NP_ID_LEN);
+	if (b->len == NP_ID_LEN)
+		memcpy(out, b->data, NP_ID_LEN);
+}
+
+static void
+fill_body(struct np_msg *m, const Np__Envelope *e)
+{
+	switch (e->body_case) {
+	case NP__ENVELOPE__BODY_REPORT:
+		m->body = NP_BODY_REPORT;
+		m->u.report.title = e->report->title;
+		m->u.report.detail = e->report->detail;
+		break;
+	case NP__ENVELOPE__BODY_ACK:
+		m->body = NP_BODY_ACK;
+		copy_id(m->u.ack.report_id, &e->ack->report_id);
+		m->u.ack.state = (enum np_ack_state)e->ack->state;
+		m->u.ack.note = e->ack->note;
+		break;
+	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
+		m->body = NP_BODY_ANNOUNCEMENT;
+		m->u.announcement.title = e->announcement->title;
+		m->u.announcement.body = e->announcement->body;
+		break;
+	case NP__ENVELOPE__BODY_DM:
+		m->body = NP_BODY_DM;
+		m->u.dm.text = e->dm->text;
+		break;
+	case NP__ENVELOPE__BODY_SHOWCASE:
+		m->body = NP_BODY_SHOWCASE;
+		m->u.showcase.title = e->showcase->title;
+		m->u.showcase.description = e->showcase->description;
+		break;
+	case NP__ENVELOPE__BODY_STATUS:
+		m->body = NP_BODY_STATUS;
+		m->u.status.online = e->status->online;
+		break;
+	default:
+		m->body = NP_BODY_NONE;
+		break;
+	}
+}
+
+int
+np__decode(const char *topic, const void *buf, size_t len, struct np__decoded *d)
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+
+	memset(d, 0, sizeof(*d));
+	if (e == NULL)
+		return NP_ERR_PROTOCOL;
+	d->env = e;
+	d->m.topic = topic;
+	copy_id(d->m.id, &e->id);
+	d->m.sender.username = e->sender ? e->sender->username : "";
+	d->m.sender.role = e->sender ? (enum np_role)e->sender->role : NP_ROLE_UNKNOWN;
+	d->m.sender.area = e->sender ? e->sender->area : "";
+	d->m.sent_at_ms = e->sent_at_ms;
+	d->m.received_at_ms = e->received_at_ms;
+	fill_body(&d->m, e);
+	return NP_OK;
+}
+
+void
+np__decoded_free(struct np__decoded *d)
+{
+	if (d->env != NULL)
+		np__envelope__free_unpacked(d->env, NULL);
+	d->env = NULL;
+}
+
+int
+np__decode_refusal(const void *buf, size_t len, uint8_t id[NP_ID_LEN], bool *has_id,
+		   char **reason)
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+	int rc = NP_ERR_PROTOCOL;
+
+	*reason = NULL;
+	*has_id = false;
+	if (e != NULL && e->body_case == NP__ENVELOPE__BODY_REFUSAL) {
+		*has_id = e->refusal->id.len == NP_ID_LEN;
+		copy_id(id, &e->refusal->id);
+		*reason = strdup(e->refusal->reason);
+		rc = *reason ? NP_OK : NP_ERR_NOMEM;
+	}
+	if (e != NULL)
+		np__envelope__free_unpacked(e, NULL);
+	return rc;
+}
+
+int
+np__encode_history_request(const char *filter, int64_t since, int64_t until, uint32_t limit,
+			   const uint8_t *cursor, size_t cursor_len, const char *corr,
+			   uint8_t **buf, size_t *len)
+{
+	Np__HistoryRequest r = NP__HISTORY_REQUEST__INIT;
+
+	r.filter = (char *)filter;
+	r.since_ms = since;
+	r.until_ms = until;
+	r.limit = limit;
+	r.cursor.data = (uint8_t *)cursor;
+	r.cursor.len = cursor_len;
+	r.correlation_id = (char *)corr;
+	*len = np__history_request__get_packed_size(&r);
+	*buf = malloc(*len ? *len : 1);
+	if (*buf == NULL)
+		return NP_ERR_NOMEM;
+	np__history_request__pack(&r, *buf);
+	return NP_OK;
+}
+
+int
+np__decode_page(const void *buf, size_t len, struct np__page *p)
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+	Np__HistoryPage *hp;
+
+	memset(p, 0, sizeof(*p));
+	if (e == NULL || e->body_case != NP__ENVELOPE__BODY_HISTORY_PAGE) {
+		if (e != NULL)
+			np__envelope__free_unpacked(e, NULL);
+		return NP_ERR_PROTOCOL;
+	}
+	hp = e->history_page;
+	p->page = e;
+	p->corr = strdup(hp->correlation_id);
+	p->error = hp->error[0] ? strdup(hp->error) : NULL;
+	p->cursor_len = hp->next_cursor.len <= sizeof(p->cursor) ? hp->next_cursor.len : 0;
+	memcpy(p->cursor, hp->next_cursor.data, p->cursor_len);
+	return p->corr ? NP_OK : NP_ERR_NOMEM;
+}
+
+size_t
+np__page_items(const struct np__page *p)
+{
+	return ((Np__Envelope *)p->page)->history_page->n_items;
+}
+
+void
+np__page_item(const struct np__page *p, size_t i, const char **topic, const uint8_t **env,
+	      size_t *len)
+{
+	Np__HistoryItem *it = ((Np__Envelope *)p->page)->history_page->items[i];
+
+	*topic = it->topic;
+	*env = it->envelope.data;
+	*len = it->envelope.len;
+}
+
+void
+np__page_free(struct np__page *p)
+{
+	free(p->corr);
+	free(p->error);
+	if (p->page != NULL)
+		np__envelope__free_unpacked(p->page, NULL);
+	memset(p, 0, sizeof(*p));
+}

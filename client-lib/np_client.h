@@ -1,0 +1,167 @@
+/* np_client.h - the np-hub client library (libnpclient): typed messages of the
+ * village network, feeds, history paging, and an outbox that survives crashes.
+ *
+ * One struct np_client per thread: no call is safe on the same client from two
+ * threads at once, and every callback runs inside the call that pumps the
+ * network (np_client_run, np_client_flush, np_history, np_client_connect) on
+ * the calling thread. Different clients in different threads are independent;
+ * the library has no global mutable state (call np_lib_init once per process
+ * before any thread starts, np_lib_cleanup at the end).
+ *
+ * Errors are enum np_err values; np_strerror() says them in words. Strings
+ * passed in are copied; strings passed to callbacks are borrowed for the
+ * duration of the callback. C99. */
+#ifndef NP_CLIENT_H
+#define NP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NP_ID_LEN 16
+
+enum np_err {
+	NP_OK = 0,
+	NP_ERR_NOMEM,           /* out of memory */
+	NP_ERR_INVAL,           /* a bad argument: see np_client_last_error() */
+	NP_ERR_UNREACHABLE,     /* the hub cannot be reached */
+	NP_ERR_AUTH,            /* the hub refused the username or password */
+	NP_ERR_REFUSED,         /* the hub refused the message: see the reason */
+	NP_ERR_TIMEOUT,         /* no answer in time */
+	NP_ERR_OUTBOX,          /* the outbox directory is unwritable or full */
+	NP_ERR_NOT_CONNECTED,   /* not connected and no outbox to keep the message */
+	NP_ERR_PROTOCOL,        /* the hub sent something this library cannot read */
+	NP_ERR_TLS,             /* TLS set-up failed (CA file?) */
+	NP_ERR_HISTORY,         /* the hub answered the history query with an error */
+};
+
+/* A sentence for err; never NULL. */
+const char *np_strerror(int err);
+
+enum np_role { NP_ROLE_UNKNOWN = 0, NP_ROLE_VOLUNTEER, NP_ROLE_RESIDENT, NP_ROLE_OFFICIAL,
+	       NP_ROLE_AGENCY, NP_ROLE_OPERATOR, NP_ROLE_ADMIN };
+enum np_ack_state { NP_ACK_UNSPECIFIED = 0, NP_ACK_RECEIVED, NP_ACK_IN_PROGRESS, NP_ACK_RESOLVED,
+		    NP_ACK_REJECTED };
+enum np_body { NP_BODY_NONE = 0, NP_BODY_REPORT, NP_BODY_ACK, NP_BODY_ANNOUNCEMENT, NP_BODY_DM,
+	       NP_BODY_SHOWCASE, NP_BODY_STATUS };
+
+const char *np_role_name(enum np_role r);              /* "volunteer", ... */
+const char *np_ack_state_name(enum np_ack_state s);    /* "received", ... */
+int np_ack_state_parse(const char *s, enum np_ack_state *out);
+const char *np_body_name(enum np_body b);              /* "report", "ack", ... */
+
+/* A message as delivered: every pointer is borrowed for the callback's duration. */
+struct np_msg {
+	const char *topic;
+	uint8_t id[NP_ID_LEN];
+	struct { const char *username; enum np_role role; const char *area; } sender;
+	int64_t sent_at_ms;             /* the publisher's clock */
+	int64_t received_at_ms;         /* the hub's clock */
+	enum np_body body;
+	union {
+		struct { const char *title, *detail; } report;
+		struct { uint8_t report_id[NP_ID_LEN]; enum np_ack_state state; const char *note; } ack;
+		struct { const char *title, *body; } announcement;
+		struct { const char *text; } dm;
+		struct { const char *title, *description; } showcase;
+		struct { bool online; } status;
+	} u;
+};
+
+struct np_options {
+	const char *host;               /* default "127.0.0.1" */
+	int port;                       /* default 1883 (8883 with cafile) */
+	const char *username;
+	const char *password;
+	const char *client_id;          /* default: made from username and pid */
+	int keepalive;                  /* seconds, default 60 */
+	const char *cafile;             /* TLS when set */
+	const char *outbox_dir;         /* keep unsent messages here (created if missing) */
+	size_t outbox_max;              /* messages the outbox may hold, default 10000 */
+};
+
+void np_options_init(struct np_options *o);
+
+struct np_client;
+
+/* Copies o. */
+int np_client_new(struct np_client **out, const struct np_options *o);
+/* Disconnects; what is unsent stays in the outbox (if any). NULL is fine. */
+void np_client_free(struct np_client *c);
+/* The detail of the last error on c (e.g. the hub's refusal reason); never NULL. */
+const char *np_client_last_error(const struct np_client *c);
+
+/* Connects, waiting up to timeout_ms for the hub's answer, then resends
+ * whatever the outbox holds. NP_ERR_AUTH is final; after other errors the
+ * client keeps trying in np_client_run (exponential backoff, 0.5 s to 60 s,
+ * with jitter). */
+int np_client_connect(struct np_client *c, int timeout_ms);
+bool np_client_connected(const struct np_client *c);
+/* Pumps the network for up to timeout_ms (0: what is ready now): delivers
+ * messages to feeds, outcomes to the outcome callback, reconnects. */
+int np_client_run(struct np_client *c, int timeout_ms);
+
+/* ---- publishing: each builds the topic, fills the Envelope with a new
+ * time-ordered id (written to id_out if not NULL) and sends it at QoS 1.
+ * With an outbox the message is on disk before the call returns and is
+ * removed only when the hub has answered; without one, NP_ERR_NOT_CONNECTED
+ * when the hub is down. The outcome arrives later via the outcome callback. */
+int np_report(struct np_client *c, const char *village, const char *kind, const char *title,
+	      const char *detail, uint8_t id_out[NP_ID_LEN]);
+int np_announce(struct np_client *c, const char *area, const char *category, const char *title,
+		const char *body, uint8_t id_out[NP_ID_LEN]);
+int np_ack(struct np_client *c, const char *village, const uint8_t report_id[NP_ID_LEN],
+	   enum np_ack_state state, const char *note, uint8_t id_out[NP_ID_LEN]);
+int np_dm(struct np_client *c, const char *address, const char *text, uint8_t id_out[NP_ID_LEN]);
+int np_status(struct np_client *c, const char *village, bool online, uint8_t id_out[NP_ID_LEN]);
+int np_show(struct np_client *c, const char *village, const char *kind, const char *title,
+	    const char *description, uint8_t id_out[NP_ID_LEN]);
+
+enum np_outcome { NP_ACCEPTED, NP_REFUSED, NP_QUEUED };
+/* Called once per message when the hub accepted or refused it (reason is the
+ * hub's sentence), and with NP_QUEUED when it was kept in the outbox because
+ * the hub could not be reached. */
+typedef void (*np_outcome_fn)(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome,
+			      const char *reason);
+void np_client_on_outcome(struct np_client *c, np_outcome_fn fn, void *ctx);
+
+/* Waits up to timeout_ms until every message sent has an outcome. NP_OK when
+ * none is pending; NP_ERR_TIMEOUT or NP_ERR_UNREACHABLE otherwise. */
+int np_client_flush(struct np_client *c, int timeout_ms);
+/* Messages without an outcome yet (in flight or in the outbox). */
+size_t np_client_pending(const struct np_client *c);
+
+/* ---- feeds ---- */
+typedef void (*np_msg_fn)(void *ctx, const struct np_msg *m);
+/* Subscribes to filter (kept across reconnects); fn gets each message. The
+ * hub refusing the filter is NP_ERR_REFUSED. Waits up to 5 s for the answer. */
+int np_follow(struct np_client *c, const char *filter, np_msg_fn fn, void *ctx);
+
+/* ---- history ---- */
+struct np_history_query {
+	const char *filter;             /* MQTT filter under np/ */
+	int64_t since_ms, until_ms;     /* received_at_ms range; 0: unbounded */
+	size_t max;                     /* stop after this many messages; 0: all */
+};
+/* Pages through the whole result (oldest first), calling fn per message. Each
+ * page may take up to timeout_ms. NP_ERR_HISTORY with the hub's words in
+ * np_client_last_error() when the hub refused the query. */
+int np_history(struct np_client *c, const struct np_history_query *q, np_msg_fn fn, void *ctx,
+	       int timeout_ms);
+
+/* ---- ids ---- */
+/* 32 lowercase hex digits and a NUL. */
+void np_id_to_hex(const uint8_t id[NP_ID_LEN], char out[2 * NP_ID_LEN + 1]);
+int np_id_from_hex(const char *hex, uint8_t id[NP_ID_LEN]);
+
+void np_lib_init(void);
+void np_lib_cleanup(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
