@@ -20,7 +20,10 @@ static const char usage[] =
 	"  user add NAME --role ROLE --area CODE [--categories a,b] [--iterations N]\n"
 	"                                       (password on standard input)\n"
 	"  user del NAME\n"
-	"  user list                            print users as name,role,area,categories\n";
+	"  user list                            print users as name,role,area,categories\n"
+	"  history export [--filter F] [--since MS] [--until MS] [--format jsonl|csv]\n"
+	"                                       stream stored messages (default all, jsonl)\n"
+	"  history stats                        message counts by kind and province, bytes\n";
 
 /* Files np-admin creates as root belong to the directory's owner, so a broker
  * that dropped to the mosquitto user can still write them. */
@@ -317,6 +320,10 @@ run(struct hub_store *s, int argc, char **argv)
 	}
 	if (strcmp(cmd, "user") == 0 && strcmp(sub, "list") == 0 && argc == 2)
 		return hub_store_user_each(s, print_user, NULL);
+	if (strcmp(cmd, "history") == 0) {
+		rc = admin_history(s, argc, argv);
+		return rc == 1 ? -1 : rc;
+	}
 	return 2;
 }
 
@@ -357,7 +364,7 @@ main(int argc, char **argv)
 	if (rc == 2)
 		fputs(usage, stderr);
 	else if (rc != 0 && hub_store_error(s)[0] != '\0' && strcmp(argv[i], "registry") != 0
-		 && strcmp(argv[i], "user") != 0)
+		 && strcmp(argv[i], "user") != 0 && strcmp(argv[i], "history") != 0)
 		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
 	hub_store_close(s);
 	match_owner(db);

@@ -1,0 +1,329 @@
+/* history_cmd.c - np-admin history export|stats: the community data set for
+ * researchers, streamed from one LMDB read transaction (constant memory for any
+ * size, consistent while the broker keeps writing). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "history.h"
+#include "np.pb-c.h"
+
+static const char *const role_names[] = { "unknown", "volunteer", "resident", "official",
+					  "agency", "operator", "admin" };
+static const char *const state_names[] = { "unspecified", "received", "in_progress",
+					   "resolved", "rejected" };
+
+struct export {
+	bool csv;
+	unsigned long long count;
+	const char *since_err;
+};
+
+static const char *
+role_name(int r)
+{
+	return r >= 0 && r <= 6 ? role_names[r] : "unknown";
+}
+
+static void
+hex(const ProtobufCBinaryData *b, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < b->len && i < 32; i++) {
+		out[2 * i] = digits[b->data[i] >> 4];
+		out[2 * i + 1] = digits[b->data[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+static json_t *
+body_json(const Np__Envelope *e, const char **kind)
+{
+	char id[65];
+
+	switch (e->body_case) {
+	case NP__ENVELOPE__BODY_REPORT:
+		*kind = "report";
+		return json_pack("{s:s,s:s}", "title", e->report->title, "detail", e->report->detail);
+	case NP__ENVELOPE__BODY_ACK:
+		*kind = "ack";
+		hex(&e->ack->report_id, id);
+		return json_pack("{s:s,s:s,s:s}", "report_id", id, "state",
+				 (unsigned)e->ack->state <= 4 ? state_names[e->ack->state] : "unknown",
+				 "note", e->ack->note);
+	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
+		*kind = "announcement";
+		return json_pack("{s:s,s:s}", "title", e->announcement->title, "body",
+				 e->announcement->body);
+	case NP__ENVELOPE__BODY_DM:
+		*kind = "dm";
+		return json_pack("{s:s}", "text", e->dm->text);
+	case NP__ENVELOPE__BODY_SHOWCASE:
+		*kind = "showcase";
+		return json_pack("{s:s,s:s}", "title", e->showcase->title, "description",
+				 e->showcase->description);
+	case NP__ENVELOPE__BODY_STATUS:
+		*kind = "status";
+		return json_pack("{s:b}", "online", e->status->online);
+	default:
+		*kind = "none";
+		return json_object();
+	}
+}
+
+static int
+print_jsonl(const struct hub_hist_item *it, const Np__Envelope *e)
+{
+	const char *kind;
+	char id[65];
+	json_t *o, *body = body_json(e, &kind);
+	char *line;
+
+	hex(&e->id, id);
+	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:I,s:I,s:s,s:o}", "topic", it->topic, "id", id,
+		      "sender", "username", e->sender ? e->sender->username : "", "role",
+		      role_name(e->sender ? (int)e->sender->role : 0), "area",
+		      e->sender ? e->sender->area : "", "sent_at_ms", (json_int_t)e->sent_at_ms,
+		      "received_at_ms", (json_int_t)e->received_at_ms, "kind", kind, kind, body);
+	if (o == NULL)
+		return -1;
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (line == NULL)
+		return -1;
+	puts(line);
+	free(line);
+	return 0;
+}
+
+static void
+csv_field(const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+	} else {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	}
+	putchar(last ? '\n' : ',');
+}
+
+/* received_at_ms,topic,id,sender,role,area,kind,title,text,extra */
+static int
+print_csv(const struct hub_hist_item *it, const Np__Envelope *e)
+{
+	const char *kind, *title = "", *text = "";
+	char id[65], extra[96] = "", ms[32];
+	json_t *body = body_json(e, &kind);
+
+	json_decref(body);
+	if (e->body_case == NP__ENVELOPE__BODY_REPORT) {
+		title = e->report->title;
+		text = e->report->detail;
+	} else if (e->body_case == NP__ENVELOPE__BODY_ANNOUNCEMENT) {
+		title = e->announcement->title;
+		text = e->announcement->body;
+	} else if (e->body_case == NP__ENVELOPE__BODY_SHOWCASE) {
+		title = e->showcase->title;
+		text = e->showcase->description;
+	} else if (e->body_case == NP__ENVELOPE__BODY_DM) {
+		text = e->dm->text;
+	} else if (e->body_case == NP__ENVELOPE__BODY_ACK) {
+		text = e->ack->note;
+		hex(&e->ack->report_id, id);
+		snprintf(extra, sizeof(extra), "%s %s", id,
+			 (unsigned)e->ack->state <= 4 ? state_names[e->ack->state] : "unknown");
+	} else if (e->body_case == NP__ENVELOPE__BODY_STATUS) {
+		snprintf(extra, sizeof(extra), "%s", e->status->online ? "online" : "offline");
+	}
+	hex(&e->id, id);
+	snprintf(ms, sizeof(ms), "%" PRId64, e->received_at_ms);
+	csv_field(ms, false);
+	csv_field(it->topic, false);
+	csv_field(id, false);
+	csv_field(e->sender ? e->sender->username : "", false);
+	csv_field(role_name(e->sender ? (int)e->sender->role : 0), false);
+	csv_field(e->sender ? e->sender->area : "", false);
+	csv_field(kind, false);
+	csv_field(title, false);
+	csv_field(text, false);
+	csv_field(extra, true);
+	return 0;
+}
+
+static int
+export_one(void *ctx, const struct hub_hist_item *it)
+{
+	struct export *x = ctx;
+	Np__Envelope *e = np__envelope__unpack(NULL, it->len, it->payload);
+	int rc;
+
+	if (e == NULL) {
+		fprintf(stderr, "np-admin: skipping an unreadable message on %s\n", it->topic);
+		return 0;
+	}
+	rc = x->csv ? print_csv(it, e) : print_jsonl(it, e);
+	np__envelope__free_unpacked(e, NULL);
+	x->count++;
+	return rc != 0 || ferror(stdout) ? 1 : 0;
+}
+
+static int
+parse_ms(const char *name, const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0) {
+		fprintf(stderr, "np-admin: %s wants milliseconds since 1970, not '%s'\n", name, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+cmd_export(struct hub_history *h, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "filter", required_argument, NULL, 'f' }, { "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' }, { "format", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hub_hist_scan q;
+	struct export x = { false, 0, NULL };
+	const char *filter = "np/#", *why;
+	uint64_t last;
+	int c, rc;
+
+	memset(&q, 0, sizeof(q));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'f')
+			filter = optarg;
+		else if (c == 's' && parse_ms("--since", optarg, &q.since_ms) == 0)
+			continue;
+		else if (c == 'u' && parse_ms("--until", optarg, &q.until_ms) == 0)
+			continue;
+		else if (c == 'F' && (strcmp(optarg, "csv") == 0 || strcmp(optarg, "jsonl") == 0))
+			x.csv = strcmp(optarg, "csv") == 0;
+		else {
+			if (c == 'F')
+				fprintf(stderr, "np-admin: --format is jsonl or csv\n");
+			return 2;
+		}
+	}
+	if (optind != argc)
+		return 2;
+	why = hub_history_plan(filter, &q);
+	if (why != NULL) {
+		fprintf(stderr, "np-admin: --filter '%s': %s\n", filter, why);
+		return 1;
+	}
+	if (x.csv)
+		puts("received_at_ms,topic,id,sender,role,area,kind,title,text,extra");
+	rc = hub_history_scan(h, &q, SIZE_MAX, export_one, &x, &last);
+	if (rc == HUB_STORE_ERROR) {
+		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+		return 1;
+	}
+	fprintf(stderr, "np-admin: exported %llu messages\n", x.count);
+	return fflush(stdout) == 0 && rc != 1 ? 0 : 1;
+}
+
+struct stats {
+	unsigned long long total, bytes, by_kind[12], by_province[100], national;
+};
+
+static const char *const stat_kinds[] = { "ann", "rep/outage", "rep/need", "rep/incident",
+					  "rep/feedback", "rep/ack", "status", "show", "dm",
+					  "other" };
+
+static int
+count_one(void *ctx, const struct hub_hist_item *it)
+{
+	struct stats *st = ctx;
+	const char *t = it->topic + 3, *last = strrchr(it->topic, '/');
+	int k = 9, p;
+
+	st->total++;
+	st->bytes += it->len + strlen(it->topic);
+	if (strncmp(t, "ann/", 4) == 0)
+		k = 0;
+	else if (strncmp(t, "rep/", 4) == 0 && last != NULL)
+		k = strcmp(last, "/outage") == 0 ? 1 : strcmp(last, "/need") == 0 ? 2
+		    : strcmp(last, "/incident") == 0 ? 3 : strcmp(last, "/feedback") == 0 ? 4 : 5;
+	else if (strncmp(t, "status/", 7) == 0)
+		k = 6;
+	else if (strncmp(t, "show/", 5) == 0)
+		k = 7;
+	else if (strncmp(t, "dm/", 3) == 0)
+		k = 8;
+	st->by_kind[k]++;
+	t = strchr(t, '/');     /* the area or province level, for place topics */
+	if (k != 8 && t != NULL && t[1] >= '0' && t[1] <= '9' && t[2] >= '0' && t[2] <= '9') {
+		p = (t[1] - '0') * 10 + (t[2] - '0');
+		st->by_province[p]++;
+	} else if (k == 0) {
+		st->national++;
+	}
+	return 0;
+}
+
+static int
+cmd_stats(struct hub_history *h)
+{
+	struct stats st;
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	if (hub_history_each(h, 0, count_one, &st) != 0) {
+		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+		return 1;
+	}
+	printf("messages,%llu\nbytes,%llu\n", st.total, st.bytes);
+	for (i = 0; i < 10; i++) {
+		if (st.by_kind[i] > 0)
+			printf("kind,%s,%llu\n", stat_kinds[i], st.by_kind[i]);
+	}
+	if (st.national > 0)
+		printf("area,TH,%llu\n", st.national);
+	for (i = 0; i < 100; i++) {
+		if (st.by_province[i] > 0)
+			printf("province,%02d,%llu\n", i, st.by_province[i]);
+	}
+	return 0;
+}
+
+int
+admin_history(struct hub_store *s, int argc, char **argv)
+{
+	struct hub_history *h = NULL;
+	char err[300];
+	int rc;
+
+	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "stats") != 0))
+		return 2;
+	if (hub_history_open(&h, s, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "np-admin: %s\n", err);
+		return 1;
+	}
+	rc = strcmp(argv[1], "stats") == 0 ? (argc == 2 ? cmd_stats(h) : 2)
+					   : cmd_export(h, argc - 1, argv + 1);
+	hub_history_close(h);
+	return rc;
+}
