@@ -138,9 +138,9 @@ dir_official_exists(void *c, const char *username)
 /* ---- refusals ---- */
 
 /* Tells the publisher why, on np/reply/<username>/error: MQTT v3 has no
- * reason codes and v5's PUBACK only carries a number. Sent to every
- * subscriber of that topic, which only that user (and the admin) may read,
- * so a separate listening connection (mosquitto_sub) sees it too. */
+ * reason codes and v5's PUBACK only carries a number. Sent to the publishing
+ * connection itself, subscribed or not (a plain device learns why too), and
+ * to no one else. */
 static void
 send_refusal(struct mosquitto *client, const char *username, const char *topic,
 	     const void *payload, size_t len, const char *why)
@@ -151,7 +151,7 @@ send_refusal(struct mosquitto *client, const char *username, const char *topic,
 	size_t blen;
 	const char *cid = mosquitto_client_id(client);
 
-	if (username == NULL || cid == NULL || strncmp(topic, "np/reply/", 9) == 0)
+	if (username == NULL || cid == NULL)
 		return;
 	buf = hub_refusal_pack(hub_msg_peek_id(payload, len, id) == 0 ? id : NULL, topic, why,
 			       now_ms(), &blen);
@@ -161,7 +161,7 @@ send_refusal(struct mosquitto *client, const char *username, const char *topic,
 	if (copy != NULL) {
 		memcpy(copy, buf, blen);
 		snprintf(rtopic, sizeof(rtopic), "np/reply/%s/error", username);
-		if (mosquitto_broker_publish(NULL, rtopic, (int)blen, copy, 1, false, NULL)
+		if (mosquitto_broker_publish(cid, rtopic, (int)blen, copy, 1, false, NULL)
 		    != MOSQ_ERR_SUCCESS)
 			mosquitto_free(copy);
 	}
@@ -386,7 +386,7 @@ on_control(int event, void *event_data, void *userdata)
 	if (copy != NULL) {
 		memcpy(copy, page, len);
 		snprintf(topic, sizeof(topic), "np/reply/%s/history", p->username);
-		if (mosquitto_broker_publish(NULL, topic, (int)len, copy, 1, false, NULL)
+		if (mosquitto_broker_publish(cid, topic, (int)len, copy, 1, false, NULL)
 		    != MOSQ_ERR_SUCCESS)
 			mosquitto_free(copy);
 	}

@@ -183,8 +183,52 @@ spawn(struct hub *h)
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
+	if (h->faketime[0] != '\0') {
+		setenv("LD_PRELOAD", env_or("NP_LIBFAKETIME",
+					    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"), 1);
+		setenv("FAKETIME", h->faketime, 1);
+		setenv("FAKETIME_DONT_RESET", "1", 1);
+	}
 	execl(env_or("NP_MOSQUITTO", "/usr/sbin/mosquitto"), "mosquitto", "-c", h->conf, (char *)NULL);
 	_exit(127);
+}
+
+static int
+wait_listening(struct hub *h)
+{
+	long deadline;
+	int status;
+
+	deadline = now_ms() + 5000;
+	while (now_ms() < deadline) {
+		if (port_open(h->port))
+			return 0;
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+			h->pid = 0;
+			break;
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "harness: broker did not start\n");
+	hub_print_log(h);
+	return -1;
+}
+
+int
+hub_restart(struct hub *h, bool kill9, const char *faketime, const char *extra_conf)
+{
+	int status;
+
+	if (h->pid > 0) {
+		kill(h->pid, kill9 ? SIGKILL : SIGTERM);
+		waitpid(h->pid, &status, 0);
+		h->pid = 0;
+	}
+	snprintf(h->faketime, sizeof(h->faketime), "%s", faketime ? faketime : "");
+	if (write_conf(h, NULL, extra_conf) != 0)
+		return -1;
+	h->pid = spawn(h);
+	return wait_listening(h);
 }
 
 int

@@ -17,6 +17,7 @@ struct hub {
 	char db[300];
 	char conf[300];
 	char log[300];
+	char faketime[32];      /* non-empty: the broker runs under libfaketime */
 };
 
 /* Copies the template database ($NP_TEMPLATE_DB, made by tests/run.sh with
@@ -28,6 +29,10 @@ int hub_start(struct hub *h, const char *extra_conf);
  * Returns the exit status, or -1 if it was still running after 5 s. */
 int hub_start_expect_exit(struct hub *h, const char *plugin_lines, bool with_db);
 void hub_stop(struct hub *h);
+/* Stops the broker (SIGKILL when kill9, else SIGTERM) and starts it again
+ * on the same port and database with extra_conf; faketime (e.g. "+2d", may be
+ * NULL) runs it under libfaketime. 0 when it listens again. */
+int hub_restart(struct hub *h, bool kill9, const char *faketime, const char *extra_conf);
 bool hub_alive(struct hub *h);
 /* Waits up to 2 s for needle to appear in the broker log. */
 bool hub_log_has(struct hub *h, const char *needle);
