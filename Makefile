@@ -7,7 +7,7 @@ BUILD   := $(if $(SAN),build-san,build)
 GEN      = $(BUILD)/gen
 CFLAGS  += $(if $(SAN),$(SANF))
 LDFLAGS += $(if $(SAN),$(SANF))
-CPPFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(GEN) -Ibroker-plugin -Iclient-lib
+CPPFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(GEN) -Ibroker-plugin -Iclient-lib -Itests/broker
 
 PB_SRC    = $(GEN)/np.pb-c.c
 CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c broker-plugin/kdf.c \

@@ -342,7 +342,8 @@ np__decode_page(const void *buf, size_t len, struct np__page *p)
 	p->corr = strdup(hp->correlation_id);
 	p->error = hp->error[0] ? strdup(hp->error) : NULL;
 	p->cursor_len = hp->next_cursor.len <= sizeof(p->cursor) ? hp->next_cursor.len : 0;
-	memcpy(p->cursor, hp->next_cursor.data, p->cursor_len);
+	if (p->cursor_len > 0)
+		memcpy(p->cursor, hp->next_cursor.data, p->cursor_len);
 	return p->corr ? NP_OK : NP_ERR_NOMEM;
 }
 

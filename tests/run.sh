@@ -45,6 +45,10 @@ for b in build build-san; do
 		[ -x "$t" ] && run_tap "$t" "$t"
 	done
 	run_tap "tests/admin ($b)" tests/admin/test_admin.sh "$b/np-admin"
+	# the client library (in this build) against a hub (always the plain plugin)
+	for t in "$b"/tests/client/test_*; do
+		[ -x "$t" ] && run_tap "$t" "$t"
+	done
 done
 for t in build/tests/broker/test_*; do
 	[ -x "$t" ] && run_tap "$t" "$t"

@@ -1,0 +1,301 @@
+/* test_client.c - checks libnpclient against a real hub: a report reaches the
+ * official's feed stamped, a refusal comes back with the hub's reason, 1,000
+ * QoS 1 reports sent across a broker restart all land exactly once, and an
+ * outbox written by a process killed with SIGKILL is sent once by the next. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+#include "np_client.h"
+
+static struct hub hub;
+
+struct seen {
+	int count;
+	char last_topic[128];
+	char last_sender[64];
+	char last_title[128];
+	uint8_t ids[2000][NP_ID_LEN];
+	int accepted, refused, queued;
+	char reason[256];
+};
+
+static int
+setup(void **state)
+{
+	(void)state;
+	np_lib_init();
+	return hub_start(&hub, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hub_stop(&hub);
+	np_lib_cleanup();
+	return 0;
+}
+
+static struct np_client *
+client(const char *user, const char *pass, const char *outbox, int port)
+{
+	struct np_options o;
+	struct np_client *c;
+
+	np_options_init(&o);
+	o.port = port ? port : hub.port;
+	o.username = user;
+	o.password = pass;
+	o.outbox_dir = outbox;
+	assert_int_equal(np_client_new(&c, &o), NP_OK);
+	return c;
+}
+
+static void
+on_msg(void *ctx, const struct np_msg *m)
+{
+	struct seen *s = ctx;
+
+	if (s->count < 2000)
+		memcpy(s->ids[s->count], m->id, NP_ID_LEN);
+	s->count++;
+	snprintf(s->last_topic, sizeof(s->last_topic), "%s", m->topic);
+	snprintf(s->last_sender, sizeof(s->last_sender), "%s/%s/%s", m->sender.username,
+		 np_role_name(m->sender.role), m->sender.area);
+	if (m->body == NP_BODY_REPORT)
+		snprintf(s->last_title, sizeof(s->last_title), "%s", m->u.report.title);
+}
+
+static void
+on_outcome(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome o, const char *reason)
+{
+	struct seen *s = ctx;
+
+	(void)id;
+	if (o == NP_ACCEPTED)
+		s->accepted++;
+	else if (o == NP_REFUSED)
+		s->refused++;
+	else
+		s->queued++;
+	if (reason != NULL)
+		snprintf(s->reason, sizeof(s->reason), "%s", reason);
+}
+
+static void
+a_report_reaches_the_officials_feed_stamped(void **state)
+{
+	struct np_client *vol = client("somchai", "somchai-demo", NULL, 0);
+	struct np_client *off = client("cm_official", "cm_official-demo", NULL, 0);
+	struct seen *feed = calloc(1, sizeof(*feed)), *out = calloc(1, sizeof(*out));
+	uint8_t id[NP_ID_LEN];
+	int i;
+
+	(void)state;
+	assert_int_equal(np_client_connect(off, 5000), NP_OK);
+	assert_int_equal(np_follow(off, "np/rep/50/#", on_msg, feed), NP_OK);
+	assert_int_equal(np_client_connect(vol, 5000), NP_OK);
+	np_client_on_outcome(vol, on_outcome, out);
+	assert_int_equal(np_report(vol, "50010101", "outage", "ไฟดับ", "since 9am", id), NP_OK);
+	assert_int_equal(np_client_flush(vol, 5000), NP_OK);
+	assert_int_equal(out->accepted, 1);
+	for (i = 0; i < 40 && feed->count == 0; i++)
+		np_client_run(off, 50);
+	assert_int_equal(feed->count, 1);
+	assert_memory_equal(feed->ids[0], id, NP_ID_LEN);
+	assert_string_equal(feed->last_topic, "np/rep/50/5001/50010101/outage");
+	assert_string_equal(feed->last_sender, "somchai/volunteer/50010101");
+	assert_string_equal(feed->last_title, "ไฟดับ");
+	np_client_free(vol);
+	np_client_free(off);
+	free(feed);
+	free(out);
+}
+
+static void
+a_refusal_comes_back_with_the_hubs_reason(void **state)
+{
+	struct np_client *vol = client("somchai", "somchai-demo", NULL, 0);
+	struct seen *out = calloc(1, sizeof(*out));
+
+	(void)state;
+	assert_int_equal(np_client_connect(vol, 5000), NP_OK);
+	np_client_on_outcome(vol, on_outcome, out);
+	assert_int_equal(np_report(vol, "50010102", "outage", "not my village", NULL, NULL), NP_OK);
+	assert_int_equal(np_client_flush(vol, 5000), NP_OK);
+	assert_int_equal(out->refused, 1);
+	assert_string_equal(out->reason, "may report only for one's own village");
+	assert_int_equal(np_follow(vol, "np/rep/50/#", on_msg, out), NP_ERR_REFUSED);
+	np_client_free(vol);
+	free(out);
+}
+
+static void
+a_wrong_password_and_an_unreachable_hub_are_errors(void **state)
+{
+	struct np_client *c = client("somchai", "wrong", NULL, 0);
+
+	(void)state;
+	assert_int_equal(np_client_connect(c, 5000), NP_ERR_AUTH);
+	np_client_free(c);
+	c = client("somchai", "somchai-demo", NULL, 1);
+	assert_int_equal(np_client_connect(c, 2000), NP_ERR_UNREACHABLE);
+	assert_int_equal(np_report(c, "50010101", "need", "x", NULL, NULL), NP_ERR_NOT_CONNECTED);
+	assert_non_null(strstr(np_client_last_error(c), "127.0.0.1:1"));
+	np_client_free(c);
+}
+
+static size_t
+count_history(const char *filter, struct seen *s)
+{
+	struct np_client *c = client("bkk_official", "bkk_official-pw", NULL, 0);
+	struct np_history_query q = { .filter = filter };
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(np_client_connect(c, 5000), NP_OK);
+	assert_int_equal(np_history(c, &q, on_msg, s, 5000), NP_OK);
+	np_client_free(c);
+	return (size_t)s->count;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, NP_ID_LEN);
+}
+
+static void
+assert_unique(struct seen *s)
+{
+	int i;
+
+	qsort(s->ids, (size_t)s->count, NP_ID_LEN, cmp_id);
+	for (i = 1; i < s->count; i++)
+		assert_memory_not_equal(s->ids[i - 1], s->ids[i], NP_ID_LEN);
+}
+
+static void
+a_thousand_reports_across_a_broker_restart_land_exactly_once(void **state)
+{
+	char dir[] = "/tmp/npoutbox-XXXXXX";
+	struct np_client *vol;
+	struct seen *out = calloc(1, sizeof(*out)), *hist = calloc(1, sizeof(*hist));
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	vol = client("vol_bkk", "vol_bkk-pw", dir, 0);
+	np_client_on_outcome(vol, on_outcome, out);
+	assert_int_equal(np_client_connect(vol, 5000), NP_OK);
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(np_report(vol, "10010101", "incident", "stream", NULL, NULL), NP_OK);
+		np_client_run(vol, 0);
+		if (i == 400)   /* the hub goes away with messages in flight */
+			assert_int_equal(hub_restart(&hub, true, NULL, NULL), 0);
+	}
+	assert_int_equal(np_client_flush(vol, 60000), NP_OK);
+	assert_int_equal(out->refused, 0);
+	assert_int_equal(out->accepted, 1000);
+	np_client_free(vol);
+	assert_int_equal(count_history("np/rep/10/1001/10010101/incident", hist), 1000);
+	assert_unique(hist);
+	free(out);
+	free(hist);
+	assert_int_equal(system("rm -rf /tmp/npoutbox-*"), 0);
+}
+
+static void
+an_outbox_survives_kill_9_and_is_sent_once(void **state)
+{
+	char dir[] = "/tmp/npoutbox-XXXXXX";
+	struct seen *out = calloc(1, sizeof(*out)), *hist = calloc(1, sizeof(*hist));
+	struct np_client *c;
+	pid_t pid;
+	int status, i, pipefd[2];
+	char ok;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	if (pid == 0) {
+		/* the hub is unreachable (port 1): 50 reports go to the outbox */
+		c = client("vol_bkk", "vol_bkk-pw", dir, 1);
+		np_client_connect(c, 500);
+		for (i = 0; i < 50; i++) {
+			if (np_report(c, "10010101", "feedback", "from the outbox", NULL, NULL) != NP_OK)
+				_exit(2);
+		}
+		if (write(pipefd[1], "k", 1) != 1)
+			_exit(3);
+		pause();        /* killed here, before any cleanup */
+		_exit(0);
+	}
+	assert_int_equal(read(pipefd[0], &ok, 1), 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	c = client("vol_bkk", "vol_bkk-pw", dir, 0);
+	np_client_on_outcome(c, on_outcome, out);
+	assert_int_equal(np_client_pending(c), 50);
+	assert_int_equal(np_client_connect(c, 5000), NP_OK);
+	assert_int_equal(np_client_flush(c, 10000), NP_OK);
+	assert_int_equal(out->accepted, 50);
+	np_client_free(c);
+	c = client("vol_bkk", "vol_bkk-pw", dir, 0);   /* nothing is left to send */
+	assert_int_equal(np_client_pending(c), 0);
+	np_client_free(c);
+	assert_int_equal(count_history("np/rep/10/1001/10010101/feedback", hist), 50);
+	assert_unique(hist);
+	free(out);
+	free(hist);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	assert_int_equal(system("rm -rf /tmp/npoutbox-*"), 0);
+}
+
+static void
+history_pages_through_everything_and_stops_at_max(void **state)
+{
+	struct np_client *c = client("ministry", "ministry-demo", NULL, 0);
+	struct np_history_query q = { .filter = "np/rep/10/#" };
+	struct seen *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	assert_int_equal(np_client_connect(c, 5000), NP_OK);
+	assert_int_equal(np_history(c, &q, on_msg, s, 5000), NP_OK);
+	assert_int_equal(s->count, 1050);
+	memset(s, 0, sizeof(*s));
+	q.max = 120;
+	assert_int_equal(np_history(c, &q, on_msg, s, 5000), NP_OK);
+	assert_int_equal(s->count, 120);
+	q.filter = "np/rep/#/bad";
+	assert_int_equal(np_history(c, &q, on_msg, s, 5000), NP_ERR_HISTORY);
+	assert_non_null(strstr(np_client_last_error(c), "'#' must be the last"));
+	np_client_free(c);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_report_reaches_the_officials_feed_stamped),
+		cmocka_unit_test(a_refusal_comes_back_with_the_hubs_reason),
+		cmocka_unit_test(a_wrong_password_and_an_unreachable_hub_are_errors),
+		cmocka_unit_test(a_thousand_reports_across_a_broker_restart_land_exactly_once),
+		cmocka_unit_test(an_outbox_survives_kill_9_and_is_sent_once),
+		cmocka_unit_test(history_pages_through_everything_and_stops_at_max),
+	};
+
+	return cmocka_run_group_tests_name("client", tests, setup, teardown);
+}
