@@ -381,6 +381,9 @@ check_any_kind(const struct hub_principal *p, const struct levels *lv, const str
 static const char *
 check_special(const struct hub_principal *p, enum hub_access a, const char *topic)
 {
+	/* where plugin.c parks acknowledged resends: nobody reads it, not even the admin */
+	if (strncmp(topic, "$np/", 4) == 0 || strcmp(topic, "$np") == 0)
+		return "$np/ is the hub's own";
 	if (strncmp(topic, "$SYS/", 5) == 0 || strcmp(topic, "$SYS") == 0)
 		return (a != HUB_WRITE && p->role == HUB_ROLE_ADMIN) ? NULL : "$SYS is for the admin";
 	if (strcmp(topic, "$CONTROL/np/v1/history") == 0 && a == HUB_WRITE)
