@@ -19,6 +19,7 @@
 #define BACKOFF_MAX_MS 60000
 #define MAX_REASONS 64
 #define HISTORY_PAGE 500
+#define RECENT_IDS 256          /* ids already given to the feeds */
 
 enum pstate { P_TO_SEND, P_SENT, P_REFUSED };
 
@@ -70,6 +71,9 @@ struct np_client {
 	struct np__page page;
 	bool page_ready;
 	unsigned corr_counter;
+	uint8_t recent[RECENT_IDS][NP_ID_LEN];
+	size_t nrecent;
+	bool tls_failed;
 	char err[512];
 };
 
@@ -366,6 +370,22 @@ got_page(struct np_client *c, const struct mosquitto_message *msg)
 	c->page_ready = true;
 }
 
+/* The broker sends one copy per matching subscription: a message goes to the
+ * feeds once. Remembers the last RECENT_IDS ids. */
+static bool
+seen_before(struct np_client *c, const uint8_t id[NP_ID_LEN])
+{
+	size_t i, n = c->nrecent < RECENT_IDS ? c->nrecent : RECENT_IDS;
+
+	for (i = 0; i < n; i++) {
+		if (memcmp(c->recent[i], id, NP_ID_LEN) == 0)
+			return true;
+	}
+	memcpy(c->recent[c->nrecent % RECENT_IDS], id, NP_ID_LEN);
+	c->nrecent++;
+	return false;
+}
+
 static void
 dispatch(struct np_client *c, const char *topic, const void *payload, size_t len)
 {
@@ -375,6 +395,10 @@ dispatch(struct np_client *c, const char *topic, const void *payload, size_t len
 
 	if (np__decode(topic, payload, len, &d) != NP_OK)
 		return;
+	if (seen_before(c, d.m.id)) {
+		np__decoded_free(&d);
+		return;
+	}
 	for (f = c->feeds; f != NULL; f = f->next) {
 		if (mosquitto_topic_matches_sub(f->filter, topic, &match) == MOSQ_ERR_SUCCESS && match)
 			f->fn(f->ctx, &d.m);
@@ -458,6 +482,7 @@ start_connect(struct np_client *c)
 		return rc;
 	}
 	c->connack = -1;
+	c->tls_failed = false;
 	c->connect_started = np__mono_ms();
 	rc = mosquitto_connect_bind_async(c->mosq, c->host, c->port, c->keepalive, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
@@ -505,6 +530,7 @@ pump(struct np_client *c, int slice_ms)
 			set_err(c, 0, "lost the hub at %s:%d: %s", c->host, c->port,
 				rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 			c->lost = true;
+			c->tls_failed = rc == MOSQ_ERR_TLS && c->connecting;
 		}
 		if (c->connecting && now - c->connect_started > CONNECT_WAIT_MS) {
 			set_err(c, 0, "no answer from the hub at %s:%d", c->host, c->port);
@@ -548,6 +574,8 @@ np_client_connect(struct np_client *c, int timeout_ms)
 		return NP_OK;
 	if (c->auth_failed)
 		return NP_ERR_AUTH;
+	if (c->tls_failed)
+		return NP_ERR_TLS;
 	if (c->connecting)
 		return set_err(c, NP_ERR_TIMEOUT, "no answer from the hub at %s:%d", c->host,
 			       c->port);
@@ -615,8 +643,8 @@ np_client_new(struct np_client **out, const struct np_options *o)
 	if (oom)
 		return NP_ERR_NOMEM;
 	if (o->outbox_dir != NULL) {
-		rc = np__outbox_open(&c->outbox, o->outbox_dir, o->outbox_max ? o->outbox_max : 10000,
-				     c->err, sizeof(c->err));
+		rc = np__outbox_open(&c->outbox, o->outbox_dir, o->username,
+				     o->outbox_max ? o->outbox_max : 10000, c->err, sizeof(c->err));
 		if (rc == NP_OK)
 			rc = np__outbox_each(c->outbox, load_outbox, c);
 		if (rc != NP_OK)

@@ -2,9 +2,10 @@
  * village network, feeds, history paging, and an outbox that survives crashes.
  *
  * One struct np_client per thread: no call is safe on the same client from two
- * threads at once, and every callback runs inside the call that pumps the
- * network (np_client_run, np_client_flush, np_history, np_client_connect) on
- * the calling thread. Different clients in different threads are independent;
+ * threads at once, and every callback runs on the calling thread inside the
+ * call that pumps the network (np_client_run, np_client_flush, np_history,
+ * np_follow, np_client_connect), except NP_QUEUED, which the publishing call
+ * reports itself. Different clients in different threads are independent;
  * the library has no global mutable state (call np_lib_init once per process
  * before any thread starts, np_lib_cleanup at the end).
  *
@@ -74,13 +75,15 @@ struct np_msg {
 
 struct np_options {
 	const char *host;               /* default "127.0.0.1" */
-	int port;                       /* default 1883 (8883 with cafile) */
+	int port;                       /* 0: 1883, or 8883 with cafile */
 	const char *username;
 	const char *password;
 	const char *client_id;          /* default: made from username and pid */
 	int keepalive;                  /* seconds, default 60 */
 	const char *cafile;             /* TLS when set */
-	const char *outbox_dir;         /* keep unsent messages here (created if missing) */
+	const char *outbox_dir;         /* keep unsent messages here (created if missing);
+					 * each message remembers its user, and a client
+					 * resends only its own user's */
 	size_t outbox_max;              /* messages the outbox may hold, default 10000 */
 };
 
@@ -88,7 +91,8 @@ void np_options_init(struct np_options *o);
 
 struct np_client;
 
-/* Copies o. */
+/* Copies o. When it fails after allocating (an outbox that cannot be opened),
+ * *out is still set so np_client_last_error(*out) can say why: free it. */
 int np_client_new(struct np_client **out, const struct np_options *o);
 /* Disconnects; what is unsent stays in the outbox (if any). NULL is fine. */
 void np_client_free(struct np_client *c);
@@ -109,7 +113,8 @@ int np_client_run(struct np_client *c, int timeout_ms);
  * time-ordered id (written to id_out if not NULL) and sends it at QoS 1.
  * With an outbox the message is on disk before the call returns and is
  * removed only when the hub has answered; without one, NP_ERR_NOT_CONNECTED
- * when the hub is down. The outcome arrives later via the outcome callback. */
+ * when the hub is down. The outcome arrives later via the outcome callback.
+ * Optional texts (detail, body, note, description) may be NULL. */
 int np_report(struct np_client *c, const char *village, const char *kind, const char *title,
 	      const char *detail, uint8_t id_out[NP_ID_LEN]);
 int np_announce(struct np_client *c, const char *area, const char *category, const char *title,
@@ -137,8 +142,9 @@ size_t np_client_pending(const struct np_client *c);
 
 /* ---- feeds ---- */
 typedef void (*np_msg_fn)(void *ctx, const struct np_msg *m);
-/* Subscribes to filter (kept across reconnects); fn gets each message. The
- * hub refusing the filter is NP_ERR_REFUSED. Waits up to 5 s for the answer. */
+/* Subscribes to filter (kept across reconnects); fn gets each message once,
+ * even when the broker delivers copies for overlapping filters. The hub
+ * refusing the filter is NP_ERR_REFUSED. Waits up to 5 s for the answer. */
 int np_follow(struct np_client *c, const char *filter, np_msg_fn fn, void *ctx);
 
 /* ---- history ---- */

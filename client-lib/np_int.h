@@ -66,9 +66,12 @@ int64_t np__mono_ms(void);
 uint32_t np__random(void);
 
 /* ---- outbox.c: one file per message, <id hex>.msg, written with fsync
- * and renamed into place, so a message is either whole on disk or absent. */
+ * and renamed into place, so a message is either whole on disk or absent.
+ * A message belongs to the user who wrote it: np__outbox_each shows a
+ * client only its own user's. */
 struct np__outbox;
-int np__outbox_open(struct np__outbox **out, const char *dir, size_t max, char *err, size_t errlen);
+int np__outbox_open(struct np__outbox **out, const char *dir, const char *user, size_t max,
+		    char *err, size_t errlen);
 void np__outbox_close(struct np__outbox *o);
 int np__outbox_put(struct np__outbox *o, const uint8_t id[NP_ID_LEN], const char *topic,
 		   const uint8_t *payload, size_t len, char *err, size_t errlen);

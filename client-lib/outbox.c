@@ -1,6 +1,7 @@
 /* outbox.c - unsent messages kept on disk until the hub answers.
  *
- * One file per message, DIR/<id hex>.msg = "NPOB1\n" topic "\n" payload. It is
+ * One file per message, DIR/<id hex>.msg = "NPOB2\n" user "\n" topic "\n"
+ * payload. It is
  * written to a temporary name, fsync'd, renamed into place and the directory
  * fsync'd, so after a crash a message is either whole or absent. Ids are time
  * ordered, so name order is send order. An exclusive flock on DIR/.lock keeps
@@ -17,11 +18,12 @@
 
 #include "np_int.h"
 
-#define MAGIC "NPOB1\n"
+#define MAGIC "NPOB2\n"
 #define LOCK_WAIT_MS 10000
 
 struct np__outbox {
 	char *dir;
+	char *user;
 	int dirfd;
 	int lockfd;
 	size_t max;
@@ -48,7 +50,8 @@ lock_dir(struct np__outbox *o, char *err, size_t errlen)
 }
 
 int
-np__outbox_open(struct np__outbox **out, const char *dir, size_t max, char *err, size_t errlen)
+np__outbox_open(struct np__outbox **out, const char *dir, const char *user, size_t max,
+		char *err, size_t errlen)
 {
 	struct np__outbox *o = calloc(1, sizeof(*o));
 	int rc;
@@ -59,8 +62,9 @@ np__outbox_open(struct np__outbox **out, const char *dir, size_t max, char *err,
 	o->lockfd = -1;
 	o->max = max;
 	o->dir = strdup(dir);
-	if (o->dir == NULL) {
-		free(o);
+	o->user = strdup(user ? user : "");
+	if (o->dir == NULL || o->user == NULL) {
+		np__outbox_close(o);
 		return NP_ERR_NOMEM;
 	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -93,6 +97,7 @@ np__outbox_close(struct np__outbox *o)
 	if (o->dirfd > 0)
 		close(o->dirfd);
 	free(o->dir);
+	free(o->user);
 	free(o);
 }
 
@@ -150,7 +155,8 @@ np__outbox_put(struct np__outbox *o, const uint8_t id[NP_ID_LEN], const char *to
 		snprintf(err, errlen, "cannot write to outbox %s: %s", o->dir, strerror(errno));
 		return NP_ERR_OUTBOX;
 	}
-	if (write_all(fd, MAGIC, strlen(MAGIC)) != 0 || write_all(fd, topic, strlen(topic)) != 0
+	if (write_all(fd, MAGIC, strlen(MAGIC)) != 0 || write_all(fd, o->user, strlen(o->user)) != 0
+	    || write_all(fd, "\n", 1) != 0 || write_all(fd, topic, strlen(topic)) != 0
 	    || write_all(fd, "\n", 1) != 0 || write_all(fd, payload, len) != 0 || fsync(fd) != 0)
 		rc = -1;
 	if (close(fd) != 0)
@@ -206,13 +212,14 @@ read_file(int dirfd, const char *name, size_t *len)
 	return buf;
 }
 
-/* Parses one file; a torn or foreign file is skipped (and left for a human). */
+/* Parses one file; a torn or foreign file, or another user's message, is
+ * skipped (and left where it is). */
 static int
 each_file(struct np__outbox *o, const char *name,
 	  int (*fn)(void *, const uint8_t *, const char *, const uint8_t *, size_t), void *ctx)
 {
-	uint8_t id[NP_ID_LEN], *buf;
-	char hex[2 * NP_ID_LEN + 1], *nl;
+	uint8_t id[NP_ID_LEN], *buf, *end;
+	char hex[2 * NP_ID_LEN + 1], *user, *topic, *nl;
 	size_t len = 0, ml = strlen(MAGIC);
 	int rc = 0;
 
@@ -225,11 +232,17 @@ each_file(struct np__outbox *o, const char *name,
 	buf = read_file(o->dirfd, name, &len);
 	if (buf == NULL)
 		return 0;
-	buf[len] = '\0';
-	nl = len > ml ? memchr(buf + ml, '\n', len - ml) : NULL;
-	if (memcmp(buf, MAGIC, ml < len ? ml : len) == 0 && nl != NULL) {
+	end = buf + len;
+	user = (char *)buf + ml;
+	nl = len > ml && memcmp(buf, MAGIC, ml) == 0 ? memchr(user, '\n', (size_t)(end - (uint8_t *)user)) : NULL;
+	topic = nl ? nl + 1 : NULL;
+	if (nl != NULL) {
 		*nl = '\0';
-		rc = fn(ctx, id, (char *)buf + ml, (uint8_t *)nl + 1, len - (size_t)((uint8_t *)nl + 1 - buf));
+		nl = memchr(topic, '\n', (size_t)(end - (uint8_t *)topic));
+	}
+	if (nl != NULL && strcmp(user, o->user) == 0) {
+		*nl = '\0';
+		rc = fn(ctx, id, topic, (uint8_t *)nl + 1, (size_t)(end - (uint8_t *)nl - 1));
 	}
 	free(buf);
 	return rc;

@@ -285,6 +285,53 @@ history_pages_through_everything_and_stops_at_max(void **state)
 	free(s);
 }
 
+static void
+an_outbox_resends_only_its_own_users_messages(void **state)
+{
+	char dir[] = "/tmp/npoutbox-XXXXXX";
+	struct np_client *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	c = client("vol_bkk", "vol_bkk-pw", dir, 1);
+	assert_int_equal(np_report(c, "10010101", "need", "queued by vol_bkk", NULL, NULL), NP_OK);
+	np_client_free(c);
+	c = client("somchai", "somchai-demo", dir, 0);
+	assert_int_equal(np_client_pending(c), 0);      /* not somchai's to send */
+	np_client_free(c);
+	c = client("vol_bkk", "vol_bkk-pw", dir, 0);
+	assert_int_equal(np_client_pending(c), 1);
+	assert_int_equal(np_client_connect(c, 5000), NP_OK);
+	assert_int_equal(np_client_flush(c, 5000), NP_OK);
+	np_client_free(c);
+	assert_int_equal(system("rm -rf /tmp/npoutbox-*"), 0);
+}
+
+static void
+overlapping_feeds_get_each_message_once(void **state)
+{
+	struct np_client *off = client("cm_official", "cm_official-demo", NULL, 0);
+	struct np_client *vol = client("somchai", "somchai-demo", NULL, 0);
+	struct seen *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	int i;
+
+	(void)state;
+	assert_int_equal(np_client_connect(off, 5000), NP_OK);
+	assert_int_equal(np_follow(off, "np/rep/50/#", on_msg, a), NP_OK);
+	assert_int_equal(np_follow(off, "np/rep/50/5001/#", on_msg, b), NP_OK);
+	assert_int_equal(np_client_connect(vol, 5000), NP_OK);
+	assert_int_equal(np_report(vol, "50010101", "need", "overlap", NULL, NULL), NP_OK);
+	assert_int_equal(np_client_flush(vol, 5000), NP_OK);
+	for (i = 0; i < 20; i++)
+		np_client_run(off, 50);
+	assert_int_equal(a->count, 1);      /* each feed once, not once per broker copy */
+	assert_int_equal(b->count, 1);
+	np_client_free(vol);
+	np_client_free(off);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -295,6 +342,8 @@ main(void)
 		cmocka_unit_test(a_thousand_reports_across_a_broker_restart_land_exactly_once),
 		cmocka_unit_test(an_outbox_survives_kill_9_and_is_sent_once),
 		cmocka_unit_test(history_pages_through_everything_and_stops_at_max),
+		cmocka_unit_test(an_outbox_resends_only_its_own_users_messages),
+		cmocka_unit_test(overlapping_feeds_get_each_message_once),
 	};
 
 	return cmocka_run_group_tests_name("client", tests, setup, teardown);

@@ -1,0 +1,627 @@
+/* common.c - the parts every np-* example program shares (see common.h):
+ * parsing the connection options, connecting, publishing one message and
+ * saying its outcome, and printing a received message as text or JSON.
+ * The programs' own options stay in their files; the library does the MQTT. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+
+#define CONNECT_MS 5000         /* wait for the hub's answer to the login */
+#define FLUSH_MS 10000          /* wait for the outcome of what was sent */
+#define CLOSE_MS 2000           /* at the end, for what the outbox resent */
+
+enum { OPT_OUTBOX = 0x1000, OPT_CAFILE, OPT_HELP };
+
+static const struct option common_opts[] = {
+	{ "outbox", required_argument, NULL, OPT_OUTBOX },
+	{ "cafile", required_argument, NULL, OPT_CAFILE },
+	{ "help", no_argument, NULL, OPT_HELP },
+};
+#define COMMON_OPT_COUNT (sizeof(common_opts) / sizeof(common_opts[0]))
+
+static const char common_help[] =
+	"Connection options (every np-* program):\n"
+	"  -h HOST           the hub's host name or address (default 127.0.0.1)\n"
+	"  -p PORT           the hub's port (default 1883, 8883 with --cafile)\n"
+	"  -u USER           your username\n"
+	"  -P PASS           your password (default: the environment variable NP_PASSWORD)\n"
+	"  --cafile FILE     use TLS, trusting the CA certificate(s) in FILE\n"
+	"  --outbox DIR      keep in DIR what cannot be sent now (hub down, link lost);\n"
+	"                    every run with the same DIR first sends what DIR holds\n"
+	"  --help            print this text\n"
+	"\n"
+	"Exit status: 0 done (or queued with --outbox), 1 refused by the hub,\n"
+	"2 bad arguments, 3 hub unreachable, login refused or no answer.\n";
+
+/* ---- options ---- */
+
+int
+cli_usage(const struct cli_prog *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", p->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", p->name);
+	return EX_USAGE;
+}
+
+int
+cli_missing(const struct cli_prog *p, const char *opt)
+{
+	return cli_usage(p, "%s is required", opt);
+}
+
+int
+cli_no_operands(const struct cli *cl, int argc, char **argv)
+{
+	if (cl->first_operand < argc)
+		return cli_usage(cl->prog, "unexpected argument '%s'", argv[cl->first_operand]);
+	return EX_OK;
+}
+
+int
+cli_int(const struct cli_prog *p, const char *opt, const char *arg, long long min,
+	long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max)
+		return cli_usage(p, "%s wants a whole number from %lld to %lld, not '%s'", opt,
+				 min, max, arg);
+	*out = v;
+	return EX_OK;
+}
+
+int
+cli_word(const struct cli_prog *p, const char *opt, const char *s, const char *const *words)
+{
+	char list[256] = "";
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(s, words[i]) == 0)
+			return EX_OK;
+	}
+	for (i = 0; words[i] != NULL; i++) {
+		strncat(list, i == 0 ? "" : ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, words[i], sizeof(list) - strlen(list) - 1);
+	}
+	return cli_usage(p, "%s must be one of %s, not '%s'", opt, list, s);
+}
+
+static bool
+all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	}
+	return true;
+}
+
+bool
+cli_is_village(const char *s)
+{
+	return strlen(s) == 8 && all_digits(s, 8);
+}
+
+bool
+cli_is_area(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strcmp(s, "TH") == 0)
+		return true;
+	return (n == 2 || n == 4 || n == 8) && all_digits(s, n);
+}
+
+/* A village code, or a username: an ASCII letter, then letters, digits,
+ * '.', '_' or '-', at most 64 bytes (the hub's rule). */
+bool
+cli_is_address(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (cli_is_village(s))
+		return true;
+	if (n == 0 || n > 64 || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* The common options and then p's own, in one array for getopt_long. */
+static struct option *
+all_options(const struct cli_prog *p)
+{
+	struct option *all;
+	size_t n = 0;
+
+	while (p->opts != NULL && p->opts[n].name != NULL)
+		n++;
+	all = calloc(COMMON_OPT_COUNT + n + 1, sizeof(*all));  /* last one stays zero */
+	if (all == NULL)
+		return NULL;
+	memcpy(all, common_opts, sizeof(common_opts));
+	if (n > 0)
+		memcpy(all + COMMON_OPT_COUNT, p->opts, n * sizeof(*all));
+	return all;
+}
+
+static int
+print_help(const struct cli_prog *p)
+{
+	printf("usage: %s [CONNECTION OPTIONS] %s\n%s\n\n%s\n%s", p->name, p->synopsis, p->about,
+	       p->help, common_help);
+	return EX_OK;
+}
+
+/* One option from getopt_long; text is the argv word it came from. */
+static int
+one_option(struct cli *cl, void *ctx, int val, const char *text)
+{
+	const struct cli_prog *p = cl->prog;
+	long long port;
+
+	switch (val) {
+	case 'h': cl->np.host = optarg; break;
+	case 'u': cl->np.username = optarg; break;
+	case 'P': cl->np.password = optarg; break;
+	case OPT_OUTBOX: cl->np.outbox_dir = optarg; break;
+	case OPT_CAFILE: cl->np.cafile = optarg; break;
+	case OPT_HELP: return print_help(p);
+	case 'p':
+		if (cli_int(p, "-p", optarg, 1, 65535, &port) != EX_OK)
+			return EX_USAGE;
+		cl->np.port = (int)port;
+		break;
+	case ':':
+		return cli_usage(p, "option '%s' needs a value%s", text,
+				 strcmp(text, "-h") == 0 ? " (-h is HOST; for help: --help)" : "");
+	case '?':
+		if (optopt >= CLI_OPT_FIRST)
+			return cli_usage(p, "option '%s' takes no value", text);
+		if (optopt > 0 && text[0] == '-' && text[1] != '-')
+			return cli_usage(p, "unknown option '-%c' (for help: --help)", optopt);
+		return cli_usage(p, "unknown option '%s'", text);
+	default:
+		if (p->on_opt(p, ctx, val, optarg) != EX_OK)
+			return EX_USAGE;
+		break;
+	}
+	return CLI_GO_ON;
+}
+
+/* After the options: the password from the environment, the checks, "host:port". */
+static int
+finish_options(struct cli *cl)
+{
+	const char *host;
+	int port;
+
+	if (cl->np.password == NULL)
+		cl->np.password = getenv("NP_PASSWORD");
+	if (cl->np.username == NULL || cl->np.username[0] == '\0')
+		return cli_missing(cl->prog, "-u USER");
+	if (cl->np.password == NULL)
+		return cli_usage(cl->prog, "no password: give -P PASS or set NP_PASSWORD");
+	host = cl->np.host != NULL ? cl->np.host : "127.0.0.1";
+	/* the port np_client_new() picks when none is given */
+	port = cl->np.port > 0 ? cl->np.port : cl->np.cafile != NULL ? 8883 : 1883;
+	snprintf(cl->addr, sizeof(cl->addr), strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
+		 host, port);
+	return CLI_GO_ON;
+}
+
+int
+cli_parse(struct cli *cl, const struct cli_prog *p, void *ctx, int argc, char **argv)
+{
+	struct option *opts;
+	int rc = CLI_GO_ON;
+	int val;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->prog = p;
+	cl->own_outcome = -1;
+	np_options_init(&cl->np);
+	opts = all_options(p);
+	if (opts == NULL) {
+		fprintf(stderr, "%s: out of memory\n", p->name);
+		return EX_FAILED;
+	}
+	opterr = 0;
+	while (rc == CLI_GO_ON && (val = getopt_long(argc, argv, ":h:p:u:P:", opts, NULL)) != -1)
+		rc = one_option(cl, ctx, val, argv[optind - 1]);
+	free(opts);
+	cl->first_operand = optind;
+	if (rc == CLI_GO_ON)
+		rc = finish_options(cl);
+	return rc;
+}
+
+/* ---- connecting and publishing ---- */
+
+/* The library's detail of the last error, or the sentence for rc. */
+static const char *
+why(const struct cli *cl, int rc)
+{
+	const char *detail = cl->c != NULL ? np_client_last_error(cl->c) : "";
+
+	return detail[0] != '\0' ? detail : np_strerror(rc);
+}
+
+int
+cli_fail(const struct cli *cl, int rc, const char *what, const char *hint)
+{
+	const char *detail = why(cl, rc);
+
+	if (strstr(detail, cl->addr) != NULL)
+		fprintf(stderr, "%s: %s%s\n", cl->prog->name, detail, hint);
+	else
+		fprintf(stderr, "%s: %s at %s: %s%s\n", cl->prog->name, what, cl->addr, detail,
+			hint);
+	return EX_FAILED;
+}
+
+/* Outcomes of this run's message are kept for cli_publish_one() to say;
+ * those of messages resent from the outbox are said at once. An outcome
+ * that arrives inside the np_<kind>() call (NP_QUEUED when the hub is down)
+ * is this run's: the call sends nothing else. */
+static void
+on_outcome(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome, const char *reason)
+{
+	struct cli *cl = ctx;
+	const char *dir = cl->np.outbox_dir != NULL ? cl->np.outbox_dir : "the outbox";
+	FILE *out = cl->publisher ? stdout : stderr;   /* a feed's stdout is its data */
+	char hex[2 * NP_ID_LEN + 1];
+
+	if (reason == NULL || reason[0] == '\0')
+		reason = "(no reason given)";
+	if (cl->publishing || (cl->have_own && memcmp(id, cl->own_id, NP_ID_LEN) == 0)) {
+		cl->own_outcome = (int)outcome;
+		snprintf(cl->own_reason, sizeof(cl->own_reason), "%s", reason);
+		return;
+	}
+	np_id_to_hex(id, hex);
+	if (outcome == NP_ACCEPTED)
+		fprintf(out, "accepted %s (an earlier message, sent from %s)\n", hex, dir);
+	else if (outcome == NP_REFUSED)
+		fprintf(stderr, "refused: %s (%s, an earlier message from %s)\n", reason, hex, dir);
+	else
+		fprintf(out, "queued %s in %s (will be sent by the next run with --outbox %s)\n",
+			hex, dir, dir);
+	fflush(out);
+}
+
+static int
+say_connect_error(const struct cli *cl, int rc, bool may_queue)
+{
+	if (rc == NP_ERR_AUTH) {
+		fprintf(stderr, "%s: the hub at %s refused the login of '%s': wrong username or "
+			"password\n", cl->prog->name, cl->addr, cl->np.username);
+		return EX_FAILED;
+	}
+	if (rc == NP_ERR_UNREACHABLE || rc == NP_ERR_TIMEOUT)
+		return cli_fail(cl, rc, "cannot reach the hub", !may_queue ? ""
+				: " (with --outbox DIR a message is kept and sent later)");
+	if (rc == NP_ERR_TLS)
+		return cli_fail(cl, rc, "TLS failed with the hub", " (check --cafile)");
+	return cli_fail(cl, rc, "cannot connect to the hub", "");
+}
+
+int
+cli_open(struct cli *cl, bool may_queue)
+{
+	char hint[400];
+	int rc;
+
+	cl->publisher = may_queue;
+	np_lib_init();
+	rc = np_client_new(&cl->c, &cl->np);
+	if (rc != NP_OK) {      /* *out may be set even then, holding the detail */
+		fprintf(stderr, "%s: %s\n", cl->prog->name, why(cl, rc));
+		np_client_free(cl->c);
+		cl->c = NULL;
+		return rc == NP_ERR_INVAL ? EX_USAGE : EX_FAILED;
+	}
+	np_client_on_outcome(cl->c, on_outcome, cl);
+	rc = np_client_connect(cl->c, CONNECT_MS);
+	if (rc == NP_OK)
+		return EX_OK;
+	if (may_queue && cl->np.outbox_dir != NULL
+	    && (rc == NP_ERR_UNREACHABLE || rc == NP_ERR_TIMEOUT)) {
+		snprintf(hint, sizeof(hint), "; keeping the message in %s", cl->np.outbox_dir);
+		cli_fail(cl, rc, "cannot reach the hub", hint);
+		return EX_OK;
+	}
+	return say_connect_error(cl, rc, may_queue);
+}
+
+void
+cli_close(struct cli *cl)
+{
+	if (cl->c != NULL && !cl->have_own && cl->np.outbox_dir != NULL
+	    && np_client_connected(cl->c) && np_client_pending(cl->c) > 0)
+		(void)np_client_flush(cl->c, CLOSE_MS);
+	np_client_free(cl->c);
+	cl->c = NULL;
+	np_lib_cleanup();
+}
+
+static int
+say_publish_error(const struct cli *cl, int rc)
+{
+	switch (rc) {
+	case NP_ERR_INVAL:
+		fprintf(stderr, "%s: %s\n", cl->prog->name, why(cl, rc));
+		return EX_USAGE;
+	case NP_ERR_REFUSED:
+		fprintf(stderr, "refused: %s\n", why(cl, rc));
+		return EX_REFUSED;
+	case NP_ERR_NOT_CONNECTED:
+		return cli_fail(cl, rc, "not connected to the hub", " (and no --outbox to keep "
+				"the message)");
+	case NP_ERR_OUTBOX:
+		fprintf(stderr, "%s: cannot keep the message in %s: %s\n", cl->prog->name,
+			cl->np.outbox_dir, why(cl, rc));
+		return EX_FAILED;
+	default:
+		return cli_fail(cl, rc, "cannot send to the hub", "");
+	}
+}
+
+/* After the flush: what became of this run's message. */
+static int
+say_outcome(const struct cli *cl, int flushed)
+{
+	const char *dir = cl->np.outbox_dir;
+	char hex[2 * NP_ID_LEN + 1], hint[128];
+
+	np_id_to_hex(cl->own_id, hex);
+	if (cl->own_outcome == NP_ACCEPTED) {
+		printf("accepted %s\n", hex);
+		return EX_OK;
+	}
+	if (cl->own_outcome == NP_REFUSED) {
+		fprintf(stderr, "refused: %s\n", cl->own_reason);
+		return EX_REFUSED;
+	}
+	if (dir != NULL) {
+		printf("queued %s in %s (will be sent by the next run with --outbox %s)\n", hex,
+		       dir, dir);
+		return EX_OK;
+	}
+	snprintf(hint, sizeof(hint), "; message %s may or may not have arrived", hex);
+	if (flushed == NP_ERR_TIMEOUT)
+		return cli_fail(cl, flushed, "no answer in time from the hub", hint);
+	return cli_fail(cl, flushed != NP_OK ? flushed : NP_ERR_PROTOCOL,
+			"lost the link to the hub", hint);
+}
+
+static int
+publish_and_wait(struct cli *cl, cli_publish_fn fn, void *ctx)
+{
+	int rc;
+
+	cl->publishing = true;
+	rc = fn(cl->c, ctx, cl->own_id);
+	cl->publishing = false;
+	if (rc != NP_OK)
+		return say_publish_error(cl, rc);
+	cl->have_own = true;
+	/* Not connected (hub down, --outbox): it is in the outbox; say so now. */
+	rc = np_client_flush(cl->c, np_client_connected(cl->c) ? FLUSH_MS : 0);
+	return say_outcome(cl, rc);
+}
+
+int
+cli_publish_one(struct cli *cl, cli_publish_fn fn, void *ctx)
+{
+	int rc;
+
+	rc = cli_open(cl, true);
+	if (rc == EX_OK)
+		rc = publish_and_wait(cl, fn, ctx);
+	cli_close(cl);
+	return rc;
+}
+
+/* ---- printing a message ---- */
+
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* A copy of s with each byte that does not start valid UTF-8 replaced by
+ * U+FFFD, so that jansson takes it. The hub refuses text that is not UTF-8;
+ * this is for the odd message that came another way. Caller frees. */
+static char *
+utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(3 * strlen(s) + 1), *o = out;
+	size_t n, i;
+	unsigned long cp;
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
+		  : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+		cp = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
+		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+			cp = (cp << 6) | (p[i] & 0x3fu);
+		if (n == 0 || i < n || (n == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff)
+		    || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+			continue;
+		}
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+static json_t *
+jstr(const char *s)
+{
+	json_t *j = json_string(str(s));
+	char *clean;
+
+	if (j != NULL)
+		return j;
+	clean = utf8_clean(str(s));
+	j = clean != NULL ? json_string(clean) : NULL;
+	free(clean);
+	return j != NULL ? j : json_null();
+}
+
+/* The body's fields, and in *key the name they go under. */
+static json_t *
+json_body(const struct np_msg *m, const char **key)
+{
+	char hex[2 * NP_ID_LEN + 1];
+
+	switch (m->body) {
+	case NP_BODY_REPORT:
+		*key = "report";
+		return json_pack("{s:o,s:o}", "title", jstr(m->u.report.title), "detail",
+				 jstr(m->u.report.detail));
+	case NP_BODY_ACK:
+		*key = "ack";
+		np_id_to_hex(m->u.ack.report_id, hex);
+		return json_pack("{s:s,s:s,s:o}", "report_id", hex,
+				 "state", str(np_ack_state_name(m->u.ack.state)),
+				 "note", jstr(m->u.ack.note));
+	case NP_BODY_ANNOUNCEMENT:
+		*key = "announcement";
+		return json_pack("{s:o,s:o}", "title", jstr(m->u.announcement.title), "body",
+				 jstr(m->u.announcement.body));
+	case NP_BODY_DM:
+		*key = "dm";
+		return json_pack("{s:o}", "text", jstr(m->u.dm.text));
+	case NP_BODY_SHOWCASE:
+		*key = "showcase";
+		return json_pack("{s:o,s:o}", "title", jstr(m->u.showcase.title), "description",
+				 jstr(m->u.showcase.description));
+	case NP_BODY_STATUS:
+		*key = "status";
+		return json_pack("{s:b}", "online", (int)m->u.status.online);
+	default:
+		return NULL;
+	}
+}
+
+static void
+print_json(const struct np_msg *m)
+{
+	char hex[2 * NP_ID_LEN + 1];
+	const char *key = NULL;
+	json_t *obj, *body;
+	char *line = NULL;
+
+	np_id_to_hex(m->id, hex);
+	obj = json_pack("{s:o,s:s,s:{s:o,s:s,s:o},s:I,s:I}", "topic", jstr(m->topic), "id", hex,
+			"sender", "username", jstr(m->sender.username), "role",
+			str(np_role_name(m->sender.role)), "area", jstr(m->sender.area),
+			"sent_at_ms", (json_int_t)m->sent_at_ms, "received_at_ms",
+			(json_int_t)m->received_at_ms);
+	body = json_body(m, &key);
+	if (obj != NULL && body != NULL)
+		json_object_set_new(obj, key, body);
+	else
+		json_decref(body);
+	if (obj != NULL)
+		line = json_dumps(obj, JSON_COMPACT);
+	if (line != NULL)
+		puts(line);
+	else
+		fprintf(stderr, "np: cannot print message %s as JSON (out of memory?)\n", hex);
+	free(line);
+	json_decref(obj);
+}
+
+/* s on one line: control characters (newlines, tabs) become spaces. */
+static void
+put_line_text(const char *s)
+{
+	for (s = str(s); *s != '\0'; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
+static void
+put_summary(const struct np_msg *m)
+{
+	char hex[2 * NP_ID_LEN + 1];
+
+	switch (m->body) {
+	case NP_BODY_REPORT: put_line_text(m->u.report.title); break;
+	case NP_BODY_ANNOUNCEMENT: put_line_text(m->u.announcement.title); break;
+	case NP_BODY_DM: put_line_text(m->u.dm.text); break;
+	case NP_BODY_SHOWCASE: put_line_text(m->u.showcase.title); break;
+	case NP_BODY_STATUS: fputs(m->u.status.online ? "online" : "offline", stdout); break;
+	case NP_BODY_ACK:
+		np_id_to_hex(m->u.ack.report_id, hex);
+		printf("%s report %s", str(np_ack_state_name(m->u.ack.state)), hex);
+		if (m->u.ack.note != NULL && m->u.ack.note[0] != '\0') {
+			fputs(": ", stdout);
+			put_line_text(m->u.ack.note);
+		}
+		break;
+	default: fputs("(no body)", stdout); break;
+	}
+}
+
+/* "2024-05-01T09:00:00.123Z" */
+static void
+iso_time(int64_t ms, char *out, size_t size)
+{
+	int64_t sec = ms / 1000, rem = ms % 1000;
+	time_t t;
+	struct tm tm;
+	size_t n;
+
+	if (rem < 0) {
+		rem += 1000;
+		sec--;
+	}
+	t = (time_t)sec;
+	n = gmtime_r(&t, &tm) != NULL ? strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+	snprintf(out + n, size - n, ".%03dZ", (int)rem);
+}
+
+void
+cli_print_msg(const struct np_msg *m, bool json)
+{
+	char when[48];
+
+	if (json) {
+		print_json(m);
+	} else {
+		iso_time(m->received_at_ms, when, sizeof(when));
+		printf("%s %s %s (%s %s): ", when, str(m->topic), str(m->sender.username),
+		       str(np_role_name(m->sender.role)), str(m->sender.area));
+		put_summary(m);
+		putchar('\n');
+	}
+	fflush(stdout);
+}

@@ -1,0 +1,168 @@
+/* np-feed.c - np-feed: follows topic filters and prints every message that
+ * arrives, as text or one JSON object per line, until N messages or S
+ * seconds; the library keeps the subscriptions across reconnects. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+
+#define SLICE_MS 200            /* how long one np_client_run() may wait */
+#define RECENT 64               /* ids remembered to print a message once */
+
+enum { OPT_JSON = CLI_OPT_FIRST, OPT_COUNT, OPT_TIMEOUT };
+
+struct feed {
+	bool json;
+	long long max;          /* stop after this many messages; 0: never */
+	long long timeout_s;    /* stop after this much run time; 0: never */
+	long long seen;
+	/* Overlapping filters bring a message once per filter that matches
+	 * (and the broker may send it once per subscription): print it once. */
+	uint8_t recent[RECENT][NP_ID_LEN];
+	unsigned n_recent, next_recent;
+};
+
+static const struct option opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
+{
+	struct feed *f = ctx;
+
+	switch (val) {
+	case OPT_JSON: f->json = true; return EX_OK;
+	case OPT_COUNT: return cli_int(p, "--count", arg, 0, LLONG_MAX, &f->max);
+	case OPT_TIMEOUT: return cli_int(p, "--timeout", arg, 0, INT_MAX / 1000, &f->timeout_s);
+	}
+	return EX_OK;
+}
+
+static const struct cli_prog prog = {
+	"np-feed",
+	"[--json] [--count N] [--timeout S] FILTER...",
+	"Follows the topic filters (e.g. 'np/rep/50/#', 'np/ann/TH/+') and prints\n"
+	"what arrives, one message per line.",
+	"  --json            one JSON object per message (topic, id, sender, times, body)\n"
+	"  --count N         exit after N messages (0: never)\n"
+	"  --timeout S       exit after S seconds of run time (0: never)\n",
+	opts,
+	on_opt,
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether id came lately; remembers it when not. */
+static bool
+seen_lately(struct feed *f, const uint8_t id[NP_ID_LEN])
+{
+	unsigned i;
+
+	for (i = 0; i < f->n_recent; i++) {
+		if (memcmp(f->recent[i], id, NP_ID_LEN) == 0)
+			return true;
+	}
+	memcpy(f->recent[f->next_recent], id, NP_ID_LEN);
+	f->next_recent = (f->next_recent + 1) % RECENT;
+	if (f->n_recent < RECENT)
+		f->n_recent++;
+	return false;
+}
+
+static void
+on_msg(void *ctx, const struct np_msg *m)
+{
+	struct feed *f = ctx;
+
+	if ((f->max != 0 && f->seen >= f->max) || seen_lately(f, m->id))
+		return;
+	cli_print_msg(m, f->json);
+	f->seen++;
+}
+
+static int
+follow_all(struct cli *cl, int argc, char **argv, struct feed *f)
+{
+	int i, rc;
+
+	for (i = cl->first_operand; i < argc; i++) {
+		rc = np_follow(cl->c, argv[i], on_msg, f);
+		if (rc == NP_ERR_REFUSED) {
+			fprintf(stderr, "refused: filter '%s': %s\n", argv[i],
+				np_client_last_error(cl->c));
+			return EX_REFUSED;
+		}
+		if (rc == NP_ERR_INVAL) {
+			fprintf(stderr, "%s: %s\n", prog.name, np_client_last_error(cl->c));
+			return EX_USAGE;
+		}
+		if (rc != NP_OK)
+			return cli_fail(cl, rc, "cannot follow a filter on the hub", "");
+	}
+	return EX_OK;
+}
+
+/* Pumps the network until f->max messages came or the deadline (0: none). */
+static int
+pump(struct cli *cl, struct feed *f, long long deadline)
+{
+	bool was_up = true, up;
+	long long left;
+	int rc;
+
+	while (f->max == 0 || f->seen < f->max) {
+		left = deadline != 0 ? deadline - now_ms() : SLICE_MS;
+		if (left <= 0)
+			break;
+		rc = np_client_run(cl->c, (int)(left < SLICE_MS ? left : SLICE_MS));
+		if (rc == NP_ERR_AUTH) {
+			fprintf(stderr, "%s: the hub at %s refused the login of '%s' when "
+				"reconnecting\n", prog.name, cl->addr, cl->np.username);
+			return EX_FAILED;
+		}
+		up = np_client_connected(cl->c);
+		if (up != was_up)
+			fprintf(stderr, up ? "%s: the link to %s is back\n"
+				: "%s: lost the link to %s; reconnecting\n", prog.name, cl->addr);
+		was_up = up;
+	}
+	return EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct feed f;
+	long long deadline;
+	struct cli cl;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	deadline = now_ms();
+	rc = cli_parse(&cl, &prog, &f, argc, argv);
+	if (rc != CLI_GO_ON)
+		return rc;
+	if (cl.first_operand >= argc)
+		return cli_missing(&prog, "a FILTER");
+	deadline = f.timeout_s != 0 ? deadline + f.timeout_s * 1000 : 0;
+	rc = cli_open(&cl, false);
+	if (rc == EX_OK)
+		rc = follow_all(&cl, argc, argv, &f);
+	if (rc == EX_OK)
+		rc = pump(&cl, &f, deadline);
+	cli_close(&cl);
+	return rc;
+}
