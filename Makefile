@@ -11,7 +11,8 @@ CPPFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(GEN) -Ibrok
 
 PB_SRC    = $(GEN)/np.pb-c.c
 CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c broker-plugin/kdf.c \
-            broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c
+            broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c \
+            broker-plugin/throttle.c
 PLUGIN_SRCS = broker-plugin/plugin.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/codec.c client-lib/outbox.c

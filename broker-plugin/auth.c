@@ -121,6 +121,26 @@ cred_of(const struct hub_auth *a, const char *password, uint8_t out[CRED_LEN])
 	     strlen(password), out, &len);
 }
 
+bool
+hub_auth_known(struct hub_auth *a, const char *username, const char *password)
+{
+	struct hub_user u;
+	struct entry *e;
+	uint8_t cred[CRED_LEN];
+	bool ok;
+
+	if (username == NULL || password == NULL)
+		return false;
+	HASH_FIND_STR(a->users, username, e);
+	if (e == NULL || !e->has_cred || hub_store_user_get(a->store, username, &u) != 0)
+		return false;
+	cred_of(a, password, cred);
+	ok = memcmp(e->salt, u.salt, sizeof(u.salt)) == 0
+	     && CRYPTO_memcmp(e->cred, cred, CRED_LEN) == 0;
+	OPENSSL_cleanse(cred, sizeof(cred));
+	return ok;
+}
+
 const char *
 hub_auth_login(struct hub_auth *a, const char *username, const char *password)
 {

@@ -18,6 +18,10 @@ void hub_auth_free(struct hub_auth *a);        /* NULL is fine */
  * a changed or deleted user drops that memory. */
 const char *hub_auth_login(struct hub_auth *a, const char *username, const char *password);
 
+/* true when password is one this hub verified for username before (and the
+ * user is unchanged): costs an LMDB read and an HMAC, never the KDF. */
+bool hub_auth_known(struct hub_auth *a, const char *username, const char *password);
+
 /* The principal for username, or NULL when no such user. Borrowed: valid until
  * the next hub_auth_* call. */
 const struct hub_principal *hub_auth_principal(struct hub_auth *a, const char *username);

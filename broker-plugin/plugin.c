@@ -18,6 +18,7 @@
 #include "acl.h"
 #include "auth.h"
 #include "history.h"
+#include "throttle.h"
 #include "query.h"
 #include "store.h"
 #include "validate.h"
@@ -31,6 +32,7 @@ struct hub_opts {
 	size_t max_payload;
 	int history_sync_ms;            /* 0: every commit */
 	size_t history_max_age_days;    /* 0: keep for ever */
+	struct hub_throttle_opts throttle;
 };
 
 struct hub_ctx {
@@ -39,6 +41,7 @@ struct hub_ctx {
 	struct hub_store *store;
 	struct hub_auth *auth;
 	struct hub_history *history;
+	struct hub_throttle *throttle;
 	struct hub_dir dir;
 	int64_t next_expire_ms;
 };
@@ -79,7 +82,9 @@ parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 	int i;
 	int rc = MOSQ_ERR_SUCCESS;
 	size_t v;
+	const struct hub_throttle_opts dflt = HUB_THROTTLE_DEFAULTS;
 
+	o->throttle = dflt;
 	o->max_payload = HUB_DEFAULT_MAX_PAYLOAD;
 	o->history_sync_ms = 1000;
 	for (i = 0; i < n && rc == MOSQ_ERR_SUCCESS; i++) {
@@ -101,10 +106,26 @@ parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 		} else if (strcmp(opts[i].key, "history_max_age_days") == 0) {
 			rc = parse_size("history_max_age_days", opts[i].value, 0, 36500,
 					&o->history_max_age_days);
+		} else if (strcmp(opts[i].key, "login_max_failures") == 0) {
+			rc = parse_size(opts[i].key, opts[i].value, 0, 1000, &v);
+			o->throttle.login_max_failures = (unsigned)v;
+		} else if (strcmp(opts[i].key, "login_lockout_s") == 0) {
+			rc = parse_size(opts[i].key, opts[i].value, 1, 86400, &v);
+			o->throttle.login_lockout_s = (unsigned)v;
+		} else if (strcmp(opts[i].key, "rate_msgs") == 0) {
+			rc = parse_size(opts[i].key, opts[i].value, 0, 1000000, &v);
+			o->throttle.rate_msgs = (unsigned)v;
+		} else if (strcmp(opts[i].key, "rate_burst") == 0) {
+			rc = parse_size(opts[i].key, opts[i].value, 1, 1000000, &v);
+			o->throttle.rate_burst = (unsigned)v;
+		} else if (strcmp(opts[i].key, "rate_bytes") == 0) {
+			rc = parse_size(opts[i].key, opts[i].value, 0, 1u << 30, &o->throttle.rate_bytes);
 		} else {
 			mosquitto_log_printf(MOSQ_LOG_ERR,
 					     "np: unknown option plugin_opt_%s (known: db_path, "
-					     "max_payload, history_sync, history_max_age_days)",
+					     "max_payload, history_sync, history_max_age_days, "
+					     "login_max_failures, login_lockout_s, rate_msgs, "
+					     "rate_burst, rate_bytes)",
 					     opts[i].key);
 			rc = MOSQ_ERR_INVAL;
 		}
@@ -189,15 +210,29 @@ on_basic_auth(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_basic_auth *ed = event_data;
 	struct hub_ctx *ctx = userdata;
+	const char *addr = mosquitto_client_address(ed->client);
+	const char *user = ed->username ? ed->username : "";
+	char locked[96];
 	const char *why;
+	int64_t now = now_ms(), wait;
 
 	(void)event;
-	why = hub_auth_login(ctx->auth, ed->username, ed->password);
-	if (why == NULL)
-		return MOSQ_ERR_SUCCESS;
-	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: login refused for '%s' from %s: %s",
-			     ed->username ? ed->username : "", mosquitto_client_address(ed->client),
-			     why);
+	wait = hub_throttle_login_locked(ctx->throttle, user, addr, now);
+	if (wait > 0 && !hub_auth_known(ctx->auth, ed->username, ed->password)) {
+		/* refused before the KDF: a storm costs almost nothing */
+		snprintf(locked, sizeof(locked), "too many failed logins, locked for %lld s more",
+			 (long long)(wait + 999) / 1000);
+		why = locked;
+	} else {
+		why = hub_auth_login(ctx->auth, ed->username, ed->password);
+		if (why == NULL) {
+			hub_throttle_login_ok(ctx->throttle, user, addr);
+			return MOSQ_ERR_SUCCESS;
+		}
+	}
+	hub_throttle_login_failed(ctx->throttle, user, addr, now);  /* a lock grows while hammered */
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: login refused for '%s' from %s: %s", user,
+			     addr ? addr : "?", why);
 	return MOSQ_ERR_AUTH;
 }
 
@@ -348,8 +383,10 @@ on_message(int event, void *event_data, void *userdata)
 	if (p == NULL)
 		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen,
 				      "unknown user");
-	why = hub_msg_decode(&m, ed->payload, ed->payloadlen, hub_topic_kind(ed->topic),
-			     ctx->opts.max_payload);
+	why = hub_throttle_publish(ctx->throttle, p->username, ed->payloadlen, now_ms());
+	if (why == NULL)
+		why = hub_msg_decode(&m, ed->payload, ed->payloadlen, hub_topic_kind(ed->topic),
+				     ctx->opts.max_payload);
 	if (why == NULL)
 		why = check_stored(ctx, p, ed->topic, m, &dup);
 	if (why != NULL) {
@@ -423,6 +460,7 @@ on_tick(int event, void *event_data, void *userdata)
 	int64_t now = now_ms();
 
 	hub_auth_tick(ctx->auth, now);
+	hub_throttle_tick(ctx->throttle, now);
 	hub_history_tick(ctx->history, now);
 	expire(ctx, now);
 	return MOSQ_ERR_SUCCESS;
@@ -448,6 +486,7 @@ ctx_free(struct hub_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	hub_auth_free(ctx->auth);
+	hub_throttle_free(ctx->throttle);
 	hub_history_close(ctx->history);
 	hub_store_close(ctx->store);
 	free(ctx);
@@ -510,7 +549,8 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 		rc = MOSQ_ERR_INVAL;
 		goto fail;
 	}
-	if (hub_auth_new(&ctx->auth, ctx->store) != 0) {
+	if (hub_auth_new(&ctx->auth, ctx->store) != 0
+	    || hub_throttle_new(&ctx->throttle, &ctx->opts.throttle) != 0) {
 		rc = MOSQ_ERR_NOMEM;
 		goto fail;
 	}

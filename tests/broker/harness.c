@@ -163,8 +163,9 @@ write_conf(struct hub *h, const char *plugin_lines, const char *extra)
 		"log_type information\nplugin %s\n", h->port, plugin);
 	if (plugin_lines != NULL)
 		fprintf(f, "%s\n", plugin_lines);
-	else
-		fprintf(f, "plugin_opt_db_path %s\n", h->db);
+	else    /* tests stream hundreds of messages: no rate limit unless extra_conf sets one */
+		fprintf(f, "plugin_opt_db_path %s\nplugin_opt_rate_msgs 0\nplugin_opt_rate_bytes 0\n",
+			h->db);
 	if (extra != NULL)
 		fprintf(f, "%s\n", extra);
 	return fclose(f);
