@@ -184,9 +184,26 @@ spawn(struct hub *h)
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
+	if (getenv("NP_BROKER_PRELOAD") != NULL) {
+		/* the ASan+UBSan plugin in the stock broker: its runtime must load first;
+		 * mosquitto itself is not instrumented, so its leaks are not ours */
+		setenv("LD_PRELOAD", getenv("NP_BROKER_PRELOAD"), 1);
+		setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1", 1);
+		setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1", 1);
+	}
 	if (h->faketime[0] != '\0') {
+		if (getenv("NP_BROKER_PRELOAD") != NULL) {
+			char both[600];
+
+			snprintf(both, sizeof(both), "%s %s", getenv("NP_BROKER_PRELOAD"),
+				 env_or("NP_LIBFAKETIME",
+					"/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"));
+			setenv("NP_BOTH_PRELOAD", both, 1);
+		}
 		setenv("LD_PRELOAD", env_or("NP_LIBFAKETIME",
 					    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"), 1);
+		if (getenv("NP_BOTH_PRELOAD") != NULL)
+			setenv("LD_PRELOAD", getenv("NP_BOTH_PRELOAD"), 1);
 		setenv("FAKETIME", h->faketime, 1);
 		setenv("FAKETIME_DONT_RESET", "1", 1);
 	}
@@ -290,6 +307,28 @@ hub_alive(struct hub *h)
 	return port_open(h->port);
 }
 
+static char *slurp(const char *path);
+
+/* A sanitizer report in the broker log fails the whole test program. */
+static void
+check_sanitizers(struct hub *h)
+{
+	static const char *const marks[] = { "AddressSanitizer", "runtime error:",
+					     "LeakSanitizer" };
+	char *log = slurp(h->log);
+	size_t i;
+
+	for (i = 0; log != NULL && i < sizeof(marks) / sizeof(marks[0]); i++) {
+		if (strstr(log, marks[i]) != NULL) {
+			fprintf(stderr, "harness: the broker's plugin tripped a sanitizer\n");
+			hub_print_log(h);
+			free(log);
+			abort();
+		}
+	}
+	free(log);
+}
+
 void
 hub_stop(struct hub *h)
 {
@@ -301,6 +340,8 @@ hub_stop(struct hub *h)
 		waitpid(h->pid, &status, 0);
 		h->pid = 0;
 	}
+	if (h->log[0] != '\0')
+		check_sanitizers(h);
 	if (h->dir[0] != '\0' && getenv("NP_KEEP") == NULL) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
 		if (system(cmd) != 0)

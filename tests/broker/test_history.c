@@ -432,6 +432,8 @@ retention_removes_messages_older_than_max_age(void **state)
 	size_t pages, before;
 
 	(void)state;
+	if (getenv("NP_BROKER_PRELOAD") != NULL)
+		skip();         /* libfaketime and the ASan runtime deadlock when both preloaded */
 	c = login("ministry");
 	before = ask_all(c, "ministry", "np/rep/#", 0, NULL, &pages);
 	assert_true(before > 0);

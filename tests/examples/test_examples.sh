@@ -1,0 +1,1029 @@
+#!/bin/sh
+# test_examples.sh - checks that the np-* example programs (DESIGN.md "Build
+# outputs and tools") publish, follow and page through history against a real
+# hub, print what they promise (accepted/queued lines, one JSON object per
+# message with the hub's stamp), surface the hub's refusals with exit status 1,
+# login and connection failures with 3, bad arguments with 2, and that --outbox
+# keeps a message while the hub is down and sends it exactly once later. In TAP.
+#
+#   tests/examples/test_examples.sh BUILD_DIR      (build or build-san)
+#
+# The programs are BUILD_DIR/np-*; the hub is one mosquitto with the plain
+# plugin (build/np_plugin.so, or $NP_PLUGIN) on a free port of 127.0.0.1, on a
+# copy of the template database ($NP_TEMPLATE_DB, default build/test-template-db,
+# made by tests/make-template-db.sh; made in the temporary directory if it is
+# missing). A sanitizer report on a program's stderr fails its test. The
+# broker's log is printed when a test failed. Exit status 0 only if all passed.
+set -u
+export LC_ALL=C
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 BUILD_DIR   (e.g. build or build-san)" >&2
+	exit 2
+fi
+REPO=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
+case $1 in
+/*) B=$1 ;;
+*) B=$(pwd)/$1 ;;
+esac
+cd "$REPO" || exit 2
+PROGS="report announce ack dm status show feed history"
+for p in $PROGS admin; do
+	if [ ! -x "$B/np-$p" ]; then
+		echo "Bail out! $B/np-$p is not an executable (run make, or make SAN=1 all)"
+		exit 2
+	fi
+done
+PLUGIN=${NP_PLUGIN:-build/np_plugin.so}
+case $PLUGIN in /*) ;; *) PLUGIN=$REPO/$PLUGIN ;; esac
+TEMPLATE=${NP_TEMPLATE_DB:-build/test-template-db}
+MOSQUITTO=${NP_MOSQUITTO:-mosquitto}
+if [ ! -r "$PLUGIN" ]; then
+	echo "Bail out! no plugin $PLUGIN (run make)"
+	exit 2
+fi
+if ! command -v "$MOSQUITTO" >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+	echo "Bail out! no mosquitto (scripts/deps.sh installs it)"
+	exit 2
+fi
+command -v "$MOSQUITTO" >/dev/null 2>&1 || MOSQUITTO=/usr/sbin/mosquitto
+
+T=$(mktemp -d) || exit 2
+BROKER_PID=""
+cleanup() {
+	for _f in "$T"/*.pid; do
+		[ -f "$_f" ] && kill "$(cat "$_f")" 2>/dev/null
+	done
+	if [ -n "$BROKER_PID" ]; then
+		kill "$BROKER_PID" 2>/dev/null
+		wait "$BROKER_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' HUP INT TERM
+chmod 755 "$T"
+
+n=0
+nfail=0
+
+# ---- helpers ----
+
+diag() {
+	printf '%s\n' "$@" >>"$T/diag"
+}
+
+# indent FILE [N]: its first N (6) lines, indented, into the diagnostics
+indent() {
+	head -n "${2:-6}" "$1" | sed 's/^/    /' >>"$T/diag"
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+# a port in 20000..60000 that nothing listens on (as far as ss can tell)
+random_port() {
+	od -An -N2 -tu2 /dev/urandom | awk '{ print 20000 + $1 % 40001 }'
+}
+port_listening() {
+	command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$1" 2>/dev/null | grep -q LISTEN
+}
+free_port() {
+	_i=0
+	while [ "$_i" -lt 50 ]; do
+		_p=$(random_port)
+		[ "$_p" != "${PORT:-}" ] && ! port_listening "$_p" && break
+		_i=$((_i + 1))
+	done
+	echo "$_p"
+}
+
+# password USER: the demo users' end in -demo, the test users' in -pw
+password() {
+	case $1 in
+	somchai | malee | nok | ministry | cm_official | muang_official | agri_agency | \
+		nt_operator | admin) echo "$1-demo" ;;
+	*) echo "$1-pw" ;;
+	esac
+}
+
+# run PROG ARG...: BUILD_DIR/np-PROG with nothing on stdin; rc, $T/out, $T/err
+run() {
+	_prog=$1
+	shift
+	"$B/np-$_prog" "$@" </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# as USER PROG ARG...: np-PROG as USER against the test hub
+as() {
+	_user=$1
+	_prog=$2
+	shift 2
+	run "$_prog" -p "$PORT" -u "$_user" -P "$(password "$_user")" "$@"
+}
+
+# down USER PROG ARG...: the same against a port nothing listens on
+down() {
+	_user=$1
+	_prog=$2
+	shift 2
+	run "$_prog" -p "$CLOSED" -u "$_user" -P "$(password "$_user")" "$@"
+}
+
+show() {
+	diag "  got exit status $rc"
+	if [ -s "$T/out" ]; then
+		diag "  stdout:"
+		indent "$T/out"
+	fi
+	if [ -s "$T/err" ]; then
+		diag "  stderr:"
+		indent "$T/err"
+	fi
+	return 0
+}
+
+# sanitizer_clean: no ASan/UBSan/LSan report on the last run's stderr
+sanitizer_clean() {
+	if grep -q -e 'Sanitizer' -e 'runtime error:' "$T/err" 2>/dev/null; then
+		diag "sanitizer report (exit status $rc):"
+		indent "$T/err" 30
+		return 1
+	fi
+	return 0
+}
+
+# status N: the last run exited with N
+status() {
+	sanitizer_clean || return 1
+	[ "$rc" -eq "$1" ] && return 0
+	diag "expected exit status $1"
+	show
+	return 1
+}
+
+# has FILE TEXT...: FILE ($T/out or $T/err) contains every TEXT
+has() {
+	_f=$1
+	shift
+	for _s; do
+		if ! grep -F -q -e "$_s" "$_f"; then
+			diag "expected $(basename "$_f") to contain: $_s"
+			show
+			return 1
+		fi
+	done
+}
+out_has() { has "$T/out" "$@"; }
+err_has() { has "$T/err" "$@"; }
+
+out_empty() {
+	[ -s "$T/out" ] || return 0
+	diag "expected nothing on stdout"
+	show
+	return 1
+}
+
+err_empty() {
+	[ -s "$T/err" ] || return 0
+	diag "expected nothing on stderr"
+	show
+	return 1
+}
+
+# same WHAT EXPECTED GOT
+same() {
+	[ "$2" = "$3" ] && return 0
+	diag "$1:" "  expected: $2" "  got:      $3"
+	return 1
+}
+
+# need VALUE WHAT: VALUE (from an earlier test) is there
+need() {
+	[ -n "$1" ] && return 0
+	diag "no $2 (an earlier test failed)"
+	return 1
+}
+
+# accepted_id: the id of the one line "accepted <32 hex>" on stdout, else ""
+accepted_id() {
+	sed -n 's/^accepted \([0-9a-f]\{32\}\)$/\1/p' "$T/out"
+}
+
+# published: the last run (a publisher) exited 0, printed exactly one line
+# "accepted <32 lowercase hex>" and nothing on stderr; its id into $id
+published() {
+	id=""
+	status 0 || return 1
+	id=$(accepted_id)
+	if [ -z "$id" ] || [ "$(wc -l <"$T/out")" -ne 1 ]; then
+		diag "expected stdout to be one line: accepted <32 lowercase hex digits>"
+		show
+		id=""
+		return 1
+	fi
+	err_empty || return 1
+}
+
+# usage_error TEXT...: exit status 2, nothing on stdout, stderr names the problem
+usage_error() {
+	status 2 || return 1
+	out_empty || return 1
+	err_has "$@"
+}
+
+# jget JSON KEY: the value of "KEY" in the one-line JSON object JSON, for keys
+# that occur once in it: a string's text (no escapes undone), a number or
+# literal, or a flat object {...}; empty when absent
+jget() {
+	printf '%s\n' "$1" | sed -n \
+		-e "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" -e 't' \
+		-e "s/.*\"$2\":\\({[^}]*}\\).*/\\1/p" -e 't' \
+		-e "s/.*\"$2\":\\([-0-9a-z.]*\\).*/\\1/p"
+}
+
+# line_of FILE ID: the line of FILE holding the message ID ("" if none)
+line_of() {
+	grep -F "\"id\":\"$2\"" "$1" | head -n 1
+}
+
+# is_json LINE: one JSON object (checked with jq when it is installed)
+is_json() {
+	case $1 in
+	'{'*'}') ;;
+	*) diag "not a JSON object on one line: $1"; return 1 ;;
+	esac
+	command -v jq >/dev/null 2>&1 || return 0
+	printf '%s\n' "$1" | jq -e 'type == "object"' >/dev/null 2>&1 && return 0
+	diag "jq does not take this line as a JSON object: $1"
+	return 1
+}
+
+# msg_ok LINE TOPIC ID USER ROLE AREA BODY: a JSON line of np-feed/np-history
+# with that topic, id and sender, times of this run and a BODY object
+msg_ok() {
+	_l=$1
+	[ -n "$_l" ] || { diag "no JSON line with id $3"; return 1; }
+	is_json "$_l" || return 1
+	same "topic" "$2" "$(jget "$_l" topic)" || return 1
+	same "id" "$3" "$(jget "$_l" id)" || return 1
+	case $(jget "$_l" id) in
+	*[!0-9a-f]*) diag "id is not lowercase hex: $_l"; return 1 ;;
+	esac
+	[ ${#3} -eq 32 ] || { diag "id is not 32 hex digits: $3"; return 1; }
+	_s=$(jget "$_l" sender)
+	same "sender.username" "$4" "$(jget "$_s" username)" || return 1
+	same "sender.role" "$5" "$(jget "$_s" role)" || return 1
+	same "sender.area" "$6" "$(jget "$_s" area)" || return 1
+	for _k in sent_at_ms received_at_ms; do
+		_v=$(jget "$_l" "$_k")
+		case $_v in
+		'' | *[!0-9]*) diag "$_k is not a number of ms: '$_v' in $_l"; return 1 ;;
+		esac
+		if [ "$_v" -lt "$T0" ] || [ "$_v" -gt $(($(now_ms) + 5000)) ]; then
+			diag "$_k $_v is not a time of this run (from $T0 on): $_l"
+			return 1
+		fi
+	done
+	case $(jget "$_l" "$7") in
+	'{'*) ;;
+	*) diag "expected the body under \"$7\": $_l"; return 1 ;;
+	esac
+}
+
+# body LINE NAME: the flat object under NAME
+body() {
+	jget "$1" "$2"
+}
+
+# ---- background feeds ----
+
+# feed_start NAME COUNT USER FILTER...: np-feed --json --count COUNT
+# --timeout 10 as USER in the background (into $T/NAME.out and .err), and
+# waits until the broker has its subscription to the last FILTER
+feed_start() {
+	_name=$1
+	_count=$2
+	_user=$3
+	shift 3
+	for _last; do :; done
+	_from=$(wc -l <"$T/broker.log")
+	"$B/np-feed" -p "$PORT" -u "$_user" -P "$(password "$_user")" --json --count "$_count" \
+		--timeout 10 "$@" </dev/null >"$T/$_name.out" 2>"$T/$_name.err" &
+	echo $! >"$T/$_name.pid"
+	_i=0
+	while [ "$_i" -lt 100 ]; do
+		# mosquitto logs a granted subscription as "<time>: <client> <qos> <filter>"
+		tail -n +$((_from + 1)) "$T/broker.log" |
+			awk -v f="$_last" -v u="$_user" 'NF == 4 && $4 == f && index($2, u) { found = 1 }
+				END { exit !found }' && return 0
+		[ -s "$T/$_name.err" ] && return 0     # it said something: refused, failed
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 0
+}
+
+# feed_wait NAME: waits for the feed; rc, $T/out, $T/err are its outcome
+feed_wait() {
+	if [ ! -f "$T/$1.pid" ]; then
+		rc=255
+		: >"$T/out"
+		echo "(the feed $1 was not started)" >"$T/err"
+		return
+	fi
+	wait "$(cat "$T/$1.pid")"
+	rc=$?
+	rm -f "$T/$1.pid"
+	cp "$T/$1.out" "$T/out"
+	cp "$T/$1.err" "$T/err"
+}
+
+# t NAME FUNCTION: one test; FUNCTION returns 0 (pass) or not (fail, with
+# what it wrote by diag)
+t() {
+	n=$((n + 1))
+	: >"$T/diag"
+	"$2"
+	_r=$?
+	if [ "$_r" -eq 0 ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		sed 's/^/# /' "$T/diag"
+		nfail=$((nfail + 1))
+	fi
+}
+
+# ---- the hub ----
+
+# the database: a copy of the template, plus six volunteers who publish the
+# history that needs more than one page (each stays under the hub's burst)
+mkdir "$T/db" || exit 2
+if [ ! -f "$TEMPLATE/data.mdb" ]; then
+	echo "# no template database in $TEMPLATE: making one in $T/template"
+	NP_ADMIN=$B/np-admin tests/make-template-db.sh "$T/template" >"$T/template.log" 2>&1 || {
+		echo "Bail out! tests/make-template-db.sh failed:"
+		sed 's/^/# /' "$T/template.log"
+		exit 2
+	}
+	TEMPLATE=$T/template
+fi
+cp "$TEMPLATE/data.mdb" "$T/db/data.mdb" || {
+	echo "Bail out! cannot copy $TEMPLATE/data.mdb"
+	exit 2
+}
+BULK_USERS="bulk1:10010102 bulk2:10010103 bulk3:10010104 bulk4:10010201 bulk5:10010202 bulk6:10010203"
+for _uv in $BULK_USERS; do
+	echo "${_uv%%:*}-pw" | "$B/np-admin" --db "$T/db" user add "${_uv%%:*}" --role volunteer \
+		--area "${_uv#*:}" --iterations 1000 >/dev/null 2>"$T/admin.err" || {
+		echo "Bail out! np-admin user add ${_uv%%:*} failed:"
+		sed 's/^/# /' "$T/admin.err"
+		exit 2
+	}
+done
+rm -f "$T/db/lock.mdb"
+# started as root, mosquitto runs as the mosquitto user before the plugin opens the database
+if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
+	chown -R mosquitto: "$T/db"
+fi
+
+# start_broker: on a free port; 0 when it listens
+start_broker() {
+	PORT=$(free_port)
+	cat >"$T/mosquitto.conf" <<CONF
+listener $PORT 127.0.0.1
+allow_anonymous false
+persistence false
+log_dest stderr
+log_type all
+plugin $PLUGIN
+plugin_opt_db_path $T/db
+CONF
+	: >"$T/broker.log"
+	"$MOSQUITTO" -c "$T/mosquitto.conf" >"$T/broker.log" 2>&1 &
+	BROKER_PID=$!
+	_i=0
+	while [ "$_i" -lt 100 ]; do
+		if ! kill -0 "$BROKER_PID" 2>/dev/null; then
+			wait "$BROKER_PID" 2>/dev/null
+			BROKER_PID=""
+			return 1
+		fi
+		if grep -q 'mosquitto version .* running' "$T/broker.log" &&
+			{ ! command -v ss >/dev/null 2>&1 || port_listening "$PORT"; }; then
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+tries=0
+until start_broker; do
+	tries=$((tries + 1))
+	if [ $tries -ge 5 ] || ! grep -q 'Address already in use' "$T/broker.log"; then
+		echo "Bail out! mosquitto did not start; its log:"
+		sed 's/^/# /' "$T/broker.log"
+		exit 2
+	fi
+done
+CLOSED=$(free_port)
+T0=$(($(now_ms) - 5000))
+echo "# hub on 127.0.0.1:$PORT (log $T/broker.log), nothing on port $CLOSED; programs from $B"
+
+TH_TITLE="ไฟดับทั้งหมู่บ้าน"
+TH_SHOW="ผ้าทอมือบ้านศรีภูมิ"
+REPORT_ID=""
+REPORT_LINE=""
+
+# ---- a report reaches the province official's feed ----
+
+t_report() {
+	feed_start prov 1 cm_official 'np/rep/50/#'
+	as somchai report --village 50010101 --kind outage --title "$TH_TITLE" \
+		--detail "since 9am,
+the WiFi is down too"
+	published || return 1
+	REPORT_ID=$id
+}
+t report_prints_accepted_and_the_reports_32_hex_id t_report
+
+t_feed_count() {
+	feed_wait prov
+	status 0 || return 1
+	err_empty || return 1
+	same "lines printed by np-feed --count 1" 1 "$(wc -l <"$T/out")" || { show; return 1; }
+	cp "$T/out" "$T/prov.lines"
+}
+t feed_count_1_prints_one_json_line_and_exits_0 t_feed_count
+
+t_feed_report_fields() {
+	need "$REPORT_ID" "report id" || return 1
+	REPORT_LINE=$(line_of "$T/prov.lines" "$REPORT_ID")
+	[ -n "$REPORT_LINE" ] || {
+		diag "expected the feed line to have \"id\":\"$REPORT_ID\" (the id np-report printed); got:"
+		indent "$T/prov.lines"
+		return 1
+	}
+	msg_ok "$REPORT_LINE" np/rep/50/5001/50010101/outage "$REPORT_ID" somchai volunteer \
+		50010101 report
+}
+t feed_json_has_topic_id_sender_stamped_by_the_hub_and_times t_feed_report_fields
+
+t_feed_report_body() {
+	need "$REPORT_LINE" "report line" || return 1
+	_b=$(body "$REPORT_LINE" report)
+	same "report.title (Thai, as UTF-8)" "$TH_TITLE" "$(jget "$_b" title)" || return 1
+	same "report.detail (the newline escaped)" 'since 9am,\nthe WiFi is down too' \
+		"$(jget "$_b" detail)"
+}
+t feed_json_has_the_report_with_thai_title_intact_and_detail_on_one_line t_feed_report_body
+
+# ---- ack, dm, announcement, showcase, status ----
+
+ACK_ID=""
+DM_ID=""
+ANN_ID=""
+SHOW_ID=""
+ST_OFF=""
+ST_ON=""
+
+t_ack() {
+	need "$REPORT_ID" "report id" || return 1
+	feed_start village 4 somchai 'np/rep/50/5001/50010101/#' 'np/dm/50010101' 'np/ann/TH/#' \
+		'np/ann/50/#' 'np/ann/5001/#' 'np/ann/50010101/#' 'np/show/#'
+	feed_start status 2 cm_official 'np/status/50/#' 'np/status/50/5001/#'
+	as cm_official ack --village 50010101 --report "$REPORT_ID" --state in_progress \
+		--note "team on the way"
+	published || return 1
+	ACK_ID=$id
+}
+t ack_of_the_report_by_the_province_official_is_accepted t_ack
+
+t_dm() {
+	as malee dm --to 50010101 "do you have power back?"
+	published || return 1
+	DM_ID=$id
+}
+t dm_from_the_neighbour_to_the_village_is_accepted t_dm
+
+t_announce() {
+	as cm_official announce --area 50 --category weather --title "Storm tonight" \
+		--body "stay indoors"
+	published || return 1
+	ANN_ID=$id
+}
+t announcement_by_the_province_official_is_accepted t_announce
+
+t_show() {
+	as somchai show --village 50010101 --kind product --title "$TH_SHOW" \
+		--description "hand woven silk"
+	published || return 1
+	SHOW_ID=$id
+}
+t showcase_by_the_volunteer_is_accepted t_show
+
+t_status() {
+	as somchai status --village 50010101 --offline
+	published || return 1
+	ST_OFF=$id
+	NP_PASSWORD=somchai-demo "$B/np-status" -p "$PORT" -u somchai --village 50010101 --online \
+		</dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	published || return 1
+	ST_ON=$id
+}
+t status_offline_then_online_is_accepted_with_the_password_from_np_password t_status
+
+t_village_feed() {
+	feed_wait village
+	cp "$T/out" "$T/village.lines"
+	status 0 || return 1
+	err_empty || return 1
+	same "lines in somchai's feed (ack, dm, announcement, showcase)" 4 \
+		"$(wc -l <"$T/village.lines")" || { show; return 1; }
+	for _id in "$ACK_ID" "$DM_ID" "$ANN_ID" "$SHOW_ID"; do
+		need "$_id" "message id" || return 1
+		same "lines with id $_id" 1 "$(grep -c -F "\"id\":\"$_id\"" "$T/village.lines")" ||
+			{ show; return 1; }
+	done
+}
+t village_feed_gets_the_ack_dm_announcement_and_showcase_once_each t_village_feed
+
+t_village_ack() {
+	need "$ACK_ID" "ack id" || return 1
+	_l=$(line_of "$T/village.lines" "$ACK_ID")
+	msg_ok "$_l" np/rep/50/5001/50010101/ack "$ACK_ID" cm_official official 50 ack || return 1
+	_b=$(body "$_l" ack)
+	same "ack.report_id" "$REPORT_ID" "$(jget "$_b" report_id)" || return 1
+	same "ack.state" in_progress "$(jget "$_b" state)" || return 1
+	same "ack.note" "team on the way" "$(jget "$_b" note)"
+}
+t village_feed_ack_has_the_report_id_state_in_progress_and_note t_village_ack
+
+t_village_dm() {
+	need "$DM_ID" "dm id" || return 1
+	_l=$(line_of "$T/village.lines" "$DM_ID")
+	msg_ok "$_l" np/dm/50010101 "$DM_ID" malee volunteer 50010102 dm || return 1
+	same "dm.text" "do you have power back?" "$(jget "$(body "$_l" dm)" text)"
+}
+t village_feed_dm_has_the_text_and_malee_as_sender t_village_dm
+
+t_village_ann() {
+	need "$ANN_ID" "announcement id" || return 1
+	_l=$(line_of "$T/village.lines" "$ANN_ID")
+	msg_ok "$_l" np/ann/50/weather "$ANN_ID" cm_official official 50 announcement || return 1
+	_b=$(body "$_l" announcement)
+	same "announcement.title" "Storm tonight" "$(jget "$_b" title)" || return 1
+	same "announcement.body" "stay indoors" "$(jget "$_b" body)"
+}
+t village_feed_announcement_has_title_and_body_on_np_ann_50_weather t_village_ann
+
+t_village_show() {
+	need "$SHOW_ID" "showcase id" || return 1
+	_l=$(line_of "$T/village.lines" "$SHOW_ID")
+	msg_ok "$_l" np/show/50/5001/50010101/product "$SHOW_ID" somchai volunteer 50010101 \
+		showcase || return 1
+	_b=$(body "$_l" showcase)
+	same "showcase.title" "$TH_SHOW" "$(jget "$_b" title)" || return 1
+	same "showcase.description" "hand woven silk" "$(jget "$_b" description)"
+}
+t village_feed_showcase_has_thai_title_and_description t_village_show
+
+t_status_feed() {
+	feed_wait status
+	cp "$T/out" "$T/status.lines"
+	status 0 || return 1
+	err_empty || return 1
+	need "$ST_OFF" "status id" || return 1
+	need "$ST_ON" "status id" || return 1
+	same "status lines of the province feed (two overlapping filters)" 2 \
+		"$(wc -l <"$T/status.lines")" || { show; return 1; }
+	_l=$(sed -n 1p "$T/status.lines")
+	msg_ok "$_l" np/status/50/5001/50010101 "$ST_OFF" somchai volunteer 50010101 status ||
+		return 1
+	same "status.online of the first" false "$(jget "$(body "$_l" status)" online)" || return 1
+	_l=$(sed -n 2p "$T/status.lines")
+	msg_ok "$_l" np/status/50/5001/50010101 "$ST_ON" somchai volunteer 50010101 status ||
+		return 1
+	same "status.online of the second" true "$(jget "$(body "$_l" status)" online)"
+}
+t province_feed_gets_each_status_once_in_order_despite_overlapping_filters t_status_feed
+
+t_feed_refused() {
+	as somchai feed --json --timeout 5 'np/ann/#'
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: " "np/ann/#"
+}
+t feed_of_a_filter_the_volunteer_may_not_read_exits_1_naming_it t_feed_refused
+
+# ---- refusals ----
+
+t_refused_village() {
+	as somchai report --village 50010102 --kind outage --title x
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: " "may report only for one's own village"
+}
+t report_for_another_village_exits_1_with_the_hubs_reason t_refused_village
+
+t_refused_resident() {
+	as nok announce --area 50010101 --category general --title "meeting tonight"
+	status 1 || return 1
+	out_empty || return 1
+	grep -q '^refused: ..*' "$T/err" || { diag "expected 'refused: <reason>' on stderr"; show; return 1; }
+}
+t announcement_by_a_resident_exits_1_with_a_reason t_refused_resident
+
+t_refused_ack() {
+	as cm_official ack --village 50010101 --report 0123456789abcdef0123456789abcdef \
+		--state received
+	status 1 || return 1
+	out_empty || return 1
+	grep -q '^refused: ..*' "$T/err" || { diag "expected 'refused: <reason>' on stderr"; show; return 1; }
+}
+t ack_of_a_report_the_hub_does_not_hold_exits_1_with_a_reason t_refused_ack
+
+t_refused_outbox() {
+	as somchai report --outbox "$T/ob-refused" --village 50010102 --kind need --title x
+	status 1 || return 1
+	out_empty || return 1
+	err_has "may report only for one's own village" || return 1
+	as somchai report --outbox "$T/ob-refused" --village 50010101 --kind feedback \
+		--title "after a refusal"
+	published
+}
+t refused_report_with_outbox_is_not_kept_for_a_later_run t_refused_outbox
+
+# ---- login and connection failures ----
+
+t_wrong_password() {
+	run report -p "$PORT" -u malee -P not-her-password --village 50010102 --kind need --title x
+	status 3 || return 1
+	out_empty || return 1
+	err_has "127.0.0.1:$PORT" "malee" "refused the login" "password"
+}
+t wrong_password_exits_3_saying_the_hub_refused_the_login t_wrong_password
+
+t_wrong_password_outbox() {
+	run report -p "$PORT" -u malee -P not-her-password --outbox "$T/ob-login" \
+		--village 50010102 --kind need --title "never sent"
+	status 3 || return 1
+	out_empty || return 1
+	err_has "refused the login" || return 1
+	as malee report --outbox "$T/ob-login" --village 50010102 --kind need --title "sent"
+	published
+}
+t wrong_password_with_outbox_exits_3_and_keeps_nothing t_wrong_password_outbox
+
+t_unreachable() {
+	down somchai report --village 50010101 --kind outage --title x
+	status 3 || return 1
+	out_empty || return 1
+	err_has "127.0.0.1:$CLOSED" || return 1
+	down cm_official feed 'np/rep/50/#'
+	status 3 || return 1
+	err_has "127.0.0.1:$CLOSED" || return 1
+	down ministry history --filter 'np/rep/#'
+	status 3 || return 1
+	err_has "127.0.0.1:$CLOSED"
+}
+t unreachable_hub_without_outbox_exits_3_naming_host_and_port t_unreachable
+
+# ---- the outbox ----
+
+OB=$T/outbox
+Q_ID=""
+L_ID=""
+OB_TITLE1="need a new router"
+OB_TITLE2="thanks for the router"
+
+# hist_count TITLE: how many of ministry's np/rep/# history lines have TITLE
+hist_count() {
+	as ministry history --filter 'np/rep/50/5001/50010101/#' --json
+	[ "$rc" -eq 0 ] || { diag "np-history failed"; show; echo -1; return; }
+	grep -c -F "\"title\":\"$1\"" "$T/out"
+}
+
+t_outbox_queue() {
+	down somchai report --outbox "$OB" --village 50010101 --kind need --title "$OB_TITLE1"
+	status 0 || return 1
+	Q_ID=$(sed -n "s|^queued \\([0-9a-f]\\{32\\}\\) in $OB .*|\\1|p" "$T/out")
+	if [ -z "$Q_ID" ] || [ "$(wc -l <"$T/out")" -ne 1 ]; then
+		diag "expected stdout to be one line: queued <id> in $OB ..."
+		show
+		return 1
+	fi
+}
+t report_with_outbox_and_the_hub_down_exits_0_saying_queued_id_in_dir t_outbox_queue
+
+t_outbox_send() {
+	need "$Q_ID" "queued id" || return 1
+	as somchai report --outbox "$OB" --village 50010101 --kind feedback --title "$OB_TITLE2"
+	status 0 || return 1
+	err_empty || return 1
+	L_ID=$(sed -n 's/^accepted \([0-9a-f]\{32\}\)$/\1/p' "$T/out")
+	need "$L_ID" "line 'accepted <id>' for this run's report" || { show; return 1; }
+	grep -q "^accepted $Q_ID" "$T/out" || {
+		diag "expected a line 'accepted $Q_ID ...' for the queued report"
+		show
+		return 1
+	}
+	same "lines on stdout" 2 "$(wc -l <"$T/out")" || { show; return 1; }
+}
+t next_report_with_the_same_outbox_sends_the_queued_report_too t_outbox_send
+
+t_outbox_history() {
+	need "$L_ID" "outbox ids" || return 1
+	same "history lines with title '$OB_TITLE1'" 1 "$(hist_count "$OB_TITLE1")" || return 1
+	same "history lines with title '$OB_TITLE2'" 1 "$(hist_count "$OB_TITLE2")" || return 1
+	grep -q -F "\"id\":\"$Q_ID\"" "$T/out" || { diag "no history line with id $Q_ID"; return 1; }
+	as ministry history --filter 'np/rep/50/5001/50010101/#' --json
+	wc -l <"$T/out" >"$T/hist.count"
+}
+t history_holds_each_outbox_report_exactly_once t_outbox_history
+
+t_outbox_third() {
+	need "$L_ID" "outbox ids" || return 1
+	as somchai status --outbox "$OB" --village 50010101 --online
+	published || return 1
+	same "history lines with title '$OB_TITLE1'" 1 "$(hist_count "$OB_TITLE1")" || return 1
+	same "history lines with title '$OB_TITLE2'" 1 "$(hist_count "$OB_TITLE2")" || return 1
+	as ministry history --filter 'np/rep/50/5001/50010101/#' --json
+	same "reports of 50010101 in history (unchanged by the third run)" \
+		"$(cat "$T/hist.count")" "$(wc -l <"$T/out")"
+}
+t third_run_with_the_outbox_sends_nothing_extra t_outbox_third
+
+t_outbox_other_program() {
+	down somchai report --outbox "$T/ob2" --village 50010101 --kind incident \
+		--title "queued by np-report"
+	status 0 || return 1
+	_q=$(sed -n 's/^queued \([0-9a-f]\{32\}\) .*/\1/p' "$T/out")
+	need "$_q" "queued id" || { show; return 1; }
+	as somchai dm --outbox "$T/ob2" --to cm_official "sent by np-dm"
+	status 0 || return 1
+	grep -q "^accepted $_q" "$T/out" || {
+		diag "expected np-dm to send the report queued by np-report (accepted $_q)"
+		show
+		return 1
+	}
+	same "history lines with that title" 1 "$(hist_count "queued by np-report")"
+}
+t another_program_with_the_same_outbox_sends_what_np_report_queued t_outbox_other_program
+
+# ---- history ----
+
+t_history_json() {
+	need "$REPORT_ID" "report id" || return 1
+	as ministry history --filter 'np/rep/50/5001/50010101/#' --json
+	status 0 || return 1
+	err_empty || return 1
+	_l=$(line_of "$T/out" "$REPORT_ID")
+	msg_ok "$_l" np/rep/50/5001/50010101/outage "$REPORT_ID" somchai volunteer 50010101 report ||
+		return 1
+	same "history line of the report (as the feed printed it)" "$REPORT_LINE" "$_l" || return 1
+	_l=$(line_of "$T/out" "$ACK_ID")
+	msg_ok "$_l" np/rep/50/5001/50010101/ack "$ACK_ID" cm_official official 50 ack || return 1
+	while IFS= read -r _l; do
+		is_json "$_l" || return 1
+		for _k in topic id sender sent_at_ms received_at_ms; do
+			[ -n "$(jget "$_l" "$_k")" ] || { diag "no $_k in: $_l"; return 1; }
+		done
+	done <"$T/out"
+}
+t history_json_prints_one_object_per_line_as_the_feed_does t_history_json
+
+t_history_text() {
+	need "$REPORT_ID" "report id" || return 1
+	as ministry history --filter 'np/rep/50/5001/50010101/outage' --limit 1
+	status 0 || return 1
+	same "lines" 1 "$(wc -l <"$T/out")" || { show; return 1; }
+	grep -q "^20[0-9-]*T[0-9:.]*Z np/rep/50/5001/50010101/outage somchai (volunteer 50010101): $TH_TITLE\$" \
+		"$T/out" || {
+		diag "expected: <time> np/rep/50/5001/50010101/outage somchai (volunteer 50010101): $TH_TITLE"
+		show
+		return 1
+	}
+}
+t history_text_line_has_time_topic_sender_and_thai_title t_history_text
+
+t_history_limit() {
+	need "$REPORT_ID" "report id" || return 1
+	as ministry history --filter 'np/rep/#' --limit 1 --json
+	status 0 || return 1
+	same "lines with --limit 1" 1 "$(wc -l <"$T/out")" || { show; return 1; }
+	same "id of the one line (the oldest report)" "$REPORT_ID" "$(jget "$(cat "$T/out")" id)"
+}
+t history_limit_1_prints_only_the_oldest_message t_history_limit
+
+t_history_range() {
+	need "$REPORT_LINE" "report line" || return 1
+	_r=$(jget "$REPORT_LINE" received_at_ms)
+	as ministry history --filter 'np/rep/50/#' --since "$_r" --until $((_r + 1)) --json
+	status 0 || return 1
+	grep -q -F "\"id\":\"$REPORT_ID\"" "$T/out" ||
+		{ diag "--since R --until R+1 (R = its received_at_ms) misses the report"; show; return 1; }
+	as ministry history --filter 'np/rep/50/#' --until "$_r" --json
+	status 0 || return 1
+	! grep -q -F "\"id\":\"$REPORT_ID\"" "$T/out" ||
+		{ diag "--until R (R = its received_at_ms) holds the report"; show; return 1; }
+	as ministry history --filter 'np/rep/50/#' --since $((_r + 1)) --json
+	status 0 || return 1
+	! grep -q -F "\"id\":\"$REPORT_ID\"" "$T/out" ||
+		{ diag "--since R+1 holds the report"; show; return 1; }
+}
+t history_since_and_until_select_by_received_at_ms t_history_range
+
+t_history_future() {
+	as ministry history --filter 'np/rep/#' --since $(($(now_ms) + 86400000))
+	status 0 || return 1
+	out_empty || return 1
+	err_empty
+}
+t history_since_in_the_future_prints_nothing_and_exits_0 t_history_future
+
+t_history_resident() {
+	as nok history --filter 'np/rep/#'
+	status 0 || return 1
+	out_empty || return 1
+	err_empty
+}
+t history_of_reports_for_a_resident_prints_nothing_and_exits_0 t_history_resident
+
+t_history_bad_filter() {
+	as ministry history --filter 'np/rep/#/x'
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: history of 'np/rep/#/x': " || return 1
+	grep -q "^refused: history of 'np/rep/#/x': ..*" "$T/err" ||
+		{ diag "expected the hub's error after the filter"; show; return 1; }
+}
+t history_with_a_bad_filter_exits_1_with_the_hubs_error t_history_bad_filter
+
+BULK_EACH=175           # six volunteers: 1,050 reports, more than one page of 1,000
+t_history_pages() {
+	_pids=""
+	for _uv in $BULK_USERS; do
+		(
+			_i=0
+			while [ "$_i" -lt "$BULK_EACH" ]; do
+				_i=$((_i + 1))
+				"$B/np-report" -p "$PORT" -u "${_uv%%:*}" -P "${_uv%%:*}-pw" \
+					--village "${_uv#*:}" --kind need --title "bulk $_i" \
+					</dev/null >/dev/null 2>>"$T/bulk.err" || echo "${_uv%%:*} $_i" >>"$T/bulk.failed"
+			done
+		) &
+		_pids="${_pids:-} $!"
+	done
+	for _pid in $_pids; do
+		wait "$_pid"
+	done
+	if [ -s "$T/bulk.failed" ]; then
+		diag "$(wc -l <"$T/bulk.failed") of the bulk reports failed, e.g.:"
+		indent "$T/bulk.err" 4
+		return 1
+	fi
+	_from=$(wc -l <"$T/broker.log")
+	as bkk_official history --filter 'np/rep/10/#' --json
+	status 0 || return 1
+	err_empty || return 1
+	_want=$((6 * BULK_EACH))
+	same "bulk reports in the history of np/rep/10/#" "$_want" \
+		"$(grep -c -F '"title":"bulk ' "$T/out")" || return 1
+	same "distinct ids" "$(wc -l <"$T/out")" \
+		"$(sed 's/.*"id":"\([0-9a-f]*\)".*/\1/' "$T/out" | sort -u | wc -l)" || return 1
+	sed 's/.*"received_at_ms":\([0-9]*\).*/\1/' "$T/out" >"$T/times"
+	sort -n "$T/times" | cmp -s - "$T/times" ||
+		{ diag "expected the history oldest first (received_at_ms not decreasing)"; return 1; }
+	_pages=$(tail -n +$((_from + 1)) "$T/broker.log" |
+		grep -c "Received PUBLISH from [^ ]*bkk_official.*'\$CONTROL/np/v1/history'")
+	[ "$_pages" -ge 2 ] ||
+		{ diag "expected np-history to ask for more than one page; the broker saw $_pages request(s)"; return 1; }
+	as bkk_official history --filter 'np/rep/10/#' --limit 1001
+	status 0 || return 1
+	same "lines with --limit 1001 (across the page boundary)" 1001 "$(wc -l <"$T/out")"
+}
+t history_pages_through_1050_reports_each_once_oldest_first t_history_pages
+
+# ---- bad arguments: exit 2, a message naming the problem, nothing sent ----
+
+t_usage_report_village() {
+	down somchai report --kind outage --title x
+	usage_error "--village" "required"
+}
+t report_without_village_exits_2_saying_village_is_required t_usage_report_village
+
+t_usage_report_title() {
+	down somchai report --village 50010101 --kind outage
+	usage_error "--title" "required"
+}
+t report_without_title_exits_2_saying_title_is_required t_usage_report_title
+
+t_usage_report_kind() {
+	down somchai report --village 50010101 --title x
+	usage_error "--kind" "required" || return 1
+	down somchai report --village 50010101 --kind flood --title x
+	usage_error "--kind" "flood"
+}
+t report_without_or_with_a_bad_kind_exits_2_naming_kind t_usage_report_kind
+
+t_usage_ack_hex() {
+	for _bad in 0123456789abcdef 0123456789abcdef0123456789abcdeg \
+		0123456789abcdef0123456789abcdef00; do
+		down cm_official ack --village 50010101 --report "$_bad" --state received
+		usage_error "--report" "$_bad" || return 1
+	done
+}
+t ack_with_a_report_id_not_32_hex_digits_exits_2_naming_it t_usage_ack_hex
+
+t_usage_feed() {
+	down cm_official feed --json
+	usage_error "FILTER"
+}
+t feed_without_a_filter_exits_2_saying_a_filter_is_required t_usage_feed
+
+t_usage_unknown() {
+	for _p in $PROGS; do
+		down somchai "$_p" --frobnicate
+		usage_error "np-$_p" "--frobnicate" || return 1
+	done
+}
+t every_program_rejects_an_unknown_option_with_exit_2_naming_it t_usage_unknown
+
+t_usage_password() {
+	(unset NP_PASSWORD; "$B/np-report" -p "$CLOSED" -u somchai --village 50010101 \
+		--kind outage --title x </dev/null >"$T/out" 2>"$T/err")
+	rc=$?
+	usage_error "password"
+}
+t missing_password_exits_2_saying_so t_usage_password
+
+t_usage_others() {
+	down malee dm --to 50010101
+	usage_error "TEXT" || return 1
+	down somchai status --village 50010101
+	usage_error "--online" "--offline" || return 1
+	down somchai show --village 5001 --kind story --title x
+	usage_error "--village" "5001" || return 1
+	down ministry announce --area 50 --category rain --title x
+	usage_error "--category" "rain" || return 1
+	down ministry history --filter 'np/rep/#' --limit zero
+	usage_error "--limit" "zero" || return 1
+	down ministry history
+	usage_error "--filter"
+}
+t other_bad_arguments_exit_2_naming_the_problem t_usage_others
+
+# own options of each program, shown by --help
+help_words() {
+	case $1 in
+	report) echo "--village --kind --title --detail" ;;
+	announce) echo "--area --category --title --body" ;;
+	ack) echo "--village --report --state --note" ;;
+	dm) echo "--to TEXT" ;;
+	status) echo "--village --online --offline" ;;
+	show) echo "--village --kind --title --description" ;;
+	feed) echo "--json --count --timeout FILTER" ;;
+	history) echo "--filter --since --until --limit --json" ;;
+	esac
+}
+
+t_help() {
+	for _p in $PROGS; do
+		run "$_p" --help
+		status 0 || return 1
+		err_empty || return 1
+		# shellcheck disable=SC2046
+		out_has "np-$_p" -u -P -p --outbox $(help_words "$_p") || return 1
+	done
+}
+t every_program_prints_help_with_its_options_and_exits_0 t_help
+
+# ---- the end ----
+
+for _f in "$T"/*.err; do
+	[ -f "$_f" ] || continue
+	if grep -q -e 'Sanitizer' -e 'runtime error:' "$_f"; then
+		n=$((n + 1))
+		echo "not ok $n - no_sanitizer_report_from_background_programs"
+		sed 's/^/# /' "$_f" | head -n 30
+		nfail=$((nfail + 1))
+		break
+	fi
+done
+
+echo "1..$n"
+if [ "$nfail" -ne 0 ]; then
+	echo "# $nfail of $n failed; the broker's log (np: lines, then the last 60 lines):"
+	grep 'np: ' "$T/broker.log" | tail -n 40 | sed 's/^/#   /'
+	echo "#   ..."
+	tail -n 60 "$T/broker.log" | sed 's/^/#   /'
+	exit 1
+fi
+exit 0
