@@ -56,6 +56,12 @@ free_port(void)
 	return port;
 }
 
+int
+hub_free_port(void)
+{
+	return free_port();
+}
+
 static bool
 port_open(int port)
 {

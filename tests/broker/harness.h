@@ -29,6 +29,8 @@ int hub_start(struct hub *h, const char *extra_conf);
  * Returns the exit status, or -1 if it was still running after 5 s. */
 int hub_start_expect_exit(struct hub *h, const char *plugin_lines, bool with_db);
 void hub_stop(struct hub *h);
+/* A loopback port free right now (for a second listener). */
+int hub_free_port(void);
 /* Stops the broker (SIGKILL when kill9, else SIGTERM) and starts it again
  * on the same port and database with extra_conf; faketime (e.g. "+2d", may be
  * NULL) runs it under libfaketime. 0 when it listens again. */
