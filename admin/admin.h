@@ -32,7 +32,11 @@ int admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations);
 int admin_user_add(struct hub_store *s, const char *name, const char *role, const char *area,
 		   const char *categories, const char *password, unsigned iterations);
 
-/* np-admin history export|stats ...: argv[0] is "history". 0, 1 or 2 (usage). */
+struct hub_history;
+/* np-admin history load N: N synthetic reports over every village. */
+int admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long long n);
+
+/* np-admin history export|stats|load ...: argv[0] is "history". 0, 1 or 2 (usage). */
 int admin_history(struct hub_store *s, int argc, char **argv);
 
 #endif

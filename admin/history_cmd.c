@@ -313,17 +313,28 @@ int
 admin_history(struct hub_store *s, int argc, char **argv)
 {
 	struct hub_history *h = NULL;
-	char err[300];
+	unsigned long long n;
+	char err[300], *end;
+	bool load;
 	int rc;
 
-	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "stats") != 0))
+	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "stats") != 0
+			 && strcmp(argv[1], "load") != 0))
 		return 2;
-	if (hub_history_open(&h, s, 0, err, sizeof(err)) != 0) {
+	load = strcmp(argv[1], "load") == 0;
+	/* a bulk load flushes once at the end rather than at every message */
+	if (hub_history_open(&h, s, load ? 60000 : 0, err, sizeof(err)) != 0) {
 		fprintf(stderr, "np-admin: %s\n", err);
 		return 1;
 	}
-	rc = strcmp(argv[1], "stats") == 0 ? (argc == 2 ? cmd_stats(h) : 2)
-					   : cmd_export(h, argc - 1, argv + 1);
+	if (load) {
+		n = argc == 3 ? strtoull(argv[2], &end, 10) : 0;
+		rc = argc == 3 && *end == '\0' && n > 0 ? admin_history_load(h, s, n) : 2;
+	} else if (strcmp(argv[1], "stats") == 0) {
+		rc = argc == 2 ? cmd_stats(h) : 2;
+	} else {
+		rc = cmd_export(h, argc - 1, argv + 1);
+	}
 	hub_history_close(h);
 	return rc;
 }

@@ -23,7 +23,8 @@ static const char usage[] =
 	"  user list                            print users as name,role,area,categories\n"
 	"  history export [--filter F] [--since MS] [--until MS] [--format jsonl|csv]\n"
 	"                                       stream stored messages (default all, jsonl)\n"
-	"  history stats                        message counts by kind and province, bytes\n";
+	"  history stats                        message counts by kind and province, bytes\n"
+	"  history load N                       N synthetic reports over all villages (benchmarks)\n";
 
 /* Files np-admin creates as root belong to the directory's owner, so a broker
  * that dropped to the mosquitto user can still write them. */

@@ -441,7 +441,10 @@ do_put(void *txn, void *arg)
 	k.mv_data = hidb;
 	v.mv_size = 2 + tlen + a->len;
 	v.mv_data = NULL;
-	rc = mdb_put(txn, h->msgs, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
+	/* hids only grow: appending fills pages instead of splitting them in half */
+	rc = mdb_put(txn, h->msgs, &k, &v, MDB_RESERVE | MDB_APPEND);
+	if (rc == MDB_KEYEXIST)         /* another writer went past us */
+		rc = mdb_put(txn, h->msgs, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
 	if (rc != 0)
 		return rc;
 	rec = v.mv_data;
