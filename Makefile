@@ -14,7 +14,8 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c \
             broker-plugin/throttle.c
 PLUGIN_SRCS = broker-plugin/plugin.c $(CORE_SRCS)
-ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c $(CORE_SRCS)
+ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
+            admin/user_import.c $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/codec.c client-lib/outbox.c
 EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history
 EXAMPLE_COMMON = examples/common.c
@@ -26,7 +27,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 PB_OBJ = $(BUILD)/obj/np.pb-c.o
 
 LIBS_CORE = -lprotobuf-c -llmdb -lcrypto
-LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson
+LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson -lpthread
 
 .PHONY: all deps run test check clean examples bench install lib
 VERSION  = 0.1.0

@@ -28,6 +28,13 @@ void admin_rows_free(struct place_rows *rows);
 
 /* np-admin demo: the geo registry, 24,700 villages and one demo user per role. */
 int admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations);
+/* Checks a user's name, role, area and categories against the registry and
+ * fills out (no password yet); prints why not to stderr. */
+int admin_user_check(struct hub_store *s, const char *name, const char *role, const char *area,
+		     const char *categories, struct hub_user *out);
+int admin_parse_iterations(const char *arg, unsigned *out);
+/* np-admin user import FILE [--iterations N]: argv[0] is "import". */
+int admin_user_import(struct hub_store *s, int argc, char **argv);
 /* Adds a user after checking the area and role; prints why not to stderr. */
 int admin_user_add(struct hub_store *s, const char *name, const char *role, const char *area,
 		   const char *categories, const char *password, unsigned iterations);

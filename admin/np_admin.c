@@ -21,6 +21,8 @@ static const char usage[] =
 	"                                       (password on standard input)\n"
 	"  user del NAME\n"
 	"  user list                            print users as name,role,area,categories\n"
+	"  user import FILE.csv [--iterations N]  many users at once, all or none; header\n"
+	"                                       name,role,area,password[,categories] (a;b)\n"
 	"  history export [--filter F] [--since MS] [--until MS] [--format jsonl|csv]\n"
 	"                                       stream stored messages (default all, jsonl)\n"
 	"  history stats                        message counts by kind and province, bytes\n"
@@ -70,12 +72,11 @@ read_password(char *buf, size_t len)
 }
 
 int
-admin_user_add(struct hub_store *s, const char *name, const char *role, const char *area,
-	       const char *categories, const char *password, unsigned iterations)
+admin_user_check(struct hub_store *s, const char *name, const char *role, const char *area,
+		 const char *categories, struct hub_user *out)
 {
 	struct hub_user u;
 	size_t bad;
-	int rc;
 
 	memset(&u, 0, sizeof(u));
 	if (!hub_username_valid(name, strlen(name))) {
@@ -117,6 +118,19 @@ admin_user_add(struct hub_store *s, const char *name, const char *role, const ch
 	}
 	snprintf(u.name, sizeof(u.name), "%s", name);
 	snprintf(u.area, sizeof(u.area), "%s", area);
+	*out = u;
+	return 0;
+}
+
+int
+admin_user_add(struct hub_store *s, const char *name, const char *role, const char *area,
+	       const char *categories, const char *password, unsigned iterations)
+{
+	struct hub_user u;
+	int rc;
+
+	if (admin_user_check(s, name, role, area, categories, &u) != 0)
+		return -1;
 	u.iterations = iterations;
 	if (hub_kdf_new(password, strlen(password), iterations, u.salt, u.hash) != 0) {
 		fprintf(stderr, "np-admin: cannot hash the password\n");
@@ -130,8 +144,8 @@ admin_user_add(struct hub_store *s, const char *name, const char *role, const ch
 	return rc == 0 ? 0 : -1;
 }
 
-static int
-parse_iterations(const char *arg, unsigned *out)
+int
+admin_parse_iterations(const char *arg, unsigned *out)
 {
 	char *end;
 	unsigned long v;
@@ -172,7 +186,7 @@ cmd_user_add(struct hub_store *s, int argc, char **argv)
 		else if (c == 'c')
 			cats = optarg;
 		else if (c == 'i') {
-			if (parse_iterations(optarg, &iterations) != 0)
+			if (admin_parse_iterations(optarg, &iterations) != 0)
 				return -1;
 		} else {
 			optind = argc;  /* getopt said what was wrong; show the usage too */
@@ -321,6 +335,8 @@ run(struct hub_store *s, int argc, char **argv)
 	}
 	if (strcmp(cmd, "user") == 0 && strcmp(sub, "list") == 0 && argc == 2)
 		return hub_store_user_each(s, print_user, NULL);
+	if (strcmp(cmd, "user") == 0 && strcmp(sub, "import") == 0)
+		return admin_user_import(s, argc - 1, argv + 1);
 	if (strcmp(cmd, "history") == 0) {
 		rc = admin_history(s, argc, argv);
 		return rc == 1 ? -1 : rc;

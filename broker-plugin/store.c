@@ -380,6 +380,34 @@ hub_store_user_add(struct hub_store *s, const struct hub_user *u)
 	return write_txn(s, "cannot add user", put_user, (void *)u);
 }
 
+struct many {
+	const struct hub_user *u;
+	size_t n, bad;
+};
+
+static int
+put_users(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	struct many *m = arg;
+	int rc = 0;
+
+	for (m->bad = 0; m->bad < m->n && rc == 0; m->bad++)
+		rc = put_user(s, txn, (void *)&m->u[m->bad]);
+	if (rc != 0)
+		m->bad--;
+	return rc;
+}
+
+int
+hub_store_users_add(struct hub_store *s, const struct hub_user *u, size_t n, size_t *bad)
+{
+	struct many m = { u, n, 0 };
+	int rc = write_txn(s, "cannot add users", put_users, &m);
+
+	*bad = m.bad;
+	return rc;
+}
+
 static int
 del_user(struct hub_store *s, MDB_txn *txn, void *arg)
 {

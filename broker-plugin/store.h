@@ -48,6 +48,8 @@ int hub_store_init(struct hub_store *s);
 
 int hub_store_user_get(struct hub_store *s, const char *name, struct hub_user *out);
 int hub_store_user_add(struct hub_store *s, const struct hub_user *u);   /* EXISTS if taken */
+/* n users in one transaction, all or none; on EXISTS *bad is the index taken. */
+int hub_store_users_add(struct hub_store *s, const struct hub_user *u, size_t n, size_t *bad);
 int hub_store_user_del(struct hub_store *s, const char *name);
 /* Calls fn for every user in name order; stops early when fn returns non-zero. */
 int hub_store_user_each(struct hub_store *s, int (*fn)(void *ctx, const struct hub_user *u),

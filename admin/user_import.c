@@ -1,0 +1,226 @@
+/* user_import.c - np-admin user import FILE.csv: many users in one
+ * transaction, all or none. The rows are checked first (naming the bad row),
+ * then the passwords are hashed on every core (PBKDF2 is the cost: 24,700
+ * volunteers at 100,000 iterations are minutes of CPU), then written at once. */
+#include <csv.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admin.h"
+
+#define FIELD_MAX 1024
+
+struct import_row {
+	struct hub_user u;
+	char *password;
+	unsigned long line;
+};
+
+struct parse {
+	struct hub_store *s;
+	const char *path;
+	unsigned long line, records;
+	int field;
+	char f[5][FIELD_MAX];
+	struct import_row *rows;
+	size_t n, cap;
+	int failed;
+};
+
+static void
+on_field(void *data, size_t len, void *cb)
+{
+	struct parse *p = cb;
+
+	if (p->field < 5) {
+		if (len >= FIELD_MAX)
+			len = FIELD_MAX - 1;
+		memcpy(p->f[p->field], data, len);
+		p->f[p->field][len] = '\0';
+	}
+	p->field++;
+}
+
+static void
+add_row(struct parse *p)
+{
+	struct import_row *r;
+	char cats[FIELD_MAX], *c;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 1024;
+		r = realloc(p->rows, p->cap * sizeof(*r));
+		if (r == NULL) {
+			p->failed = 1;
+			return;
+		}
+		p->rows = r;
+	}
+	r = &p->rows[p->n];
+	memset(r, 0, sizeof(*r));
+	snprintf(cats, sizeof(cats), "%s", p->field == 5 ? p->f[4] : "");
+	for (c = cats; *c; c++)
+		if (*c == ';')
+			*c = ',';       /* a;b in the CSV, a,b on the command line */
+	if (admin_user_check(p->s, p->f[0], p->f[1], p->f[2], cats[0] ? cats : NULL, &r->u) != 0) {
+		fprintf(stderr, "%s:%lu: the row above is refused\n", p->path, p->line);
+		p->failed = 1;
+		return;
+	}
+	if (p->f[3][0] == '\0') {
+		fprintf(stderr, "%s:%lu: user '%s' has an empty password\n", p->path, p->line, p->f[0]);
+		p->failed = 1;
+		return;
+	}
+	r->password = strdup(p->f[3]);
+	r->line = p->line;
+	p->n++;
+}
+
+static void
+on_record(int c, void *cb)
+{
+	struct parse *p = cb;
+
+	(void)c;
+	p->records++;
+	if (!p->failed && (p->field < 4 || p->field > 5)) {
+		fprintf(stderr, "%s:%lu: want name,role,area,password[,categories]\n", p->path,
+			p->line);
+		p->failed = 1;
+	} else if (!p->failed && p->records == 1) {
+		if (strcmp(p->f[0], "name") != 0 || strcmp(p->f[1], "role") != 0) {
+			fprintf(stderr, "%s:%lu: the header must be name,role,area,password"
+				"[,categories]\n", p->path, p->line);
+			p->failed = 1;
+		}
+	} else if (!p->failed) {
+		add_row(p);
+	}
+	p->field = 0;
+}
+
+struct job {
+	struct import_row *rows;
+	size_t n, next;
+	unsigned iterations;
+	pthread_mutex_t lock;
+	int failed;
+};
+
+static void *
+hash_rows(void *arg)
+{
+	struct job *j = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->n)
+			return NULL;
+		j->rows[i].u.iterations = j->iterations;
+		if (hub_kdf_new(j->rows[i].password, strlen(j->rows[i].password), j->iterations,
+				j->rows[i].u.salt, j->rows[i].u.hash) != 0)
+			j->failed = 1;
+	}
+}
+
+static int
+hash_all(struct import_row *rows, size_t n, unsigned iterations)
+{
+	struct job j = { rows, n, 0, iterations, PTHREAD_MUTEX_INITIALIZER, 0 };
+	pthread_t t[64];
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int k, nt = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
+
+	for (k = 0; k < nt; k++) {
+		if (pthread_create(&t[k], NULL, hash_rows, &j) != 0)
+			break;
+	}
+	if (k == 0)
+		hash_rows(&j);
+	while (k-- > 0)
+		pthread_join(t[k], NULL);
+	return j.failed ? -1 : 0;
+}
+
+static int
+read_rows(struct parse *p)
+{
+	struct csv_parser csv;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp = fopen(p->path, "rb");
+
+	if (fp == NULL) {
+		fprintf(stderr, "np-admin: cannot read %s: %s\n", p->path, strerror(errno));
+		return -1;
+	}
+	csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI);
+	while (!p->failed && (n = getline(&line, &cap, fp)) != -1) {
+		p->line++;
+		if (csv_parse(&csv, line, (size_t)n, on_field, on_record, p) != (size_t)n) {
+			fprintf(stderr, "%s:%lu: %s\n", p->path, p->line, csv_strerror(csv_error(&csv)));
+			p->failed = 1;
+		}
+	}
+	if (!p->failed)
+		csv_fini(&csv, on_field, on_record, p);
+	csv_free(&csv);
+	free(line);
+	fclose(fp);
+	return p->failed ? -1 : 0;
+}
+
+int
+admin_user_import(struct hub_store *s, int argc, char **argv)
+{
+	static const struct option opts[] = { { "iterations", required_argument, NULL, 'i' },
+					      { NULL, 0, NULL, 0 } };
+	unsigned iterations = HUB_KDF_DEFAULT_ITERATIONS;
+	struct parse p;
+	struct hub_user *users = NULL;
+	size_t i, bad = 0;
+	int c, rc = -1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'i' || admin_parse_iterations(optarg, &iterations) != 0)
+			return 2;
+	}
+	if (optind != argc - 1)
+		return 2;
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	p.path = argv[optind];
+	if (read_rows(&p) == 0 && hash_all(p.rows, p.n, iterations) == 0
+	    && (users = malloc((p.n ? p.n : 1) * sizeof(*users))) != NULL) {
+		for (i = 0; i < p.n; i++)
+			users[i] = p.rows[i].u;
+		rc = hub_store_users_add(s, users, p.n, &bad);
+		if (rc == HUB_STORE_EXISTS)
+			fprintf(stderr, "%s:%lu: user '%s' already exists\n", p.path, p.rows[bad].line,
+				p.rows[bad].u.name);
+		else if (rc != 0)
+			fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		else
+			printf("%zu users imported from %s\n", p.n, p.path);
+	}
+	if (rc != 0)
+		fprintf(stderr, "np-admin: nothing imported from %s\n", p.path);
+	for (i = 0; i < p.n; i++) {
+		memset(p.rows[i].password, 0, strlen(p.rows[i].password));
+		free(p.rows[i].password);
+	}
+	free(p.rows);
+	free(users);
+	return rc == 0 ? 0 : -1;
+}
