@@ -108,8 +108,18 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 			return 1;
 		}
 		bytes += len + strlen(topic);
+		if ((i + 1) % 10000 == 0 && hub_history_commit(h) != 0) {
+			fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+			free(v.code);
+			return 1;
+		}
 		if ((i + 1) % 1000000 == 0)
 			fprintf(stderr, "np-admin: %llu messages loaded\n", i + 1);
+	}
+	if (hub_history_commit(h) != 0) {
+		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+		free(v.code);
+		return 1;
 	}
 	hub_history_tick(h, INT64_MAX);         /* flush */
 	clock_gettime(CLOCK_MONOTONIC, &t1);

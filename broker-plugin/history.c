@@ -25,6 +25,8 @@ struct hub_history {
 	MDB_env *env;
 	MDB_dbi msgs, ids, idx;
 	uint64_t last_hid;
+	MDB_txn *txn;           /* the open batch, or NULL */
+	size_t batched;
 	int sync_ms;
 	int64_t next_sync_ms;
 	bool dirty;
@@ -330,6 +332,7 @@ hub_history_close(struct hub_history *h)
 {
 	if (h == NULL)
 		return;
+	hub_history_commit(h);
 	if (h->dirty)
 		mdb_env_sync(h->env, 1);
 	free(h);
@@ -381,7 +384,9 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_
 	void *txn;
 	int rc;
 
-	if (hub_store_read_begin(h->store, &txn) != 0)
+	if (h->txn != NULL)
+		txn = h->txn;   /* sees the batch too */
+	else if (hub_store_read_begin(h->store, &txn) != 0)
 		return fail(h, "cannot read history", EIO);
 	rc = mdb_get(txn, h->ids, &k, &v);
 	if (rc == 0 && v.mv_size < 8)
@@ -392,7 +397,8 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_
 		if (rc == 0)
 			snprintf(topic, topiclen, "%s", t);
 	}
-	hub_store_read_end(h->store);
+	if (txn != h->txn)
+		hub_store_read_end(h->store);
 	if (rc == MDB_NOTFOUND)
 		return HUB_STORE_NOTFOUND;
 	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
@@ -460,6 +466,37 @@ do_put(void *txn, void *arg)
 	return rc;
 }
 
+#define BATCH_RESERVE (64u << 20)       /* map room kept free for one batch */
+
+static int
+batch_begin(struct hub_history *h)
+{
+	int rc;
+
+	if (h->txn != NULL)
+		return 0;
+	if (hub_store_reserve(h->store, BATCH_RESERVE) != 0)
+		return EIO;
+	rc = mdb_txn_begin(h->env, NULL, 0, &h->txn);
+	if (rc == MDB_MAP_RESIZED) {    /* np-admin grew it */
+		rc = mdb_env_set_mapsize(h->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(h->env, NULL, 0, &h->txn);
+	}
+	if (rc != 0)
+		h->txn = NULL;
+	return rc;
+}
+
+static void
+batch_abort(struct hub_history *h)
+{
+	if (h->txn != NULL)
+		mdb_txn_abort(h->txn);
+	h->txn = NULL;
+	h->batched = 0;
+}
+
 int
 hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const uint8_t id[16],
 		const char *username, const void *payload, size_t len)
@@ -471,13 +508,54 @@ hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const ui
 		snprintf(h->err, sizeof(h->err), "topic or username too long to store");
 		return HUB_STORE_ERROR;
 	}
-	rc = hub_store_write(h->store, "cannot store the message", do_put, &a);
+	rc = batch_begin(h);
+	if (rc == 0)
+		rc = do_put(h->txn, &a);
+	if (rc == MDB_KEYEXIST)         /* refused by the ids table: nothing was written */
+		return fail(h, "cannot store the message", rc);
+	if (rc == MDB_MAP_FULL && h->batched == 0) {
+		/* the batch was this message alone: grow and try once more */
+		batch_abort(h);
+		if (hub_store_reserve(h->store, len * 4 + BATCH_RESERVE) == 0
+		    && (rc = batch_begin(h)) == 0)
+			rc = do_put(h->txn, &a);
+	}
 	if (rc != 0) {
-		snprintf(h->err, sizeof(h->err), "%s", hub_store_error(h->store));
+		if (h->batched > 0)
+			snprintf(h->err, sizeof(h->err), "cannot store the message (%s); %zu QoS 0 "
+				 "messages of this loop were lost with it", mdb_strerror(rc), h->batched);
+		else
+			fail(h, "cannot store the message", rc);
+		batch_abort(h);
+		return HUB_STORE_ERROR;
+	}
+	h->batched++;
+	return 0;
+}
+
+int
+hub_history_commit(struct hub_history *h)
+{
+	size_t n = h->batched;
+	int rc;
+
+	if (h->txn == NULL)
+		return 0;
+	rc = mdb_txn_commit(h->txn);
+	h->txn = NULL;
+	h->batched = 0;
+	if (rc != 0) {
+		snprintf(h->err, sizeof(h->err), "cannot commit %zu messages: %s", n, mdb_strerror(rc));
 		return HUB_STORE_ERROR;
 	}
 	h->dirty = true;
 	return 0;
+}
+
+size_t
+hub_history_batched(const struct hub_history *h)
+{
+	return h->batched;
 }
 
 /* ---- scans ---- */
@@ -728,6 +806,8 @@ hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, size_t 
 	int rc;
 
 	*removed = 0;
+	if (hub_history_commit(h) != 0)
+		return HUB_STORE_ERROR;
 	rc = hub_store_write(h->store, "cannot expire history", do_expire, &a);
 	if (rc != 0) {
 		snprintf(h->err, sizeof(h->err), "%s", hub_store_error(h->store));

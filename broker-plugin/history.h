@@ -26,14 +26,21 @@ const char *hub_history_error(const struct hub_history *h);
 /* A new history id: received_at_ms << 16 | n, strictly increasing. */
 uint64_t hub_history_next_hid(struct hub_history *h, int64_t now_ms);
 
-/* Looks up a stored id. 0 and fills owner (the sender's username) and topic
+/* Looks up a stored (or batched) id. 0 and fills owner (the sender's username) and topic
  * when found; HUB_STORE_NOTFOUND; HUB_STORE_ERROR. */
 int hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_t ownerlen,
 		     char *topic, size_t topiclen);
 
-/* Stores one message; payload is the stamped, packed Envelope (borrowed). */
+/* Adds one message to the open batch (a write transaction, begun as needed);
+ * payload is the stamped, packed Envelope (borrowed). Nothing is durable
+ * before hub_history_commit: the plugin commits before acknowledging a QoS 1
+ * or 2 message, and commits QoS 0 messages in one batch per broker loop. */
 int hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const uint8_t id[16],
 		    const char *username, const void *payload, size_t len);
+/* Commits the open batch, if any. 0, or HUB_STORE_ERROR (the batch is lost). */
+int hub_history_commit(struct hub_history *h);
+/* Messages in the open batch. */
+size_t hub_history_batched(const struct hub_history *h);
 
 struct hub_hist_item {
 	uint64_t hid;

@@ -353,8 +353,10 @@ store_and_stamp(struct hub_ctx *ctx, struct mosquitto_evt_message *ed,
 	if (out == NULL)
 		return MOSQ_ERR_NOMEM;
 	hub_msg_pack(m, out);
-	if (hub_history_put(ctx->history, hid, ed->topic, hub_msg_id(m), p->username, out, len)
-	    != 0) {
+	/* QoS 1 and 2 are acknowledged when this returns: commit now. QoS 0 waits
+	 * for the batch commit at the end of this broker loop (on_tick). */
+	if (hub_history_put(ctx->history, hid, ed->topic, hub_msg_id(m), p->username, out, len) != 0
+	    || (ed->qos > 0 && hub_history_commit(ctx->history) != 0)) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: cannot store a message: %s",
 				     hub_history_error(ctx->history));
 		mosquitto_free(out);
@@ -459,6 +461,8 @@ on_tick(int event, void *event_data, void *userdata)
 	(void)event_data;
 	int64_t now = now_ms();
 
+	if (hub_history_commit(ctx->history) != 0)
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: %s", hub_history_error(ctx->history));
 	hub_auth_tick(ctx->auth, now);
 	hub_throttle_tick(ctx->throttle, now);
 	hub_history_tick(ctx->history, now);

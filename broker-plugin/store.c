@@ -644,6 +644,26 @@ hub_store_write(struct hub_store *s, const char *what, int (*fn)(void *txn, void
 }
 
 int
+hub_store_reserve(struct hub_store *s, size_t bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t used;
+	int rc;
+
+	rc = mdb_env_info(s->env, &info);
+	if (rc == 0)
+		rc = mdb_env_stat(s->env, &st);
+	if (rc != 0)
+		return fail(s, "cannot read the map size", rc);
+	used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	if (used + bytes <= info.me_mapsize)
+		return 0;
+	rc = grow(s);
+	return rc == 0 ? 0 : fail(s, "cannot grow the map", rc);
+}
+
+int
 hub_store_read_begin(struct hub_store *s, void **txn)
 {
 	MDB_txn *t;

@@ -76,6 +76,9 @@ void hub_store_batch_abort(struct hub_store *s);
 void *hub_store_env(struct hub_store *s);
 int hub_store_write(struct hub_store *s, const char *what, int (*fn)(void *txn, void *arg),
 		    void *arg);
+/* Grows the map now if fewer than bytes are left in it (call with no write
+ * transaction of this process open), so a transaction rarely meets a full map. */
+int hub_store_reserve(struct hub_store *s, size_t bytes);
 /* A read transaction (MDB_txn *) reused across calls; end it before the next. */
 int hub_store_read_begin(struct hub_store *s, void **txn);
 void hub_store_read_end(struct hub_store *s);

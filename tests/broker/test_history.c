@@ -279,6 +279,30 @@ a_long_result_comes_in_pages_each_message_once_in_order(void **state)
 }
 
 static void
+qos_0_messages_are_stored_in_the_loops_batch(void **state)
+{
+	struct tc *vol = login("vol_bkk"), *off = login("bkk_official");
+	size_t pages, before;
+	uint8_t *buf;
+	size_t len;
+	int i;
+
+	(void)state;
+	before = ask_all(off, "bkk_official", "np/rep/10/1001/10010101/need", 0, NULL, &pages);
+	for (i = 0; i < 100; i++) {
+		buf = env_report("qos 0", &len);
+		assert_int_equal(tc_publish(vol, "np/rep/10/1001/10010101/need", buf, len, 0), 0);
+		free(buf);
+	}
+	/* a QoS 1 publish after them commits the batch they are in, at the latest */
+	assert_true(ok_puback(report(vol, "np/rep/10/1001/10010101/need", "qos 1", NULL)));
+	assert_int_equal(ask_all(off, "bkk_official", "np/rep/10/1001/10010101/need", 0, NULL,
+				 &pages), before + 101);
+	tc_close(vol);
+	tc_close(off);
+}
+
+static void
 since_and_until_bound_the_time(void **state)
 {
 	struct tc *vol = login("vol_bkk"), *off = login("bkk_official");
@@ -457,6 +481,7 @@ main(void)
 		cmocka_unit_test(an_id_of_another_sender_is_refused),
 		cmocka_unit_test(pages_hold_only_what_the_asker_may_read),
 		cmocka_unit_test(a_long_result_comes_in_pages_each_message_once_in_order),
+		cmocka_unit_test(qos_0_messages_are_stored_in_the_loops_batch),
 		cmocka_unit_test(since_and_until_bound_the_time),
 		cmocka_unit_test(a_bad_request_gets_a_page_that_says_what_is_wrong),
 		cmocka_unit_test(acks_must_name_a_stored_report_of_the_same_village),
