@@ -173,21 +173,10 @@ static uint8_t *
 pack_page(Np__HistoryPage *page, int64_t now_ms, size_t *out_len)
 {
 	Np__Envelope e = NP__ENVELOPE__INIT;
-	Np__Sender hub = NP__SENDER__INIT;
-	uint8_t *buf;
 
-	hub.username = "hub";
-	hub.area = "TH";
-	e.sender = &hub;
-	e.sent_at_ms = now_ms;
-	e.received_at_ms = now_ms;
 	e.body_case = NP__ENVELOPE__BODY_HISTORY_PAGE;
 	e.history_page = page;
-	*out_len = np__envelope__get_packed_size(&e);
-	buf = malloc(*out_len ? *out_len : 1);
-	if (buf != NULL)
-		np__envelope__pack(&e, buf);
-	return buf;
+	return hub_reply_pack(&e, now_ms, out_len);
 }
 
 static const char *

@@ -249,19 +249,32 @@ hub_msg_peek_id(const void *buf, size_t len, uint8_t id[HUB_ID_LEN])
 }
 
 uint8_t *
-hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason, int64_t now_ms,
-		 size_t *len)
+hub_reply_pack(void *envelope, int64_t now_ms, size_t *len)
 {
-	Np__Envelope e = NP__ENVELOPE__INIT;
+	Np__Envelope *e = envelope;
 	Np__Sender hub = NP__SENDER__INIT;
-	Np__Refusal r = NP__REFUSAL__INIT;
 	uint8_t *buf;
 
 	hub.username = "hub";
 	hub.area = "TH";
-	e.sender = &hub;
-	e.received_at_ms = now_ms;
-	e.sent_at_ms = now_ms;
+	e->sender = &hub;
+	e->received_at_ms = now_ms;
+	e->sent_at_ms = now_ms;
+	*len = np__envelope__get_packed_size(e);
+	buf = malloc(*len ? *len : 1);
+	if (buf != NULL)
+		np__envelope__pack(e, buf);
+	e->sender = NULL;
+	return buf;
+}
+
+uint8_t *
+hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason, int64_t now_ms,
+		 size_t *len)
+{
+	Np__Envelope e = NP__ENVELOPE__INIT;
+	Np__Refusal r = NP__REFUSAL__INIT;
+
 	r.topic = (char *)topic;
 	r.reason = (char *)reason;
 	if (id != NULL) {
@@ -270,9 +283,5 @@ hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason, int64
 	}
 	e.body_case = NP__ENVELOPE__BODY_REFUSAL;
 	e.refusal = &r;
-	*len = np__envelope__get_packed_size(&e);
-	buf = malloc(*len ? *len : 1);
-	if (buf != NULL)
-		np__envelope__pack(&e, buf);
-	return buf;
+	return hub_reply_pack(&e, now_ms, len);
 }

@@ -32,8 +32,11 @@ void hub_msg_free(struct hub_msg *m);   /* NULL is fine */
 /* Best effort for a refused payload: copies its id to id[16] if it has one. */
 int hub_msg_peek_id(const void *buf, size_t len, uint8_t id[HUB_ID_LEN]);
 
-/* Packs an Envelope{refusal{id, topic, reason}} stamped with the hub as sender;
- * returns a malloc'd buffer (caller frees) and its length, or NULL. */
+/* Packs envelope (an Np__Envelope * with its body set) as a message from the
+ * hub: sender "hub", sent and received now. Returns a malloc'd buffer (caller
+ * frees) and its length, or NULL. */
+uint8_t *hub_reply_pack(void *envelope, int64_t now_ms, size_t *len);
+/* Packs an Envelope{refusal{id, topic, reason}} from the hub (see above). */
 uint8_t *hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason,
 			  int64_t now_ms, size_t *len);
 

@@ -258,25 +258,10 @@ hub_restart(struct hub *h, bool kill9, const char *faketime, const char *extra_c
 int
 hub_start(struct hub *h, const char *extra_conf)
 {
-	long deadline;
-	int status;
-
 	if (prepare(h, true) != 0 || write_conf(h, NULL, extra_conf) != 0)
 		return -1;
 	h->pid = spawn(h);
-	deadline = now_ms() + 5000;
-	while (now_ms() < deadline) {
-		if (port_open(h->port))
-			return 0;
-		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
-			h->pid = 0;
-			break;
-		}
-		usleep(10000);
-	}
-	fprintf(stderr, "harness: broker did not start\n");
-	hub_print_log(h);
-	return -1;
+	return wait_listening(h);
 }
 
 int
@@ -437,6 +422,8 @@ struct tc {
 	int last_mid;
 	int puback_rc;          /* for last_mid; -1 until it arrives */
 	int suback_rc;
+	int *sub_codes;         /* tc_subscribe_many: every SUBACK code, up to sub_max */
+	int sub_max, sub_n;
 	struct node *head, *tail;
 };
 
@@ -479,6 +466,10 @@ on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const int *granted,
 
 	(void)m;
 	(void)p;
+	if (mid == c->last_mid && c->sub_codes != NULL) {
+		for (c->sub_n = 0; c->sub_n < n && c->sub_n < c->sub_max; c->sub_n++)
+			c->sub_codes[c->sub_n] = granted[c->sub_n];
+	}
 	if (mid == c->last_mid && n > 0)
 		c->suback_rc = granted[0];
 }
@@ -525,6 +516,14 @@ pump(struct tc *c, const int *watch, int unset, int timeout_ms)
 	return watch != NULL && *watch != unset;
 }
 
+static bool nodelay;
+
+void
+tc_nodelay(bool on)
+{
+	nodelay = on;
+}
+
 struct tc *
 tc_connect(struct hub *h, const char *user, const char *pass, int version, int *connack)
 {
@@ -543,6 +542,8 @@ tc_connect(struct hub *h, const char *user, const char *pass, int version, int *
 	c->mosq = mosquitto_new(NULL, true, c);
 	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 			     version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+	if (nodelay)
+		mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_v5_callback_set(c->mosq, on_connect);
 	mosquitto_disconnect_v5_callback_set(c->mosq, on_disconnect);
 	mosquitto_publish_v5_callback_set(c->mosq, on_publish);
@@ -571,6 +572,20 @@ tc_subscribe(struct tc *c, const char *filter, int qos)
 		return -1;
 	pump(c, &c->suback_rc, -1, 3000);
 	return c->suback_rc;
+}
+
+int
+tc_subscribe_many(struct tc *c, char *const *filters, int n, int qos, int *codes)
+{
+	c->suback_rc = -1;
+	c->sub_codes = codes;
+	c->sub_max = n;
+	c->sub_n = 0;
+	if (mosquitto_subscribe_multiple(c->mosq, &c->last_mid, n, filters, qos, 0, NULL)
+	    == MOSQ_ERR_SUCCESS)
+		pump(c, &c->suback_rc, -1, 5000);
+	c->sub_codes = NULL;
+	return c->suback_rc == -1 ? -1 : c->sub_n;
 }
 
 int

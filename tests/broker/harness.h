@@ -54,8 +54,15 @@ struct tc;
  * Returns NULL when refused; *connack gets the CONNACK reason code. */
 struct tc *tc_connect(struct hub *h, const char *user, const char *pass, int version,
 		      int *connack);
+/* Clients connected from now on send without Nagle's delay (TCP_NODELAY): a
+ * test of many short request/answer rounds runs ms, not tens of ms, a round
+ * (the broker needs set_tcp_nodelay true in its extra config too). */
+void tc_nodelay(bool on);
 /* Subscribes and returns the SUBACK code (granted QoS, or 0x80/0x87). */
 int tc_subscribe(struct tc *c, const char *filter, int qos);
+/* Subscribes to n filters in one SUBSCRIBE packet; codes[i] gets the SUBACK
+ * code of filters[i]. Returns how many codes the SUBACK held, -1 on timeout. */
+int tc_subscribe_many(struct tc *c, char *const *filters, int n, int qos, int *codes);
 /* Publishes and, for QoS 1, waits for the PUBACK: returns its reason code
  * (0 or 0x10 success, 0x87 refused), -1 on timeout; QoS 0 returns 0. */
 int tc_publish(struct tc *c, const char *topic, const void *payload, size_t len, int qos);
