@@ -427,7 +427,7 @@ hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topi
 	if (!(is_word(&lv.l[0], "np") || (a == HUB_SUBSCRIBE && lv.l[0].any)))
 		return check_special(p, a, topic);
 	if (lv.count < 2)
-		return "filter matches no valid np topic";
+		return a == HUB_SUBSCRIBE ? "filter matches no valid np topic" : "not a valid np topic";
 	if (a == HUB_SUBSCRIBE && lv.l[1].any) {
 		if (p->role == HUB_ROLE_ADMIN)
 			return NULL;

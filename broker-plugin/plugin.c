@@ -196,7 +196,7 @@ refuse_publish(struct mosquitto *client, const struct hub_principal *p, const ch
 	const char *user = mosquitto_client_username(client);
 
 	mosquitto_log_printf(MOSQ_LOG_NOTICE,
-			     "np: refused publish by '%s' (%s %s, client '%s') on '%s': %s",
+			     "np: refused publish by '%.64s' (%s %s, client '%.64s') on '%.200s': %s",
 			     user ? user : "", p ? hub_role_name(p->role) : "-",
 			     p ? p->scope : "-", mosquitto_client_id(client), topic, why);
 	send_refusal(client, user, topic, payload, len, why);
@@ -231,7 +231,8 @@ on_basic_auth(int event, void *event_data, void *userdata)
 		}
 	}
 	hub_throttle_login_failed(ctx->throttle, user, addr, now);  /* a lock grows while hammered */
-	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: login refused for '%s' from %s: %s", user,
+	/* fields capped: mosquitto cuts a log line at 1,000 bytes, the reason must survive */
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: login refused for '%.64s' from %.64s: %s", user,
 			     addr ? addr : "?", why);
 	return MOSQ_ERR_AUTH;
 }
@@ -269,7 +270,8 @@ on_acl_check(int event, void *event_data, void *userdata)
 		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen, why);
 	if (a == HUB_SUBSCRIBE)
 		mosquitto_log_printf(MOSQ_LOG_NOTICE,
-				     "np: refused subscription by '%s' (client '%s') to '%s': %s",
+				     "np: refused subscription by '%.64s' (client '%.64s') to '%.200s': "
+				     "%s",
 				     p ? p->username : "", mosquitto_client_id(ed->client),
 				     ed->topic, why);
 	return MOSQ_ERR_ACL_DENIED;
@@ -286,7 +288,7 @@ divert_duplicate(struct mosquitto_evt_message *ed, const char *user)
 	if (t == NULL)
 		return MOSQ_ERR_NOMEM;
 	mosquitto_log_printf(MOSQ_LOG_INFO,
-			     "np: duplicate of a stored message by '%s' on '%s': acknowledged, "
+			     "np: duplicate of a stored message by '%s' on '%.200s': acknowledged, "
 			     "not delivered again", user, ed->topic);
 	mosquitto_free(ed->topic);
 	ed->topic = t;

@@ -140,10 +140,13 @@ collect(void *ctx, const struct hub_hist_item *it)
 }
 
 static const char *
-check_request(const Np__HistoryRequest *r)
+check_request(const Np__HistoryRequest *r, size_t len)
 {
 	if (r->base.n_unknown_fields > 0)
 		return "the request has unknown fields";
+	/* protobuf-c cuts a string at a NUL: what was read must pack to what came */
+	if (np__history_request__get_packed_size(r) != len)
+		return "the request holds a NUL byte or is not canonically encoded";
 	if (r->since_ms < 0 || r->until_ms < 0)
 		return "since and until must not be negative";
 	if (r->until_ms > 0 && r->until_ms <= r->since_ms)
@@ -220,7 +223,7 @@ hub_query_answer(struct hub_history *h, const struct hub_principal *p, const voi
 
 	memset(&pg, 0, sizeof(pg));
 	r = np__history_request__unpack(NULL, len, req);
-	why = r == NULL ? "the request is not an np.HistoryRequest" : check_request(r);
+	why = r == NULL ? "the request is not an np.HistoryRequest" : check_request(r, len);
 	if (why == NULL) {
 		pg.p = p;
 		pg.limit = r->limit ? r->limit : HUB_QUERY_DEFAULT_LIMIT;
