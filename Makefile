@@ -92,6 +92,15 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/mosquitto
 	install -m 755 $(BUILD)/np_plugin.so $(DESTDIR)$(PREFIX)/lib/mosquitto/
 
+# fuzz regressions: each target's saved inputs replayed under tests/fuzz/replay.c
+# (tests/run.sh runs them like the unit tests, in build/ and build-san/)
+FUZZ_REPLAY_BINS = $(patsubst %,$(BUILD)/tests/test_fuzz_%,envelope acl history_request csv_import)
+$(FUZZ_REPLAY_BINS): $(BUILD)/tests/test_%: $(BUILD)/obj/tests/fuzz/%.o \
+		$(BUILD)/obj/tests/fuzz/replay.o $(call obj,$(CORE_SRCS) admin/csv_import.c) $(PB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -lcsv
+tests-build: $(FUZZ_REPLAY_BINS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -lcmocka
@@ -122,3 +131,5 @@ clean:
 	rm -rf build build-san
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+include bench/bench.mk
+include tests/fuzz/fuzz.mk

@@ -38,7 +38,8 @@ enum hub_topic_kind {
  * saying why not. For HUB_SUBSCRIBE, topic is a filter and is granted only when
  * every valid topic it can match is readable. dir may be NULL: then places and
  * inboxes are not looked up (deliveries of messages already checked on write).
- * Costs O(levels of topic) plus at most three dir look-ups. */
+ * Costs O(levels of topic) plus a few dir look-ups (one per place or inbox a
+ * topic names; a filter with a wildcard kind, one per kind it can match). */
 const char *hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topic,
 			  const struct hub_dir *dir);
 

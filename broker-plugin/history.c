@@ -241,7 +241,7 @@ hub_history_plan(const char *filter, struct hub_hist_scan *q)
 		if (only < 0)
 			return "unknown topic kind in the filter (ann, rep, status, show, dm)";
 	}
-	for (k = 0; k < 5 && lv.count > 1; k++) {
+	for (k = 0; k < 5 && (all || lv.count > 1); k++) {
 		if (only >= 0 && k != only)
 			continue;
 		if (all) {
@@ -466,7 +466,7 @@ do_put(void *txn, void *arg)
 	return rc;
 }
 
-#define BATCH_RESERVE (64u << 20)       /* map room kept free for one batch */
+#define BATCH_RESERVE (16u << 20)       /* map room kept free for one batch */
 
 static int
 batch_begin(struct hub_history *h)
@@ -478,7 +478,7 @@ batch_begin(struct hub_history *h)
 	if (hub_store_reserve(h->store, BATCH_RESERVE) != 0)
 		return EIO;
 	rc = mdb_txn_begin(h->env, NULL, 0, &h->txn);
-	if (rc == MDB_MAP_RESIZED) {    /* np-admin grew it */
+	if (rc == MDB_MAP_RESIZED) {    /* np-admin grew (and allocated) it: adopt its size */
 		rc = mdb_env_set_mapsize(h->env, 0);
 		if (rc == 0)
 			rc = mdb_txn_begin(h->env, NULL, 0, &h->txn);
@@ -634,7 +634,8 @@ scan_loop(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, st
 	  size_t budget, int (*fn)(void *, const struct hub_hist_item *), void *ctx,
 	  uint64_t *last_hid)
 {
-	uint64_t end = q->until_ms > 0 ? (uint64_t)q->until_ms << 16 : UINT64_MAX;
+	uint64_t end = q->until_ms > 0 && q->until_ms <= HUB_HID_MAX_MS ? (uint64_t)q->until_ms << 16
+									 : UINT64_MAX;
 	struct hub_hist_item it;
 	struct head *hd;
 	uint64_t hid;
@@ -670,6 +671,9 @@ hub_history_scan(struct hub_history *h, const struct hub_hist_scan *q, size_t bu
 	int rc;
 
 	*last_hid = q->after_hid;
+	/* a hid holds 48 bits of ms: nothing is after the last hid or that far on */
+	if (q->after_hid == UINT64_MAX || q->since_ms > HUB_HID_MAX_MS)
+		return 0;
 	if (q->since_ms > 0 && ((uint64_t)q->since_ms << 16) > start)
 		start = (uint64_t)q->since_ms << 16;
 	memset(heads, 0, sizeof(heads));

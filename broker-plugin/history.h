@@ -11,6 +11,7 @@
 #include "store.h"
 
 #define HUB_HID_MS(hid) ((int64_t)((hid) >> 16))
+#define HUB_HID_MAX_MS ((int64_t)((1ull << 48) - 1))   /* the year 10889 */
 
 struct hub_history;
 

@@ -94,6 +94,7 @@ give_to_broker_user(const char *path)
 static int
 copy_file(const char *from, const char *to)
 {
+	static const char zeros[65536];
 	char buf[65536];
 	ssize_t n;
 	int in, out, rc = 0;
@@ -106,12 +107,19 @@ copy_file(const char *from, const char *to)
 		close(in);
 		return -1;
 	}
+	/* LMDB maps are mostly zeros: leave holes where the source has zeros */
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if (write(out, buf, (size_t)n) != n) {
+		if (memcmp(buf, zeros, (size_t)n) == 0) {
+			if (lseek(out, n, SEEK_CUR) < 0)
+				rc = -1;
+		} else if (write(out, buf, (size_t)n) != n) {
 			rc = -1;
-			break;
 		}
+		if (rc != 0)
+			break;
 	}
+	if (rc == 0 && ftruncate(out, lseek(out, 0, SEEK_CUR)) != 0)
+		rc = -1;
 	close(in);
 	close(out);
 	return n < 0 ? -1 : rc;

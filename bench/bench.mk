@@ -1,0 +1,24 @@
+# bench.mk - `make bench` / `make bench-full` (see BENCHMARKS.md, bench/run.sh).
+# Included from the Makefile with:  include bench/bench.mk
+ifndef NP_BENCH_MK
+NP_BENCH_MK := 1
+.PHONY: bench bench-full bench-build
+BENCH_MAKE = $(MAKE) --no-print-directory $(addprefix -f ,$(filter-out %.d,$(MAKEFILE_LIST)))
+
+$(BUILD)/npbench: $(BUILD)/obj/bench/npbench.o $(PB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lmosquitto -lprotobuf-c -ljansson -lcrypto -lpthread
+
+$(BUILD)/bench_acl: $(BUILD)/obj/bench/bench_acl.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+bench-build: all $(BUILD)/npbench $(BUILD)/bench_acl
+
+# like run and test: install what is missing first, then build, then run
+bench: deps
+	@$(BENCH_MAKE) bench-build
+	@BENCH=quick bench/run.sh
+
+bench-full: deps
+	@$(BENCH_MAKE) bench-build
+	@BENCH=full bench/run.sh
+endif
