@@ -2,7 +2,7 @@
  *
  * Tables (named databases in the store's environment):
  *   msgs  hid (8 bytes, big-endian) -> u16 topic length, topic, stamped Envelope
- *   ids   envelope id (16 bytes)     -> hid, sender username   (deduplication)
+ *   ids   envelope id (16 bytes)     -> hid                    (deduplication)
  *   idx   kind letter + key          -> hid, hid, ...          (DUPSORT|DUPFIXED)
  * A hid is received_at_ms << 16 | n, so hid order is arrival order and a time
  * bound is a hid bound. Every message is indexed under its kind ("" key) and
@@ -27,6 +27,7 @@ struct hub_history {
 	uint64_t last_hid;
 	MDB_txn *txn;           /* the open batch, or NULL */
 	size_t batched;
+	int64_t batch_started_ms;
 	int sync_ms;
 	int64_t next_sync_ms;
 	bool dirty;
@@ -375,8 +376,8 @@ get_msg(struct hub_history *h, MDB_txn *txn, uint64_t hid, struct hub_hist_item 
 }
 
 int
-hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_t ownerlen,
-		 char *topic, size_t topiclen)
+hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_t topiclen,
+		 void **payload, size_t *len)
 {
 	MDB_val k = { 16, (void *)id }, v;
 	struct hub_hist_item it;
@@ -384,18 +385,25 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_
 	void *txn;
 	int rc;
 
+	if (payload != NULL)
+		*payload = NULL;
 	if (h->txn != NULL)
 		txn = h->txn;   /* sees the batch too */
 	else if (hub_store_read_begin(h->store, &txn) != 0)
 		return fail(h, "cannot read history", EIO);
 	rc = mdb_get(txn, h->ids, &k, &v);
-	if (rc == 0 && v.mv_size < 8)
+	if (rc == 0 && v.mv_size != 8)
 		rc = MDB_CORRUPTED;
-	if (rc == 0) {
-		snprintf(owner, ownerlen, "%.*s", (int)(v.mv_size - 8), (char *)v.mv_data + 8);
+	if (rc == 0)
 		rc = get_msg(h, txn, get_be64(v.mv_data), &it, t, sizeof(t));
-		if (rc == 0)
-			snprintf(topic, topiclen, "%s", t);
+	if (rc == 0) {
+		snprintf(topic, topiclen, "%s", t);
+		if (payload != NULL && (*payload = malloc(it.len ? it.len : 1)) == NULL)
+			rc = ENOMEM;
+		else if (payload != NULL) {
+			memcpy(*payload, it.payload, it.len);
+			*len = it.len;
+		}
 	}
 	if (txn != h->txn)
 		hub_store_read_end(h->store);
@@ -431,15 +439,13 @@ do_put(void *txn, void *arg)
 	struct hub_history *h = a->h;
 	struct hub_hist_key keys[4];
 	char kbuf[INDEX_KEY_MAX + 1];
-	uint8_t hidb[8], idval[8 + HUB_USERNAME_MAX];
-	size_t tlen = strlen(a->topic), ulen = strlen(a->username);
-	MDB_val k = { 16, (void *)a->id }, v = { 8 + ulen, idval }, hv = { 8, hidb };
+	uint8_t hidb[8];
+	size_t tlen = strlen(a->topic);
+	MDB_val k = { 16, (void *)a->id }, v = { 8, hidb }, hv = { 8, hidb };
 	uint8_t *rec;
 	int rc, n, i;
 
 	be64(hidb, a->hid);
-	memcpy(idval, hidb, 8);
-	memcpy(idval + 8, a->username, ulen);
 	rc = mdb_put(txn, h->ids, &k, &v, MDB_NOOVERWRITE);
 	if (rc != 0)
 		return rc;
@@ -485,6 +491,7 @@ batch_begin(struct hub_history *h)
 	}
 	if (rc != 0)
 		h->txn = NULL;
+	h->batch_started_ms = 0;
 	return rc;
 }
 
@@ -550,6 +557,18 @@ hub_history_commit(struct hub_history *h)
 	}
 	h->dirty = true;
 	return 0;
+}
+
+int
+hub_history_commit_due(struct hub_history *h, int64_t now_ms)
+{
+	if (h->txn == NULL)
+		return 0;
+	if (h->batch_started_ms == 0)
+		h->batch_started_ms = now_ms;   /* first seen by this clock */
+	if (h->batched < HUB_BATCH_MAX && now_ms - h->batch_started_ms < HUB_BATCH_MS)
+		return 0;
+	return hub_history_commit(h);
 }
 
 size_t

@@ -27,19 +27,24 @@ const char *hub_history_error(const struct hub_history *h);
 /* A new history id: received_at_ms << 16 | n, strictly increasing. */
 uint64_t hub_history_next_hid(struct hub_history *h, int64_t now_ms);
 
-/* Looks up a stored (or batched) id. 0 and fills owner (the sender's username) and topic
- * when found; HUB_STORE_NOTFOUND; HUB_STORE_ERROR. */
-int hub_history_find(struct hub_history *h, const uint8_t id[16], char *owner, size_t ownerlen,
-		     char *topic, size_t topiclen);
+/* Looks up a stored (or batched) id. 0 when found: copies its topic (cut to
+ * topiclen) and, when payload is not NULL, its stamped Envelope into a malloc'd
+ * *payload (the caller frees) of *len bytes; HUB_STORE_NOTFOUND; HUB_STORE_ERROR. */
+int hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_t topiclen,
+		     void **payload, size_t *len);
 
 /* Adds one message to the open batch (a write transaction, begun as needed);
  * payload is the stamped, packed Envelope (borrowed). Nothing is durable
  * before hub_history_commit: the plugin commits before acknowledging a QoS 1
- * or 2 message, and commits QoS 0 messages in one batch per broker loop. */
+ * or 2 message, and commits QoS 0 messages in batches (hub_history_commit_due). */
 int hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const uint8_t id[16],
 		    const char *username, const void *payload, size_t len);
 /* Commits the open batch, if any. 0, or HUB_STORE_ERROR (the batch is lost). */
 int hub_history_commit(struct hub_history *h);
+/* Commits the open batch if it is HUB_BATCH_MS old or HUB_BATCH_MAX long. */
+int hub_history_commit_due(struct hub_history *h, int64_t now_ms);
+#define HUB_BATCH_MS 10
+#define HUB_BATCH_MAX 1000
 /* Messages in the open batch. */
 size_t hub_history_batched(const struct hub_history *h);
 

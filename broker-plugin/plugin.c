@@ -302,12 +302,11 @@ static const char *
 check_ack(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
 	  const uint8_t *report_id)
 {
-	char owner[HUB_USERNAME_MAX + 1], rtopic[256];
+	char rtopic[256];
 	size_t village = strlen(topic) - 3;     /* ".../ack" -> ".../" */
 	int rc;
 
-	rc = hub_history_find(ctx->history, report_id, owner, sizeof(owner), rtopic,
-			      sizeof(rtopic));
+	rc = hub_history_find(ctx->history, report_id, rtopic, sizeof(rtopic), NULL, NULL);
 	if (rc == HUB_STORE_NOTFOUND)
 		return "ack of a report the hub does not hold";
 	if (rc != 0)
@@ -324,14 +323,17 @@ static const char *
 check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
 	     const struct hub_msg *m, bool *dup)
 {
-	char owner[HUB_USERNAME_MAX + 1], stopic[8];
+	char owner[HUB_USERNAME_MAX + 1] = "", stopic[8];
 	const uint8_t *report;
+	void *stored;
+	size_t len;
 	int rc;
 
 	*dup = false;
-	rc = hub_history_find(ctx->history, hub_msg_id(m), owner, sizeof(owner), stopic,
-			      sizeof(stopic));
+	rc = hub_history_find(ctx->history, hub_msg_id(m), stopic, sizeof(stopic), &stored, &len);
 	if (rc == 0) {
+		hub_msg_sender_name(stored, len, owner, sizeof(owner));
+		free(stored);
 		*dup = strcmp(owner, p->username) == 0;
 		return *dup ? NULL : "the id belongs to another sender's message";
 	}
@@ -355,10 +357,11 @@ store_and_stamp(struct hub_ctx *ctx, struct mosquitto_evt_message *ed,
 	if (out == NULL)
 		return MOSQ_ERR_NOMEM;
 	hub_msg_pack(m, out);
-	/* QoS 1 and 2 are acknowledged when this returns: commit now. QoS 0 waits
-	 * for the batch commit at the end of this broker loop (on_tick). */
+	/* QoS 1 and 2 are acknowledged when this returns: commit now. QoS 0 joins
+	 * the batch committed every HUB_BATCH_MS (or HUB_BATCH_MAX messages). */
 	if (hub_history_put(ctx->history, hid, ed->topic, hub_msg_id(m), p->username, out, len) != 0
-	    || (ed->qos > 0 && hub_history_commit(ctx->history) != 0)) {
+	    || (ed->qos > 0 ? hub_history_commit(ctx->history)
+			    : hub_history_commit_due(ctx->history, HUB_HID_MS(hid))) != 0) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: cannot store a message: %s",
 				     hub_history_error(ctx->history));
 		mosquitto_free(out);
@@ -458,12 +461,11 @@ static int
 on_tick(int event, void *event_data, void *userdata)
 {
 	struct hub_ctx *ctx = userdata;
+	int64_t now = now_ms();
 
 	(void)event;
 	(void)event_data;
-	int64_t now = now_ms();
-
-	if (hub_history_commit(ctx->history) != 0)
+	if (hub_history_commit_due(ctx->history, now) != 0)
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: %s", hub_history_error(ctx->history));
 	hub_auth_tick(ctx->auth, now);
 	hub_throttle_tick(ctx->throttle, now);

@@ -187,10 +187,16 @@ hub_msg_decode(struct hub_msg **out, const void *buf, size_t len, enum hub_topic
 int
 hub_msg_stamp(struct hub_msg *m, const struct hub_principal *p, int64_t now_ms)
 {
+	size_t un = strnlen(p->username, sizeof(m->username) - 1);
+	size_t an = strnlen(p->scope, sizeof(m->area) - 1);
+
 	if (m->client_sender == NULL)
 		m->client_sender = m->env->sender;
-	snprintf(m->username, sizeof(m->username), "%s", p->username);
-	snprintf(m->area, sizeof(m->area), "%s", p->scope);
+	/* no snprintf here: this runs for every message */
+	memcpy(m->username, p->username, un);
+	m->username[un] = '\0';
+	memcpy(m->area, p->scope, an);
+	m->area[an] = '\0';
 	np__sender__init(&m->sender);
 	m->sender.username = m->username;
 	m->sender.role = (Np__Role)p->role;
@@ -235,6 +241,19 @@ hub_msg_free(struct hub_msg *m)
 		m->env->sender = NULL;
 	np__envelope__free_unpacked(m->env, NULL);
 	free(m);
+}
+
+int
+hub_msg_sender_name(const void *buf, size_t len, char *out, size_t outlen)
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+	int ok = e != NULL && e->sender != NULL;
+
+	if (ok)
+		snprintf(out, outlen, "%s", e->sender->username);
+	if (e != NULL)
+		np__envelope__free_unpacked(e, NULL);
+	return ok ? 0 : -1;
 }
 
 int

@@ -29,6 +29,8 @@ const uint8_t *hub_msg_ack_report(const struct hub_msg *m);
 const uint8_t *hub_msg_id(const struct hub_msg *m);
 void hub_msg_free(struct hub_msg *m);   /* NULL is fine */
 
+/* The stamped sender's username of a stored Envelope, copied to out; -1 if none. */
+int hub_msg_sender_name(const void *buf, size_t len, char *out, size_t outlen);
 /* Best effort for a refused payload: copies its id to id[16] if it has one. */
 int hub_msg_peek_id(const void *buf, size_t len, uint8_t id[HUB_ID_LEN]);
 
