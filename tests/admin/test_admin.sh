@@ -42,28 +42,7 @@ nfail=0
 
 # ---- helpers ----
 
-diag() {
-	printf '%s\n' "$@" >>"$T/diag"
-}
-
-# indent FILE: its first lines, indented, into the diagnostics
-indent() {
-	head -n "${2:-6}" "$1" | sed 's/^/    /' >>"$T/diag"
-}
-
-# show: what the last run did
-show() {
-	diag "  got exit status $rc"
-	if [ -s "$T/out" ]; then
-		diag "  stdout:"
-		indent "$T/out"
-	fi
-	if [ -s "$T/err" ]; then
-		diag "  stderr:"
-		indent "$T/err"
-	fi
-	return 0
-}
+. "$REPO/tests/tap.sh"
 
 # run ARG...: np-admin with nothing on stdin; rc, $T/out, $T/err
 run() {
@@ -85,24 +64,6 @@ run_demo() {
 	shift
 	(cd "$REPO" && exec "$ADMIN" --db "$_db" demo "$@") </dev/null >"$T/out" 2>"$T/err"
 	rc=$?
-}
-
-sanitizer_clean() {
-	if grep -q -e 'Sanitizer' -e 'runtime error:' "$T/err"; then
-		diag "sanitizer report (exit status $rc):"
-		indent "$T/err" 30
-		return 1
-	fi
-	return 0
-}
-
-# status N: the last run exited with N
-status() {
-	sanitizer_clean || return 1
-	[ "$rc" -eq "$1" ] && return 0
-	diag "expected exit status $1"
-	show
-	return 1
 }
 
 # failed: the last run failed as an error (1..125), not a crash
@@ -133,27 +94,6 @@ out_has() {
 			return 1
 		fi
 	done
-}
-
-out_empty() {
-	[ -s "$T/out" ] || return 0
-	diag "expected nothing on stdout"
-	show
-	return 1
-}
-
-err_empty() {
-	[ -s "$T/err" ] || return 0
-	diag "expected nothing on stderr"
-	show
-	return 1
-}
-
-# same WHAT EXPECTED GOT
-same() {
-	[ "$2" = "$3" ] && return 0
-	diag "$1:" "  expected: $2" "  got:      $3"
-	return 1
 }
 
 # places DB [PREFIX]: registry list into $T/list, which must succeed

@@ -69,14 +69,7 @@ nfail=0
 
 # ---- helpers ----
 
-diag() {
-	printf '%s\n' "$@" >>"$T/diag"
-}
-
-# indent FILE [N]: its first N (6) lines, indented, into the diagnostics
-indent() {
-	head -n "${2:-6}" "$1" | sed 's/^/    /' >>"$T/diag"
-}
+. "$REPO/tests/tap.sh"
 
 now_ms() {
 	date +%s%3N
@@ -132,38 +125,6 @@ down() {
 	run "$_prog" -p "$CLOSED" -u "$_user" -P "$(password "$_user")" "$@"
 }
 
-show() {
-	diag "  got exit status $rc"
-	if [ -s "$T/out" ]; then
-		diag "  stdout:"
-		indent "$T/out"
-	fi
-	if [ -s "$T/err" ]; then
-		diag "  stderr:"
-		indent "$T/err"
-	fi
-	return 0
-}
-
-# sanitizer_clean: no ASan/UBSan/LSan report on the last run's stderr
-sanitizer_clean() {
-	if grep -q -e 'Sanitizer' -e 'runtime error:' "$T/err" 2>/dev/null; then
-		diag "sanitizer report (exit status $rc):"
-		indent "$T/err" 30
-		return 1
-	fi
-	return 0
-}
-
-# status N: the last run exited with N
-status() {
-	sanitizer_clean || return 1
-	[ "$rc" -eq "$1" ] && return 0
-	diag "expected exit status $1"
-	show
-	return 1
-}
-
 # has FILE TEXT...: FILE ($T/out or $T/err) contains every TEXT
 has() {
 	_f=$1
@@ -178,27 +139,6 @@ has() {
 }
 out_has() { has "$T/out" "$@"; }
 err_has() { has "$T/err" "$@"; }
-
-out_empty() {
-	[ -s "$T/out" ] || return 0
-	diag "expected nothing on stdout"
-	show
-	return 1
-}
-
-err_empty() {
-	[ -s "$T/err" ] || return 0
-	diag "expected nothing on stderr"
-	show
-	return 1
-}
-
-# same WHAT EXPECTED GOT
-same() {
-	[ "$2" = "$3" ] && return 0
-	diag "$1:" "  expected: $2" "  got:      $3"
-	return 1
-}
 
 # need VALUE WHAT: VALUE (from an earlier test) is there
 need() {
