@@ -448,6 +448,57 @@ kill_9_loses_no_acknowledged_message_and_a_resend_adds_none(void **state)
 	tc_close(off);
 }
 
+/* np-admin history export while the broker runs: a filtered range, as CSV
+ * and as JSON lines, only the matching messages and all of them. */
+static void
+export_streams_a_filtered_range_while_the_broker_runs(void **state)
+{
+	struct tc *vol = login("vol_bkk"), *other = login("somchai");
+	char cmd[1024], path[400], line[4096];
+	struct timespec ts;
+	int64_t since;
+	FILE *f;
+	int i, rows = 0, header = 0, others = 0;
+
+	(void)state;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	since = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (i = 0; i < 7; i++) {
+		assert_true(ok_puback(report(vol, "np/rep/10/1001/10010101/outage", "ส่งออก, \"csv\"",
+					     NULL)));
+		assert_true(ok_puback(report(other, "np/rep/50/5001/50010101/outage", "not this",
+					     NULL)));
+	}
+	snprintf(path, sizeof(path), "%s/export.csv", hub.dir);
+	snprintf(cmd, sizeof(cmd), "%s --db '%s' history export --filter 'np/rep/10/#' --since %lld "
+		 "--format csv > '%s'", getenv("NP_ADMIN") ? getenv("NP_ADMIN") : "build/np-admin",
+		 hub.db, (long long)since, path);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "received_at_ms,topic,id,", 24) == 0)
+			header++;
+		else if (strstr(line, ",np/rep/10/1001/10010101/outage,") != NULL
+			 && strstr(line, ",vol_bkk,volunteer,10010101,report,\"ส่งออก, \"\"csv\"\"\",")
+			 != NULL)
+			rows++;
+		else
+			others++;
+	}
+	fclose(f);
+	assert_int_equal(header, 1);
+	assert_int_equal(rows, 7);
+	assert_int_equal(others, 0);
+	snprintf(cmd, sizeof(cmd), "%s --db '%s' history export --filter 'np/rep/10/#' --since %lld "
+		 "| grep -c '\"sender\":{\"username\":\"vol_bkk\",\"role\":\"volunteer\"' "
+		 "| grep -qx 7", getenv("NP_ADMIN") ? getenv("NP_ADMIN") : "build/np-admin", hub.db,
+		 (long long)since);
+	assert_int_equal(system(cmd), 0);
+	tc_close(vol);
+	tc_close(other);
+}
+
 /* Runs last: moves the broker's clock two days on. */
 static void
 retention_removes_messages_older_than_max_age(void **state)
@@ -486,6 +537,7 @@ main(void)
 		cmocka_unit_test(a_bad_request_gets_a_page_that_says_what_is_wrong),
 		cmocka_unit_test(acks_must_name_a_stored_report_of_the_same_village),
 		cmocka_unit_test(kill_9_loses_no_acknowledged_message_and_a_resend_adds_none),
+		cmocka_unit_test(export_streams_a_filtered_range_while_the_broker_runs),
 		cmocka_unit_test(retention_removes_messages_older_than_max_age),
 	};
 

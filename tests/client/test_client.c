@@ -332,6 +332,34 @@ overlapping_feeds_get_each_message_once(void **state)
 	free(b);
 }
 
+static void
+a_full_or_unwritable_outbox_is_an_error(void **state)
+{
+	char dir[] = "/tmp/npoutbox-XXXXXX";
+	struct np_options o;
+	struct np_client *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	np_options_init(&o);
+	o.port = 1;             /* unreachable: everything goes to the outbox */
+	o.username = "vol_bkk";
+	o.password = "vol_bkk-pw";
+	o.outbox_dir = dir;
+	o.outbox_max = 2;
+	assert_int_equal(np_client_new(&c, &o), NP_OK);
+	assert_int_equal(np_report(c, "10010101", "need", "1", NULL, NULL), NP_OK);
+	assert_int_equal(np_report(c, "10010101", "need", "2", NULL, NULL), NP_OK);
+	assert_int_equal(np_report(c, "10010101", "need", "3", NULL, NULL), NP_ERR_OUTBOX);
+	assert_non_null(strstr(np_client_last_error(c), "is full (2 messages)"));
+	np_client_free(c);
+	o.outbox_dir = "/dev/null/outbox";      /* cannot be a directory */
+	assert_int_equal(np_client_new(&c, &o), NP_ERR_OUTBOX);
+	assert_non_null(strstr(np_client_last_error(c), "/dev/null/outbox"));
+	np_client_free(c);
+	assert_int_equal(system("rm -rf /tmp/npoutbox-*"), 0);
+}
+
 int
 main(void)
 {
@@ -344,6 +372,7 @@ main(void)
 		cmocka_unit_test(history_pages_through_everything_and_stops_at_max),
 		cmocka_unit_test(an_outbox_resends_only_its_own_users_messages),
 		cmocka_unit_test(overlapping_feeds_get_each_message_once),
+		cmocka_unit_test(a_full_or_unwritable_outbox_is_an_error),
 	};
 
 	return cmocka_run_group_tests_name("client", tests, setup, teardown);
