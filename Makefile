@@ -87,7 +87,8 @@ install: all
 	ln -sf libnpclient.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnpclient.so.$(SOMAJOR)
 	ln -sf libnpclient.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnpclient.so
 	install -m 644 client-lib/np_client.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/npclient.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' client-lib/npclient.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/npclient.pc
 	install -m 755 $(BUILD)/np-admin $(addprefix $(BUILD)/,$(EXAMPLES)) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/lib/mosquitto
 	install -m 755 $(BUILD)/np_plugin.so $(DESTDIR)$(PREFIX)/lib/mosquitto/
