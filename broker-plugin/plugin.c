@@ -158,35 +158,40 @@ dir_official_exists(void *c, const char *username)
 
 /* ---- refusals ---- */
 
-/* Tells the publisher why, on np/reply/<username>/error: MQTT v3 has no
- * reason codes and v5's PUBACK only carries a number. Sent to the publishing
- * connection itself, subscribed or not (a plain device learns why too), and
- * to no one else. */
+/* Sends buf (malloc'd, taken) on np/reply/<username>/<what> to this client
+ * connection only, subscribed or not: a plain device learns why too, and no
+ * one else reads it. */
 static void
-send_refusal(struct mosquitto *client, const char *username, const char *topic,
-	     const void *payload, size_t len, const char *why)
+reply_to(struct mosquitto *client, const char *username, const char *what, uint8_t *buf,
+	 size_t len)
 {
-	uint8_t id[HUB_ID_LEN];
-	char rtopic[HUB_USERNAME_MAX + 32];
-	uint8_t *buf, *copy;
-	size_t blen;
 	const char *cid = mosquitto_client_id(client);
+	char topic[HUB_USERNAME_MAX + 32];
+	uint8_t *copy;
 
-	if (username == NULL || cid == NULL)
-		return;
-	buf = hub_refusal_pack(hub_msg_peek_id(payload, len, id) == 0 ? id : NULL, topic, why,
-			       now_ms(), &blen);
-	if (buf == NULL)
-		return;
-	copy = mosquitto_malloc(blen);
-	if (copy != NULL) {
-		memcpy(copy, buf, blen);
-		snprintf(rtopic, sizeof(rtopic), "np/reply/%s/error", username);
-		if (mosquitto_broker_publish(cid, rtopic, (int)blen, copy, 1, false, NULL)
+	if (buf != NULL && username != NULL && cid != NULL
+	    && (copy = mosquitto_malloc(len ? len : 1)) != NULL) {
+		memcpy(copy, buf, len);
+		snprintf(topic, sizeof(topic), "np/reply/%s/%s", username, what);
+		if (mosquitto_broker_publish(cid, topic, (int)len, copy, 1, false, NULL)
 		    != MOSQ_ERR_SUCCESS)
 			mosquitto_free(copy);
 	}
 	free(buf);
+}
+
+/* Tells the publisher why: MQTT v3 has no reason codes and v5's PUBACK only
+ * carries a number. */
+static void
+send_refusal(struct mosquitto *client, const char *username, const char *topic,
+	     const void *payload, size_t len, const char *why)
+{
+	uint8_t id[HUB_ID_LEN], *buf;
+	size_t blen = 0;
+
+	buf = hub_refusal_pack(hub_msg_peek_id(payload, len, id) == 0 ? id : NULL, topic, why,
+			       now_ms(), &blen);
+	reply_to(client, username, "error", buf, blen);
 }
 
 static int
@@ -414,27 +419,17 @@ on_control(int event, void *event_data, void *userdata)
 	struct mosquitto_evt_control *ed = event_data;
 	struct hub_ctx *ctx = userdata;
 	const struct hub_principal *p;
-	const char *cid = mosquitto_client_id(ed->client);
-	char topic[HUB_USERNAME_MAX + 32];
-	uint8_t *page, *copy;
+	uint8_t *page;
 	size_t len;
 
 	(void)event;
 	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	if (p == NULL || cid == NULL)
+	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
 	page = hub_query_answer(ctx->history, p, ed->payload, ed->payloadlen, now_ms(), &len);
 	if (page == NULL)
 		return MOSQ_ERR_NOMEM;
-	copy = mosquitto_malloc(len ? len : 1);
-	if (copy != NULL) {
-		memcpy(copy, page, len);
-		snprintf(topic, sizeof(topic), "np/reply/%s/history", p->username);
-		if (mosquitto_broker_publish(cid, topic, (int)len, copy, 1, false, NULL)
-		    != MOSQ_ERR_SUCCESS)
-			mosquitto_free(copy);
-	}
-	free(page);
+	reply_to(ed->client, p->username, "history", page, len);
 	return MOSQ_ERR_SUCCESS;
 }
 
