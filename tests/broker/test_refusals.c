@@ -578,74 +578,57 @@ report_with_an_empty_title_is_refused(void **state)
 
 /* ---- topics ---- */
 
+/* A valid report by somchai with a new id on topic: refused with reason. */
 static void
-volunteer_reporting_for_another_village_is_refused(void **state)
+report_refused(const char *topic, const char *title, const char *reason)
 {
 	uint8_t id[16], *buf;
 	size_t len;
 
-	(void)state;
 	env_new_id(id);
-	buf = report_with_id(id, 16, "ไฟดับ", &len);
-	assert_refused(vol, "somchai", "np/rep/50/5001/50010102/outage", buf, len,
-		       "may report only for one's own village", id);
+	buf = report_with_id(id, 16, title, &len);
+	assert_refused(vol, "somchai", topic, buf, len, reason, id);
 	free(buf);
+}
+
+static void
+volunteer_reporting_for_another_village_is_refused(void **state)
+{
+	(void)state;
+	report_refused("np/rep/50/5001/50010102/outage", "ไฟดับ",
+		       "may report only for one's own village");
 }
 
 static void
 report_topic_with_disagreeing_codes_is_refused(void **state)
 {
-	uint8_t id[16], *buf;
-	size_t len;
-
 	(void)state;
-	env_new_id(id);
-	buf = report_with_id(id, 16, "ไฟดับ", &len);
-	assert_refused(vol, "somchai", "np/rep/50/1001/10010101/outage", buf, len,
-		       "province, district and village codes do not agree", id);
-	free(buf);
+	report_refused("np/rep/50/1001/10010101/outage", "ไฟดับ",
+		       "province, district and village codes do not agree");
 }
 
 static void
 report_for_a_village_not_in_the_registry_is_refused(void **state)
 {
-	uint8_t id[16], *buf;
-	size_t len;
-
 	(void)state;
-	env_new_id(id);
-	buf = report_with_id(id, 16, "ไฟดับ", &len);
-	assert_refused(vol, "somchai", "np/rep/50/5001/50019999/outage", buf, len,
-		       "place is not in the registry", id);
-	free(buf);
+	report_refused("np/rep/50/5001/50019999/outage", "ไฟดับ",
+		       "place is not in the registry");
 }
 
 static void
 unknown_report_kind_is_refused(void **state)
 {
-	uint8_t id[16], *buf;
-	size_t len;
-
 	(void)state;
-	env_new_id(id);
-	buf = report_with_id(id, 16, "น้ำท่วม", &len);
-	assert_refused(vol, "somchai", "np/rep/50/5001/50010101/flood", buf, len,
-		       "unknown report kind", id);
-	free(buf);
+	report_refused("np/rep/50/5001/50010101/flood", "น้ำท่วม",
+		       "unknown report kind");
 }
 
 static void
 publishing_on_ones_own_reply_topic_is_refused(void **state)
 {
-	uint8_t id[16], *buf;
-	size_t len;
-
 	(void)state;
-	env_new_id(id);
-	buf = report_with_id(id, 16, "ไฟดับ", &len);
-	assert_refused(vol, "somchai", "np/reply/somchai/x", buf, len,
-		       "reply topics are written by the hub only", id);
-	free(buf);
+	report_refused("np/reply/somchai/x", "ไฟดับ",
+		       "reply topics are written by the hub only");
 }
 
 static void
@@ -693,15 +676,9 @@ resident_may_publish_nothing(void **state)
 static void
 unknown_control_topic_is_refused(void **state)
 {
-	uint8_t id[16], *buf;
-	size_t len;
-
 	(void)state;
-	env_new_id(id);
-	buf = report_with_id(id, 16, "x", &len);
-	assert_refused(vol, "somchai", "$CONTROL/np/v1/unknown", buf, len,
-		       "topic is not under np/", id);
-	free(buf);
+	report_refused("$CONTROL/np/v1/unknown", "x",
+		       "topic is not under np/");
 }
 
 /* ---- refusals that need the history ---- */
