@@ -571,12 +571,6 @@ hub_history_commit_due(struct hub_history *h, int64_t now_ms)
 	return hub_history_commit(h);
 }
 
-size_t
-hub_history_batched(const struct hub_history *h)
-{
-	return h->batched;
-}
-
 /* ---- scans ---- */
 
 struct head {

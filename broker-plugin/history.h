@@ -45,8 +45,6 @@ int hub_history_commit(struct hub_history *h);
 int hub_history_commit_due(struct hub_history *h, int64_t now_ms);
 #define HUB_BATCH_MS 10
 #define HUB_BATCH_MAX 1000
-/* Messages in the open batch. */
-size_t hub_history_batched(const struct hub_history *h);
 
 struct hub_hist_item {
 	uint64_t hid;

@@ -539,26 +539,6 @@ hub_store_place_exists(struct hub_store *s, const char *code)
 }
 
 int
-hub_store_place_get(struct hub_store *s, const char *code, struct hub_place *out)
-{
-	MDB_txn *txn;
-	MDB_val k = { strlen(code), (void *)code }, v;
-	int rc;
-
-	if (k.mv_size == 0 || k.mv_size > HUB_AREA_MAX)
-		return HUB_STORE_NOTFOUND;
-	if (read_begin(s, &txn) != 0)
-		return fail(s, "cannot read places", EIO);
-	rc = mdb_get(txn, s->places, &k, &v);
-	if (rc == 0 && place_unpack(&k, &v, out) != 0)
-		rc = EINVAL;
-	read_end(s);
-	if (rc == MDB_NOTFOUND)
-		return HUB_STORE_NOTFOUND;
-	return rc == 0 ? 0 : fail(s, "cannot read place", rc);
-}
-
-int
 hub_store_place_each(struct hub_store *s, const char *prefix,
 		     int (*fn)(void *ctx, const struct hub_place *p), void *ctx)
 {

@@ -58,7 +58,6 @@ int hub_store_user_each(struct hub_store *s, int (*fn)(void *ctx, const struct h
 uint64_t hub_store_users_generation(struct hub_store *s);
 
 bool hub_store_place_exists(struct hub_store *s, const char *code);
-int hub_store_place_get(struct hub_store *s, const char *code, struct hub_place *out);
 /* Places whose code starts with prefix ("" for all), in code order. */
 int hub_store_place_each(struct hub_store *s, const char *prefix,
 			 int (*fn)(void *ctx, const struct hub_place *p), void *ctx);
