@@ -393,6 +393,24 @@ check_special(const struct hub_principal *p, enum hub_access a, const char *topi
 	return "topic is not under np/";
 }
 
+/* A shared subscription group belongs to one user: its name is the username,
+ * or the username, '~' and anything. Otherwise one user could join another's
+ * group and take its share of the messages (and, unable to read them, drop
+ * them). g is what follows "$share/". */
+static const char *
+share_group(const struct hub_principal *p, const char *g)
+{
+	const char *slash = strchr(g, '/');
+	size_t n = strlen(p->username);
+
+	if (slash == NULL || slash == g)
+		return "bad shared subscription";
+	if (strncmp(g, p->username, n) != 0 || (g[n] != '/' && g[n] != '~'))
+		return "a shared subscription group must be named after its user "
+		       "($share/<username>/... or $share/<username>~<name>/...)";
+	return NULL;
+}
+
 const char *
 hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topic,
 	      const struct hub_dir *dir)
@@ -406,10 +424,10 @@ hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topi
 	if (topic == NULL || topic[0] == '\0')
 		return "empty topic";
 	if (a == HUB_SUBSCRIBE && strncmp(topic, "$share/", 7) == 0) {
-		topic = strchr(topic + 7, '/');
-		if (topic == NULL)
-			return "bad shared subscription";
-		topic++;
+		why = share_group(p, topic + 7);
+		if (why != NULL)
+			return why;
+		topic = strchr(topic + 7, '/') + 1;
 	}
 	why = split(topic, &lv);
 	if (why != NULL)

@@ -27,6 +27,8 @@ struct hub_auth {
 	struct hub_store *store;
 	struct entry *users;
 	uint8_t key[CRED_LEN];
+	uint8_t dummy_hash[HUB_KDF_HASH_LEN];   /* matches no password */
+	uint32_t typical_iterations;    /* of the last user checked: what a miss costs too */
 	uint64_t generation;
 	int64_t next_check_ms;
 };
@@ -44,6 +46,7 @@ hub_auth_new(struct hub_auth **out, struct hub_store *store)
 		return -1;
 	}
 	a->store = store;
+	a->typical_iterations = HUB_KDF_DEFAULT_ITERATIONS;
 	a->generation = hub_store_users_generation(store);
 	*out = a;
 	return 0;
@@ -158,6 +161,9 @@ hub_auth_login(struct hub_auth *a, const char *username, const char *password)
 	rc = hub_store_user_get(a->store, username, &u);
 	if (rc == HUB_STORE_NOTFOUND) {
 		forget(a, username);
+		/* the same KDF as a wrong password, so timing tells no names */
+		hub_kdf_verify(password, strlen(password), a->typical_iterations, a->key,
+			       a->dummy_hash);
 		return "unknown user";
 	}
 	if (rc != 0)
@@ -169,6 +175,7 @@ hub_auth_login(struct hub_auth *a, const char *username, const char *password)
 		fill(e, &u);
 		return NULL;
 	}
+	a->typical_iterations = u.iterations;
 	if (!hub_kdf_verify(password, strlen(password), u.iterations, u.salt, u.hash))
 		return "wrong password";
 	e = upsert(a, &u);

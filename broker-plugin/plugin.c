@@ -4,6 +4,8 @@
  * delivery) and validate.c (decode, check, stamp every np/ payload).
  * Only the three mosquitto_plugin_* symbols leave the .so (see plugin.map). */
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,39 +17,17 @@
 #include <mosquitto_plugin.h>
 #include <mosquitto.h>
 
-#include "acl.h"
-#include "auth.h"
-#include "history.h"
-#include "throttle.h"
+#include "hub.h"
+#include "publish.h"
 #include "query.h"
-#include "store.h"
 #include "validate.h"
 
 #define HISTORY_TOPIC "$CONTROL/np/v1/history"
-#define DUPLICATE_TOPIC "$np/duplicate"
 #define EXPIRE_BATCH 1000
+#define MAX_REQUEST 4096        /* bytes of a HistoryRequest, read only below this */
 
-struct hub_opts {
-	const char *db_path;
-	size_t max_payload;
-	int history_sync_ms;            /* 0: every commit */
-	size_t history_max_age_days;    /* 0: keep for ever */
-	struct hub_throttle_opts throttle;
-};
-
-struct hub_ctx {
-	mosquitto_plugin_id_t *pid;
-	struct hub_opts opts;
-	struct hub_store *store;
-	struct hub_auth *auth;
-	struct hub_history *history;
-	struct hub_throttle *throttle;
-	struct hub_dir dir;
-	int64_t next_expire_ms;
-};
-
-static int64_t
-now_ms(void)
+int64_t
+hub_now_ms(void)
 {
 	struct timespec ts;
 
@@ -76,60 +56,97 @@ parse_size(const char *key, const char *val, size_t lo, size_t hi, size_t *out)
 	return MOSQ_ERR_SUCCESS;
 }
 
+/* Every option once: name, bounds, where it goes (redis config.c's way).
+ * A size_t target unless uint is set. history_sync also takes "always". */
+struct opt_def {
+	const char *name;
+	size_t lo, hi;
+	size_t off;
+	bool uint;
+};
+
+#define O(f) offsetof(struct hub_opts, f)
+#define T(f) (offsetof(struct hub_opts, throttle) + offsetof(struct hub_throttle_opts, f))
+static const struct opt_def opt_defs[] = {
+	{ "max_payload", 64, 256u << 20, O(max_payload), false },
+	{ "history_max_age_days", 0, 36500, O(history_max_age_days), false },
+	{ "max_connections_per_user", 0, 100000, O(max_connections_per_user), false },
+	{ "login_max_failures", 0, 1000, T(login_max_failures), true },
+	{ "login_lockout_s", 1, 86400, T(login_lockout_s), true },
+	{ "login_kdf_rate", 1, 1000, T(login_kdf_rate), true },
+	{ "rate_msgs", 0, 1000000, T(rate_msgs), true },
+	{ "rate_burst", 1, 1000000, T(rate_burst), true },
+	{ "rate_bytes", 0, 1u << 30, T(rate_bytes), false },
+	{ "history_rate", 1, 10000, T(history_rate), true },
+	{ "history_rate_bytes", 4096, 1u << 30, T(history_rate_bytes), false },
+	{ "reply_rate", 1, 100000, T(reply_rate), true },
+};
+#undef O
+#undef T
+
+static void
+log_unknown(const char *key)
+{
+	char known[600] = "db_path, history_sync";
+	size_t i, n = strlen(known);
+
+	for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]) && n < sizeof(known); i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, ", %s", opt_defs[i].name);
+	mosquitto_log_printf(MOSQ_LOG_ERR, "np: unknown option plugin_opt_%s (known: %s)", key,
+			     known);
+}
+
+static int
+parse_one(struct hub_opts *o, const char *key, const char *val)
+{
+	const struct opt_def *d;
+	size_t i, v;
+	int rc;
+
+	if (strcmp(key, "db_path") == 0) {
+		o->db_path = val;
+		if (val == NULL || val[0] == '\0') {
+			mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path is empty");
+			return MOSQ_ERR_INVAL;
+		}
+		return MOSQ_ERR_SUCCESS;
+	}
+	if (strcmp(key, "history_sync") == 0) {
+		if (strcmp(val, "always") == 0) {
+			o->history_sync_ms = 0;
+			return MOSQ_ERR_SUCCESS;
+		}
+		rc = parse_size("history_sync", val, 1, 60000, &v);
+		o->history_sync_ms = (int)v;
+		return rc;
+	}
+	for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++) {
+		d = &opt_defs[i];
+		if (strcmp(key, d->name) != 0)
+			continue;
+		rc = parse_size(d->name, val, d->lo, d->hi, &v);
+		if (rc == MOSQ_ERR_SUCCESS && d->uint)
+			*(unsigned *)(void *)((char *)o + d->off) = (unsigned)v;
+		else if (rc == MOSQ_ERR_SUCCESS)
+			*(size_t *)(void *)((char *)o + d->off) = v;
+		return rc;
+	}
+	log_unknown(key);
+	return MOSQ_ERR_INVAL;
+}
+
 static int
 parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 {
-	int i;
-	int rc = MOSQ_ERR_SUCCESS;
-	size_t v;
 	const struct hub_throttle_opts dflt = HUB_THROTTLE_DEFAULTS;
+	int i, rc = MOSQ_ERR_SUCCESS;
 
 	o->throttle = dflt;
 	o->max_payload = HUB_DEFAULT_MAX_PAYLOAD;
+	o->max_connections_per_user = 10;
 	o->history_sync_ms = 1000;
-	for (i = 0; i < n && rc == MOSQ_ERR_SUCCESS; i++) {
-		if (strcmp(opts[i].key, "db_path") == 0) {
-			o->db_path = opts[i].value;
-			if (o->db_path == NULL || o->db_path[0] == '\0') {
-				mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path is empty");
-				rc = MOSQ_ERR_INVAL;
-			}
-		} else if (strcmp(opts[i].key, "max_payload") == 0) {
-			rc = parse_size("max_payload", opts[i].value, 64, 256u << 20, &o->max_payload);
-		} else if (strcmp(opts[i].key, "history_sync") == 0) {
-			if (strcmp(opts[i].value, "always") == 0) {
-				o->history_sync_ms = 0;
-			} else {
-				rc = parse_size("history_sync", opts[i].value, 1, 60000, &v);
-				o->history_sync_ms = (int)v;
-			}
-		} else if (strcmp(opts[i].key, "history_max_age_days") == 0) {
-			rc = parse_size("history_max_age_days", opts[i].value, 0, 36500,
-					&o->history_max_age_days);
-		} else if (strcmp(opts[i].key, "login_max_failures") == 0) {
-			rc = parse_size(opts[i].key, opts[i].value, 0, 1000, &v);
-			o->throttle.login_max_failures = (unsigned)v;
-		} else if (strcmp(opts[i].key, "login_lockout_s") == 0) {
-			rc = parse_size(opts[i].key, opts[i].value, 1, 86400, &v);
-			o->throttle.login_lockout_s = (unsigned)v;
-		} else if (strcmp(opts[i].key, "rate_msgs") == 0) {
-			rc = parse_size(opts[i].key, opts[i].value, 0, 1000000, &v);
-			o->throttle.rate_msgs = (unsigned)v;
-		} else if (strcmp(opts[i].key, "rate_burst") == 0) {
-			rc = parse_size(opts[i].key, opts[i].value, 1, 1000000, &v);
-			o->throttle.rate_burst = (unsigned)v;
-		} else if (strcmp(opts[i].key, "rate_bytes") == 0) {
-			rc = parse_size(opts[i].key, opts[i].value, 0, 1u << 30, &o->throttle.rate_bytes);
-		} else {
-			mosquitto_log_printf(MOSQ_LOG_ERR,
-					     "np: unknown option plugin_opt_%s (known: db_path, "
-					     "max_payload, history_sync, history_max_age_days, "
-					     "login_max_failures, login_lockout_s, rate_msgs, "
-					     "rate_burst, rate_bytes)",
-					     opts[i].key);
-			rc = MOSQ_ERR_INVAL;
-		}
-	}
+	for (i = 0; i < n && rc == MOSQ_ERR_SUCCESS; i++)
+		rc = parse_one(o, opts[i].key, opts[i].value);
 	if (rc == MOSQ_ERR_SUCCESS && o->db_path == NULL) {
 		mosquitto_log_printf(MOSQ_LOG_ERR,
 				     "np: plugin_opt_db_path is required (the LMDB directory "
@@ -156,60 +173,23 @@ dir_official_exists(void *c, const char *username)
 	       && u.role == HUB_ROLE_OFFICIAL;
 }
 
-/* ---- refusals ---- */
-
-/* Sends buf (malloc'd, taken) on np/reply/<username>/<what> to this client
- * connection only, subscribed or not: a plain device learns why too, and no
- * one else reads it. */
-static void
-reply_to(struct mosquitto *client, const char *username, const char *what, uint8_t *buf,
-	 size_t len)
-{
-	const char *cid = mosquitto_client_id(client);
-	char topic[HUB_USERNAME_MAX + 32];
-	uint8_t *copy;
-
-	if (buf != NULL && username != NULL && cid != NULL
-	    && (copy = mosquitto_malloc(len ? len : 1)) != NULL) {
-		memcpy(copy, buf, len);
-		snprintf(topic, sizeof(topic), "np/reply/%s/%s", username, what);
-		if (mosquitto_broker_publish(cid, topic, (int)len, copy, 1, false, NULL)
-		    != MOSQ_ERR_SUCCESS)
-			mosquitto_free(copy);
-	}
-	free(buf);
-}
-
-/* Tells the publisher why: MQTT v3 has no reason codes and v5's PUBACK only
- * carries a number. */
-static void
-send_refusal(struct mosquitto *client, const char *username, const char *topic,
-	     const void *payload, size_t len, const char *why)
-{
-	uint8_t id[HUB_ID_LEN], *buf;
-	size_t blen = 0;
-
-	buf = hub_refusal_pack(hub_msg_peek_id(payload, len, id) == 0 ? id : NULL, topic, why,
-			       now_ms(), &blen);
-	reply_to(client, username, "error", buf, blen);
-}
-
-static int
-refuse_publish(struct mosquitto *client, const struct hub_principal *p, const char *topic,
-	       const void *payload, size_t len, const char *why)
-{
-	const char *user = mosquitto_client_username(client);
-
-	mosquitto_log_printf(MOSQ_LOG_NOTICE,
-			     "np: refused publish by '%.64s' (%s %s, client '%.64s') on '%.200s': %s",
-			     user ? user : "", p ? hub_role_name(p->role) : "-",
-			     p ? p->scope : "-", mosquitto_client_id(client), topic, why);
-	send_refusal(client, user, topic, payload, len, why);
-	return MOSQ_ERR_ACL_DENIED;
-}
-
 /* ---- events ---- */
 
+static int
+refuse_login(const char *user, const char *addr, const char *why)
+{
+	/* fields capped: mosquitto cuts a log line at 1,000 bytes, the reason must
+	 * survive. MQTT 5 clients get CONNACK 0x87 whatever the reason: mosquitto
+	 * 2.0.11 lets a plugin give no other. */
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: login refused for '%.64s' from %.64s: %s", user,
+			     addr ? addr : "?", why);
+	return MOSQ_ERR_AUTH;
+}
+
+/* The password: one verified before passes at once; any other first takes a
+ * token of its address's and the hub's KDF budgets (throttle.c), so a storm
+ * neither runs the KDF without bound nor locks the right password out for
+ * long. Then the client id and the connection count (guard.c). */
 static int
 on_basic_auth(int event, void *event_data, void *userdata)
 {
@@ -217,29 +197,38 @@ on_basic_auth(int event, void *event_data, void *userdata)
 	struct hub_ctx *ctx = userdata;
 	const char *addr = mosquitto_client_address(ed->client);
 	const char *user = ed->username ? ed->username : "";
-	char locked[96];
-	const char *why;
-	int64_t now = now_ms(), wait;
+	const char *cid = mosquitto_client_id(ed->client);
+	const char *why = NULL, *limit;
+	char line[160];
+	int64_t now = hub_now_ms(), wait;
 
 	(void)event;
-	wait = hub_throttle_login_locked(ctx->throttle, user, addr, now);
-	if (wait > 0 && !hub_auth_known(ctx->auth, ed->username, ed->password)) {
-		/* refused before the KDF: a storm costs almost nothing */
-		snprintf(locked, sizeof(locked), "too many failed logins, locked for %lld s more",
-			 (long long)(wait + 999) / 1000);
-		why = locked;
-	} else {
-		why = hub_auth_login(ctx->auth, ed->username, ed->password);
-		if (why == NULL) {
-			hub_throttle_login_ok(ctx->throttle, user, addr);
-			return MOSQ_ERR_SUCCESS;
+	if (!hub_auth_known(ctx->auth, ed->username, ed->password)) {
+		wait = hub_throttle_login_begin(ctx->throttle, user, addr, now, &limit);
+		if (wait > 0) {
+			snprintf(line, sizeof(line), "%s: throttled, retry in %lld s", limit,
+				 (long long)(wait + 999) / 1000);
+			return refuse_login(user, addr, line);
 		}
+		why = hub_auth_login(ctx->auth, ed->username, ed->password);
+		hub_throttle_login_end(ctx->throttle, user, addr, why == NULL, hub_now_ms());
 	}
-	hub_throttle_login_failed(ctx->throttle, user, addr, now);  /* a lock grows while hammered */
-	/* fields capped: mosquitto cuts a log line at 1,000 bytes, the reason must survive */
-	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: login refused for '%.64s' from %.64s: %s", user,
-			     addr ? addr : "?", why);
-	return MOSQ_ERR_AUTH;
+	if (why == NULL)
+		why = hub_guard_admit(ctx->guard, cid, user);
+	if (why == NULL && hub_guard_connected(ctx->guard, ed->client, cid, user, now) != 0)
+		why = "out of memory";
+	return why == NULL ? MOSQ_ERR_SUCCESS : refuse_login(user, addr, why);
+}
+
+static int
+on_disconnect(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_disconnect *ed = event_data;
+	struct hub_ctx *ctx = userdata;
+
+	(void)event;
+	hub_guard_disconnected(ctx->guard, ed->client, hub_now_ms());
+	return MOSQ_ERR_SUCCESS;
 }
 
 static int
@@ -259,6 +248,8 @@ on_acl_check(int event, void *event_data, void *userdata)
 		a = HUB_SUBSCRIBE;
 		break;
 	case MOSQ_ACL_WRITE:
+		if (hub_guard_going(ctx->guard, ed->client))
+			return hub_publish_will(ctx, ed, hub_guard_user(ctx->guard, ed->client));
 		a = HUB_WRITE;
 		break;
 	case MOSQ_ACL_READ:
@@ -269,10 +260,13 @@ on_acl_check(int event, void *event_data, void *userdata)
 	}
 	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
 	why = p ? hub_acl_check(p, a, ed->topic, a == HUB_READ ? NULL : &ctx->dir) : "unknown user";
+	if (why == NULL && a == HUB_READ)
+		return hub_publish_deliverable(ctx, ed) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	if (why == NULL)
 		return MOSQ_ERR_SUCCESS;
 	if (a == HUB_WRITE)
-		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen, why);
+		return hub_publish_refuse(ctx, ed->client, p, ed->topic, ed->payload,
+					  ed->payloadlen, why);
 	if (a == HUB_SUBSCRIBE)
 		mosquitto_log_printf(MOSQ_LOG_NOTICE,
 				     "np: refused subscription by '%.64s' (client '%.64s') to '%.200s': "
@@ -282,154 +276,53 @@ on_acl_check(int event, void *event_data, void *userdata)
 	return MOSQ_ERR_ACL_DENIED;
 }
 
-/* A resend of a stored message: acknowledged, but neither stored nor
- * delivered again. The broker offers no "drop but acknowledge", so the
- * message is sent to a topic no one can subscribe to. */
-static int
-divert_duplicate(struct mosquitto_evt_message *ed, const char *user)
-{
-	char *t = mosquitto_strdup(DUPLICATE_TOPIC);
-
-	if (t == NULL)
-		return MOSQ_ERR_NOMEM;
-	mosquitto_log_printf(MOSQ_LOG_INFO,
-			     "np: duplicate of a stored message by '%s' on '%.200s': acknowledged, "
-			     "not delivered again", user, ed->topic);
-	mosquitto_free(ed->topic);
-	ed->topic = t;
-	ed->retain = false;
-	return MOSQ_ERR_SUCCESS;
-}
-
-/* An ack must name a stored report of the same village; an operator's only
- * an outage report. */
-static const char *
-check_ack(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
-	  const uint8_t *report_id)
-{
-	char rtopic[256];
-	size_t village = strlen(topic) - 3;     /* ".../ack" -> ".../" */
-	int rc;
-
-	rc = hub_history_find(ctx->history, report_id, rtopic, sizeof(rtopic), NULL, NULL);
-	if (rc == HUB_STORE_NOTFOUND)
-		return "ack of a report the hub does not hold";
-	if (rc != 0)
-		return "history store failed";
-	if (strncmp(rtopic, topic, village) != 0 || strcmp(rtopic + village, "ack") == 0)
-		return "ack of a report of another village";
-	if (p->role == HUB_ROLE_OPERATOR && strcmp(rtopic + village, "outage") != 0)
-		return "operators acknowledge outage reports only";
-	return NULL;
-}
-
-/* Returns NULL, or why the message is refused; *dup when it is a resend. */
-static const char *
-check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
-	     const struct hub_msg *m, bool *dup)
-{
-	char owner[HUB_USERNAME_MAX + 1] = "", stopic[8];
-	const uint8_t *report;
-	void *stored;
-	size_t len;
-	int rc;
-
-	*dup = false;
-	rc = hub_history_find(ctx->history, hub_msg_id(m), stopic, sizeof(stopic), &stored, &len);
-	if (rc == 0) {
-		hub_msg_sender_name(stored, len, owner, sizeof(owner));
-		free(stored);
-		*dup = strcmp(owner, p->username) == 0;
-		return *dup ? NULL : "the id belongs to another sender's message";
-	}
-	if (rc != HUB_STORE_NOTFOUND)
-		return "history store failed";
-	report = hub_msg_ack_report(m);
-	return report != NULL ? check_ack(ctx, p, topic, report) : NULL;
-}
-
-static int
-store_and_stamp(struct hub_ctx *ctx, struct mosquitto_evt_message *ed,
-		const struct hub_principal *p, struct hub_msg *m)
-{
-	uint64_t hid = hub_history_next_hid(ctx->history, now_ms());
-	uint8_t *out;
-	size_t len;
-
-	hub_msg_stamp(m, p, HUB_HID_MS(hid));
-	len = hub_msg_packed_size(m);
-	out = mosquitto_malloc(len);
-	if (out == NULL)
-		return MOSQ_ERR_NOMEM;
-	hub_msg_pack(m, out);
-	/* QoS 1 and 2 are acknowledged when this returns: commit now. QoS 0 joins
-	 * the batch committed every HUB_BATCH_MS (or HUB_BATCH_MAX messages). */
-	if (hub_history_put(ctx->history, hid, ed->topic, hub_msg_id(m), p->username, out, len) != 0
-	    || (ed->qos > 0 ? hub_history_commit(ctx->history)
-			    : hub_history_commit_due(ctx->history, HUB_HID_MS(hid))) != 0) {
-		mosquitto_log_printf(MOSQ_LOG_ERR, "np: cannot store a message: %s",
-				     hub_history_error(ctx->history));
-		mosquitto_free(out);
-		return MOSQ_ERR_UNKNOWN;
-	}
-	ed->payload = out;      /* the broker frees the old payload */
-	ed->payloadlen = (uint32_t)len;
-	return MOSQ_ERR_SUCCESS;
-}
-
 static int
 on_message(int event, void *event_data, void *userdata)
 {
-	struct mosquitto_evt_message *ed = event_data;
-	struct hub_ctx *ctx = userdata;
-	const struct hub_principal *p;
-	struct hub_msg *m = NULL;
-	const char *why;
-	bool dup = false;
-	int rc;
-
 	(void)event;
-	if (strncmp(ed->topic, "np/", 3) != 0)
-		return MOSQ_ERR_SUCCESS;
-	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	if (p == NULL)
-		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen,
-				      "unknown user");
-	why = hub_throttle_publish(ctx->throttle, p->username, ed->payloadlen, now_ms());
-	if (why == NULL)
-		why = hub_msg_decode(&m, ed->payload, ed->payloadlen, hub_topic_kind(ed->topic),
-				     ctx->opts.max_payload);
-	if (why == NULL)
-		why = check_stored(ctx, p, ed->topic, m, &dup);
-	if (why != NULL) {
-		hub_msg_free(m);
-		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen, why);
-	}
-	rc = dup ? divert_duplicate(ed, p->username) : store_and_stamp(ctx, ed, p, m);
-	hub_msg_free(m);
-	if (rc == MOSQ_ERR_UNKNOWN)
-		return refuse_publish(ed->client, p, ed->topic, ed->payload, ed->payloadlen,
-				      "the hub cannot store messages now (see its log)");
-	return rc;
+	return hub_publish(userdata, event_data);
 }
 
+/* A history request: bounded before it is read, rate-limited per user in
+ * requests and in page bytes; an answer over the limit is one short error
+ * page (itself limited), never a queue of pages for a client that does not
+ * read them. */
 static int
 on_control(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_control *ed = event_data;
 	struct hub_ctx *ctx = userdata;
 	const struct hub_principal *p;
+	const char *why = NULL;
 	uint8_t *page;
 	size_t len;
+	int64_t now = hub_now_ms();
 
 	(void)event;
 	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
 	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
-	page = hub_query_answer(ctx->history, p, ed->payload, ed->payloadlen, now_ms(), &len);
+	if (ed->payloadlen > MAX_REQUEST)
+		why = "the request is over 4096 bytes";
+	else if (ed->properties != NULL)
+		why = "MQTT 5 properties are not accepted on requests";
+	else
+		why = hub_throttle_request(ctx->throttle, p->username, now);
+	if (why != NULL) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE,
+				     "np: refused history request by '%.64s' (client '%.64s'): %s",
+				     p->username, mosquitto_client_id(ed->client), why);
+		if (!hub_throttle_reply(ctx->throttle, p->username, now))
+			return MOSQ_ERR_SUCCESS;
+		page = hub_query_refusal(why, now, &len);
+	} else {
+		page = hub_query_answer(ctx->history, p, ed->payload, ed->payloadlen, now, &len);
+		if (page != NULL)
+			hub_throttle_request_bytes(ctx->throttle, p->username, len, now);
+	}
 	if (page == NULL)
 		return MOSQ_ERR_NOMEM;
-	reply_to(ed->client, p->username, "history", page, len);
+	hub_publish_reply(ctx, ed->client, p->username, "history", page, len);
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -456,7 +349,7 @@ static int
 on_tick(int event, void *event_data, void *userdata)
 {
 	struct hub_ctx *ctx = userdata;
-	int64_t now = now_ms();
+	int64_t now = hub_now_ms();
 
 	(void)event;
 	(void)event_data;
@@ -464,6 +357,7 @@ on_tick(int event, void *event_data, void *userdata)
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: %s", hub_history_error(ctx->history));
 	hub_auth_tick(ctx->auth, now);
 	hub_throttle_tick(ctx->throttle, now);
+	hub_guard_tick(ctx->guard, now);
 	hub_history_tick(ctx->history, now);
 	expire(ctx, now);
 	return MOSQ_ERR_SUCCESS;
@@ -490,6 +384,9 @@ ctx_free(struct hub_ctx *ctx)
 		return;
 	hub_auth_free(ctx->auth);
 	hub_throttle_free(ctx->throttle);
+	hub_guard_free(ctx->guard);
+	hub_seal_free(ctx->seal);
+	free(ctx->last_cleared);
 	hub_history_close(ctx->history);
 	hub_store_close(ctx->store);
 	free(ctx);
@@ -509,6 +406,9 @@ register_all(struct hub_ctx *ctx)
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL, ctx);
 	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_DISCONNECT, on_disconnect, NULL,
+						 ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_control,
 						 HISTORY_TOPIC, ctx);
 	return rc;
@@ -521,6 +421,7 @@ unregister_all(struct hub_ctx *ctx)
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_MESSAGE, on_message, NULL);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_DISCONNECT, on_disconnect, NULL);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_control, HISTORY_TOPIC);
 }
 
@@ -529,6 +430,7 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 		      struct mosquitto_opt *opts, int opt_count)
 {
 	struct hub_ctx *ctx;
+	uint8_t key[HUB_SEAL_KEY_LEN];
 	char err[300];
 	int rc;
 
@@ -552,8 +454,17 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 		rc = MOSQ_ERR_INVAL;
 		goto fail;
 	}
-	if (hub_auth_new(&ctx->auth, ctx->store) != 0
-	    || hub_throttle_new(&ctx->throttle, &ctx->opts.throttle) != 0) {
+	if (hub_store_secret(ctx->store, "seal_key", key, sizeof(key)) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': %s",
+				     ctx->opts.db_path, hub_store_error(ctx->store));
+		rc = MOSQ_ERR_INVAL;
+		goto fail;
+	}
+	rc = hub_seal_new(&ctx->seal, key);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc != 0 || hub_auth_new(&ctx->auth, ctx->store) != 0
+	    || hub_throttle_new(&ctx->throttle, &ctx->opts.throttle) != 0
+	    || hub_guard_new(&ctx->guard, (unsigned)ctx->opts.max_connections_per_user) != 0) {
 		rc = MOSQ_ERR_NOMEM;
 		goto fail;
 	}

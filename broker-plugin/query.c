@@ -139,6 +139,15 @@ collect(void *ctx, const struct hub_hist_item *it)
 	return pg->n >= pg->limit ? 1 : 0;
 }
 
+/* A correlation id is echoed only when it is short, valid UTF-8. */
+static bool
+echoable(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n <= HUB_QUERY_MAX_CORRELATION && hub_utf8_valid(id, n);
+}
+
 static const char *
 check_request(const Np__HistoryRequest *r, size_t len)
 {
@@ -155,9 +164,12 @@ check_request(const Np__HistoryRequest *r, size_t len)
 		return "the cursor is not one this hub gave";
 	if (r->limit > HUB_QUERY_MAX_LIMIT)
 		return "limit is over 1000 (the hub's page size cap)";
-	if (!hub_utf8_valid(r->filter, strlen(r->filter))
-	    || !hub_utf8_valid(r->correlation_id, strlen(r->correlation_id)))
-		return "the filter or correlation id is not UTF-8";
+	if (strlen(r->filter) > HUB_QUERY_MAX_FILTER)
+		return "the filter is over 512 bytes";
+	if (!hub_utf8_valid(r->filter, strlen(r->filter)))
+		return "the filter is not UTF-8";
+	if (!echoable(r->correlation_id))
+		return "the correlation id is over 128 bytes or not UTF-8";
 	return NULL;
 }
 
@@ -234,7 +246,7 @@ hub_query_answer(struct hub_history *h, const struct hub_principal *p, const voi
 			goto out;
 		why = run(h, p, r, &pg, next, &more);
 	}
-	page.correlation_id = r != NULL ? r->correlation_id : "";
+	page.correlation_id = r != NULL && echoable(r->correlation_id) ? r->correlation_id : "";
 	if (why != NULL) {
 		page.error = (char *)why;
 	} else {
@@ -255,4 +267,13 @@ out:
 	if (r != NULL)
 		np__history_request__free_unpacked(r, NULL);
 	return out;
+}
+
+uint8_t *
+hub_query_refusal(const char *why, int64_t now_ms, size_t *out_len)
+{
+	Np__HistoryPage page = NP__HISTORY_PAGE__INIT;
+
+	page.error = (char *)why;
+	return pack_page(&page, now_ms, out_len);
 }

@@ -16,11 +16,16 @@
 #define HUB_QUERY_MAX_LIMIT 1000
 #define HUB_QUERY_MAX_BYTES (1u << 20)
 #define HUB_QUERY_BUDGET 50000
+#define HUB_QUERY_MAX_FILTER 512
+#define HUB_QUERY_MAX_CORRELATION 128
 
 /* Decodes the request in req (borrowed), runs it for p and returns the packed
  * Envelope{history_page} to send back (malloc'd; caller frees), or NULL when
  * out of memory. Errors (malformed request, bad filter) are in the page. */
 uint8_t *hub_query_answer(struct hub_history *h, const struct hub_principal *p, const void *req,
 			  size_t len, int64_t now_ms, size_t *out_len);
+
+/* A page with only error set (why, borrowed): a request refused unread. */
+uint8_t *hub_query_refusal(const char *why, int64_t now_ms, size_t *out_len);
 
 #endif

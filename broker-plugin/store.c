@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +299,43 @@ int
 hub_store_init(struct hub_store *s)
 {
 	return write_txn(s, "cannot initialise", put_meta, NULL);
+}
+
+struct secret_arg {
+	const char *name;
+	uint8_t *out;
+	size_t len;
+};
+
+/* Inside the write transaction, so two processes opening a new database at
+ * once agree on one secret. */
+static int
+get_or_make_secret(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	struct secret_arg *a = arg;
+	MDB_val k = { strlen(a->name), (void *)a->name }, v;
+	int rc;
+
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == 0 && v.mv_size == a->len) {
+		memcpy(a->out, v.mv_data, a->len);
+		return 0;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if (RAND_bytes(a->out, (int)a->len) != 1)
+		return EIO;
+	v.mv_size = a->len;
+	v.mv_data = a->out;
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+int
+hub_store_secret(struct hub_store *s, const char *name, uint8_t *out, size_t len)
+{
+	struct secret_arg a = { name, out, len };
+
+	return write_txn(s, "cannot keep a secret", get_or_make_secret, &a);
 }
 
 /* ---- users ---- */

@@ -45,6 +45,8 @@ void hub_store_close(struct hub_store *s);      /* NULL is fine */
 const char *hub_store_error(const struct hub_store *s);
 /* Marks the database initialised (np-admin init); idempotent. */
 int hub_store_init(struct hub_store *s);
+/* The meta record name: len random bytes, made (and kept) on first use. */
+int hub_store_secret(struct hub_store *s, const char *name, uint8_t *out, size_t len);
 
 int hub_store_user_get(struct hub_store *s, const char *name, struct hub_user *out);
 int hub_store_user_add(struct hub_store *s, const struct hub_user *u);   /* EXISTS if taken */

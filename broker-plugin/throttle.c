@@ -1,12 +1,22 @@
-/* throttle.c - failed-login counters, per (username, client address) and per
- * address, with a lock that doubles with each further failure; and token
- * buckets for each user's messages and bytes per second. A lock refuses a
- * login before any KDF runs, so a storm of wrong passwords costs the broker
- * almost nothing. Locking the pair rather than the username means an attacker
- * elsewhere cannot lock a real volunteer out, and plugin.c still admits a
- * password the hub verified before (auth.c's memory of it) even from a locked
- * address. */
-#include <stdbool.h>
+/* throttle.c - what one address, one (user, address) pair or one user may
+ * cost the broker, in token buckets and locks kept in three bounded tables.
+ *
+ * Logins: the expensive thing is the KDF (tens of ms at the shipped 100,000
+ * iterations on the broker's one thread), so every password check that would
+ * run it first takes a token from its address's bucket (burst 4 x
+ * login_max_failures, one a second back) and from the hub's (login_kdf_rate a
+ * second). A success gives both back, so only failures spend them. A pair
+ * that fails login_max_failures times is locked, the lock doubling with each
+ * further failure; an attempt refused by a lock or an empty bucket runs no KDF,
+ * counts nothing and extends nothing. So a storm from one address costs the
+ * broker at most a token a second, and once it stops, a user with the right
+ * password is in within a second (plugin.c also admits a password it verified
+ * before from anywhere, without a token). IPv6 addresses count by /64.
+ *
+ * Tables keep their entries in least-recently-used order; when one is full,
+ * the oldest entry is dropped only if it restricts nothing (a full bucket, no
+ * lock). If it does, the new address is treated as spent, never as free. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,32 +24,169 @@
 
 #include "throttle.h"
 
-#define MAX_TRACKED 200000      /* failure entries kept at most */
-#define ADDRESS_FACTOR 4        /* an address may fail this many times more than a user */
 #define MAX_DOUBLINGS 6         /* a lock grows to at most 64 x login_lockout_s */
+#define FORGET_MS (3600 * 1000) /* failures forgiven after a quiet hour */
+#define MAX_USERS (1u << 20)
 
-struct failures {
-	char key[128];          /* "p:name@address" or "a:address" */
-	unsigned count;
+struct entry {
+	char key[160];
+	double a, b, c, d, r;   /* buckets: see the functions that use them */
+	unsigned count;         /* pair: failed KDFs */
 	int64_t last_ms, locked_until;
 	UT_hash_handle hh;
 };
 
-struct bucket {
-	char user[72];
-	double msgs, bytes;     /* tokens left */
-	int64_t last_ms;
-	UT_hash_handle hh;
+struct table {
+	struct entry *h;
+	unsigned n, max;
+	bool (*restricts)(const struct hub_throttle *l, const struct entry *e, int64_t now);
 };
 
 struct hub_throttle {
 	struct hub_throttle_opts o;
-	struct failures *fails;
-	unsigned nfails;
-	struct bucket *buckets;
+	struct table pairs, addrs, users;
+	double kdf_tokens;      /* the hub's own bucket of failed KDFs */
+	int64_t kdf_last_ms;
 	int64_t next_clean_ms;
 	char why[128];
 };
+
+/* ---- buckets ---- */
+
+static void
+refill(double *tokens, double per_s, double cap, int64_t elapsed_ms)
+{
+	if (elapsed_ms > 0)
+		*tokens += per_s * (double)elapsed_ms / 1000.0;
+	if (*tokens > cap)
+		*tokens = cap;
+}
+
+static int64_t
+wait_for_one(double tokens, double per_s)
+{
+	return per_s <= 0 ? 1000 : (int64_t)((1.0 - tokens) * 1000.0 / per_s) + 1;
+}
+
+static double
+addr_cap(const struct hub_throttle_opts *o)
+{
+	return o->login_max_failures ? 4.0 * o->login_max_failures : 4.0;
+}
+
+static double
+kdf_cap(const struct hub_throttle_opts *o)
+{
+	return 5.0 * o->login_kdf_rate;
+}
+
+/* ---- tables ---- */
+
+static bool
+pair_restricts(const struct hub_throttle *l, const struct entry *e, int64_t now)
+{
+	(void)l;
+	return e->locked_until > now || (e->count > 0 && now - e->last_ms < FORGET_MS);
+}
+
+/* address: a = KDF tokens */
+static bool
+addr_restricts(const struct hub_throttle *l, const struct entry *e, int64_t now)
+{
+	double t = e->a;
+
+	refill(&t, 1.0, addr_cap(&l->o), now - e->last_ms);
+	return t < addr_cap(&l->o);
+}
+
+/* user: a = messages, b = bytes, c = history requests, d = history bytes,
+ * r = refusals the hub may send back */
+static bool
+user_restricts(const struct hub_throttle *l, const struct entry *e, int64_t now)
+{
+	(void)l;
+	return now - e->last_ms < 60000;  /* a minute idle: every bucket is full again */
+}
+
+static void
+table_drop(struct table *t, struct entry *e)
+{
+	HASH_DEL(t->h, e);
+	free(e);
+	t->n--;
+}
+
+static void
+table_clear(struct table *t)
+{
+	struct entry *e, *tmp;
+
+	HASH_ITER(hh, t->h, e, tmp)
+		table_drop(t, e);
+}
+
+/* The entry for key, moved to the young end; created (fresh: the caller fills
+ * it) when create and there is room or an idle entry to give up. NULL when
+ * absent, or when the table is full of entries that still restrict. */
+static struct entry *
+table_get(struct hub_throttle *l, struct table *t, const char *key, bool create, int64_t now,
+	  bool *fresh)
+{
+	struct entry *e;
+
+	*fresh = false;
+	HASH_FIND_STR(t->h, key, e);
+	if (e != NULL) {
+		HASH_DEL(t->h, e);
+		HASH_ADD_STR(t->h, key, e);
+		return e;
+	}
+	if (!create)
+		return NULL;
+	if (t->n >= t->max) {
+		if (t->h == NULL || t->restricts(l, t->h, now))
+			return NULL;
+		table_drop(t, t->h);    /* the head is the least recently used */
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	e->last_ms = now;
+	HASH_ADD_STR(t->h, key, e);
+	t->n++;
+	*fresh = true;
+	return e;
+}
+
+/* An IPv6 address counts by its /64 (one subscriber's whole prefix). */
+static void
+addr_key(const char *address, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (address != NULL && strchr(address, ':') != NULL && strncmp(address, "::ffff:", 7) != 0
+	    && inet_pton(AF_INET6, address, &a6) == 1) {
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, buf, sizeof(buf)) != NULL) {
+			snprintf(out, outlen, "%s/64", buf);
+			return;
+		}
+	}
+	snprintf(out, outlen, "%.60s", address ? address : "");
+}
+
+static void
+pair_key(const char *username, const char *address, char *out, size_t outlen)
+{
+	char a[80];
+
+	addr_key(address, a, sizeof(a));
+	snprintf(out, outlen, "%.64s\n%s", username ? username : "", a);
+}
+
+/* ---- life ---- */
 
 int
 hub_throttle_new(struct hub_throttle **out, const struct hub_throttle_opts *o)
@@ -50,182 +197,247 @@ hub_throttle_new(struct hub_throttle **out, const struct hub_throttle_opts *o)
 	if (l == NULL)
 		return -1;
 	l->o = *o;
+	l->pairs.max = HUB_THROTTLE_MAX_ENTRIES;
+	l->pairs.restricts = pair_restricts;
+	l->addrs.max = HUB_THROTTLE_MAX_ENTRIES;
+	l->addrs.restricts = addr_restricts;
+	l->users.max = MAX_USERS;
+	l->users.restricts = user_restricts;
+	l->kdf_tokens = kdf_cap(o);
 	return 0;
 }
 
 void
 hub_throttle_free(struct hub_throttle *l)
 {
-	struct failures *f, *ft;
-	struct bucket *b, *bt;
-
 	if (l == NULL)
 		return;
-	HASH_ITER(hh, l->fails, f, ft) {
-		HASH_DEL(l->fails, f);
-		free(f);
-	}
-	HASH_ITER(hh, l->buckets, b, bt) {
-		HASH_DEL(l->buckets, b);
-		free(b);
-	}
+	table_clear(&l->pairs);
+	table_clear(&l->addrs);
+	table_clear(&l->users);
 	free(l);
 }
 
-static struct failures *
-find(struct hub_throttle *l, const char *user, const char *address, bool create)
-{
-	struct failures *f;
-	char key[128];
-
-	if (user != NULL)
-		snprintf(key, sizeof(key), "p:%.64s@%.50s", user, address ? address : "");
-	else
-		snprintf(key, sizeof(key), "a:%.50s", address ? address : "");
-	HASH_FIND_STR(l->fails, key, f);
-	if (f != NULL || !create || l->nfails >= MAX_TRACKED)
-		return f;
-	f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return NULL;
-	memcpy(f->key, key, sizeof(key));
-	HASH_ADD_STR(l->fails, key, f);
-	l->nfails++;
-	return f;
-}
+/* ---- logins ---- */
 
 static int64_t
-left(const struct failures *f, int64_t now)
+pair_locked(struct hub_throttle *l, const char *username, const char *address, int64_t now)
 {
-	return f != NULL && f->locked_until > now ? f->locked_until - now : 0;
+	struct entry *e;
+	char key[160];
+
+	pair_key(username, address, key, sizeof(key));
+	HASH_FIND_STR(l->pairs.h, key, e);
+	return e != NULL && e->locked_until > now ? e->locked_until - now : 0;
 }
 
 int64_t
-hub_throttle_login_locked(struct hub_throttle *l, const char *username, const char *address,
-			int64_t now_ms)
+hub_throttle_login_begin(struct hub_throttle *l, const char *username, const char *address,
+			 int64_t now_ms, const char **why)
 {
-	int64_t u, a;
+	struct entry *a = NULL;
+	char key[80];
+	bool fresh;
+	int64_t wait;
 
-	if (l->o.login_max_failures == 0)
-		return 0;
-	u = left(find(l, username, address, false), now_ms);
-	a = left(find(l, NULL, address, false), now_ms);
-	return u > a ? u : a;
-}
-
-static void
-fail_one(struct hub_throttle *l, struct failures *f, unsigned allowed, int64_t now)
-{
-	unsigned over;
-	int64_t lock;
-
-	if (f == NULL)
-		return;
-	/* counts decay: a quiet hour forgives */
-	if (now - f->last_ms > 3600 * 1000)
-		f->count = 0;
-	f->count++;
-	f->last_ms = now;
-	if (f->count < allowed)
-		return;
-	over = f->count - allowed;
-	lock = (int64_t)l->o.login_lockout_s * 1000 << (over < MAX_DOUBLINGS ? over : MAX_DOUBLINGS);
-	f->locked_until = now + lock;
-}
-
-void
-hub_throttle_login_failed(struct hub_throttle *l, const char *username, const char *address,
-			int64_t now_ms)
-{
-	if (l->o.login_max_failures == 0)
-		return;
-	fail_one(l, find(l, username, address, true), l->o.login_max_failures, now_ms);
-	fail_one(l, find(l, NULL, address, true), l->o.login_max_failures * ADDRESS_FACTOR, now_ms);
-}
-
-void
-hub_throttle_login_ok(struct hub_throttle *l, const char *username, const char *address)
-{
-	struct failures *f = find(l, username, address, false);
-
-	if (f != NULL) {
-		HASH_DEL(l->fails, f);
-		free(f);
-		l->nfails--;
+	*why = NULL;
+	if (l->o.login_max_failures > 0) {
+		wait = pair_locked(l, username, address, now_ms);
+		if (wait > 0) {
+			*why = "too many failed logins for this user from this address";
+			return wait;
+		}
+		addr_key(address, key, sizeof(key));
+		a = table_get(l, &l->addrs, key, true, now_ms, &fresh);
+		if (a == NULL) {
+			*why = "too many failed logins from too many addresses";
+			return 1000;
+		}
+		if (fresh)
+			a->a = addr_cap(&l->o);
+		refill(&a->a, 1.0, addr_cap(&l->o), now_ms - a->last_ms);
+		a->last_ms = now_ms;
+		if (a->a < 1.0) {
+			*why = "too many failed logins from this address";
+			return wait_for_one(a->a, 1.0);
+		}
 	}
+	refill(&l->kdf_tokens, l->o.login_kdf_rate, kdf_cap(&l->o), now_ms - l->kdf_last_ms);
+	l->kdf_last_ms = now_ms;
+	if (l->kdf_tokens < 1.0) {
+		*why = "too many failed logins at the hub";
+		return wait_for_one(l->kdf_tokens, l->o.login_kdf_rate);
+	}
+	l->kdf_tokens -= 1.0;
+	if (a != NULL)
+		a->a -= 1.0;
+	return 0;
 }
 
 static void
-refill(const struct hub_throttle_opts *o, struct bucket *b, int64_t now)
+refund(struct hub_throttle *l, const char *address)
 {
-	double secs = (double)(now - b->last_ms) / 1000.0;
+	struct entry *a;
+	char key[80];
 
-	if (secs <= 0)
+	addr_key(address, key, sizeof(key));
+	HASH_FIND_STR(l->addrs.h, key, a);
+	if (a != NULL && a->a + 1.0 <= addr_cap(&l->o))
+		a->a += 1.0;
+	if (l->kdf_tokens + 1.0 <= kdf_cap(&l->o))
+		l->kdf_tokens += 1.0;
+}
+
+void
+hub_throttle_login_end(struct hub_throttle *l, const char *username, const char *address,
+		       bool ok, int64_t now_ms)
+{
+	struct entry *p;
+	char key[160];
+	unsigned over;
+	bool fresh;
+
+	pair_key(username, address, key, sizeof(key));
+	if (ok) {
+		refund(l, address);
+		HASH_FIND_STR(l->pairs.h, key, p);
+		if (p != NULL)
+			table_drop(&l->pairs, p);
 		return;
-	b->msgs += secs * o->rate_msgs;
-	if (b->msgs > o->rate_burst)
-		b->msgs = o->rate_burst;
-	b->bytes += secs * (double)o->rate_bytes;
-	if (b->bytes > (double)o->rate_bytes * 2)
-		b->bytes = (double)o->rate_bytes * 2;
-	b->last_ms = now;
+	}
+	if (l->o.login_max_failures == 0)
+		return;
+	p = table_get(l, &l->pairs, key, true, now_ms, &fresh);
+	if (p == NULL)
+		return;         /* the address bucket still limits this pair */
+	if (now_ms - p->last_ms > FORGET_MS)
+		p->count = 0;
+	p->count++;
+	p->last_ms = now_ms;
+	if (p->count < l->o.login_max_failures)
+		return;
+	over = p->count - l->o.login_max_failures;
+	p->locked_until = now_ms + ((int64_t)l->o.login_lockout_s * 1000
+				    << (over < MAX_DOUBLINGS ? over : MAX_DOUBLINGS));
+}
+
+/* ---- per-user budgets ---- */
+
+static struct entry *
+user_entry(struct hub_throttle *l, const char *username, int64_t now)
+{
+	struct entry *u;
+	bool fresh;
+
+	u = table_get(l, &l->users, username, true, now, &fresh);
+	if (u == NULL)
+		return NULL;
+	if (fresh) {
+		u->a = l->o.rate_burst;
+		u->b = (double)l->o.rate_bytes * 2;
+		u->c = 4.0 * l->o.history_rate;
+		u->d = (double)l->o.history_rate_bytes * 2;
+		u->r = 2.0 * l->o.reply_rate;
+		return u;
+	}
+	refill(&u->a, l->o.rate_msgs, l->o.rate_burst, now - u->last_ms);
+	refill(&u->b, (double)l->o.rate_bytes, (double)l->o.rate_bytes * 2, now - u->last_ms);
+	refill(&u->c, l->o.history_rate, 4.0 * l->o.history_rate, now - u->last_ms);
+	refill(&u->d, (double)l->o.history_rate_bytes, (double)l->o.history_rate_bytes * 2,
+	       now - u->last_ms);
+	refill(&u->r, l->o.reply_rate, 2.0 * l->o.reply_rate, now - u->last_ms);
+	u->last_ms = now;
+	return u;
 }
 
 const char *
 hub_throttle_publish(struct hub_throttle *l, const char *username, size_t len, int64_t now_ms)
 {
-	struct bucket *b;
+	struct entry *u;
 
 	if ((l->o.rate_msgs == 0 && l->o.rate_bytes == 0) || username == NULL)
 		return NULL;
-	HASH_FIND_STR(l->buckets, username, b);
-	if (b == NULL) {
-		b = calloc(1, sizeof(*b));
-		if (b == NULL)
-			return NULL;
-		snprintf(b->user, sizeof(b->user), "%s", username);
-		b->msgs = l->o.rate_burst;
-		b->bytes = (double)l->o.rate_bytes * 2;
-		b->last_ms = now_ms;
-		HASH_ADD_STR(l->buckets, user, b);
-	}
-	refill(&l->o, b, now_ms);
-	if (l->o.rate_msgs > 0 && b->msgs < 1) {
+	u = user_entry(l, username, now_ms);
+	if (u == NULL)
+		return "the hub is out of memory for rate limits";
+	if (l->o.rate_msgs > 0 && u->a < 1) {
 		snprintf(l->why, sizeof(l->why), "over the rate limit of %u messages/s (burst %u)",
 			 l->o.rate_msgs, l->o.rate_burst);
 		return l->why;
 	}
-	if (l->o.rate_bytes > 0 && b->bytes < (double)len) {
-		snprintf(l->why, sizeof(l->why), "over the rate limit of %zu bytes/s", l->o.rate_bytes);
+	if (l->o.rate_bytes > 0 && u->b < (double)len) {
+		snprintf(l->why, sizeof(l->why), "over the rate limit of %zu bytes/s",
+			 l->o.rate_bytes);
 		return l->why;
 	}
 	if (l->o.rate_msgs > 0)
-		b->msgs -= 1;
+		u->a -= 1;
 	if (l->o.rate_bytes > 0)
-		b->bytes -= (double)len;
+		u->b -= (double)len;
 	return NULL;
+}
+
+const char *
+hub_throttle_request(struct hub_throttle *l, const char *username, int64_t now_ms)
+{
+	struct entry *u = user_entry(l, username, now_ms);
+
+	if (u == NULL)
+		return "the hub is out of memory for rate limits";
+	if (u->c < 1) {
+		snprintf(l->why, sizeof(l->why),
+			 "over the limit of %u history requests/s; wait and ask again",
+			 l->o.history_rate);
+		return l->why;
+	}
+	if (u->d <= 0) {
+		snprintf(l->why, sizeof(l->why),
+			 "over the limit of %zu bytes of history/s; wait and ask again",
+			 l->o.history_rate_bytes);
+		return l->why;
+	}
+	u->c -= 1;
+	return NULL;
+}
+
+void
+hub_throttle_request_bytes(struct hub_throttle *l, const char *username, size_t len,
+			   int64_t now_ms)
+{
+	struct entry *u = user_entry(l, username, now_ms);
+
+	if (u != NULL)
+		u->d -= (double)len;    /* may go below zero: a debt paid back in time */
+}
+
+bool
+hub_throttle_reply(struct hub_throttle *l, const char *username, int64_t now_ms)
+{
+	struct entry *u;
+
+	if (username == NULL)
+		return false;
+	u = user_entry(l, username, now_ms);
+	if (u == NULL || u->r < 1)
+		return false;
+	u->r -= 1;
+	return true;
 }
 
 void
 hub_throttle_tick(struct hub_throttle *l, int64_t now_ms)
 {
-	struct failures *f, *ft;
-	struct bucket *b, *bt;
+	struct table *t[3] = { &l->pairs, &l->addrs, &l->users };
+	struct entry *e, *tmp;
+	int i;
 
 	if (now_ms < l->next_clean_ms)
 		return;
 	l->next_clean_ms = now_ms + 10000;
-	HASH_ITER(hh, l->fails, f, ft) {
-		if (f->locked_until < now_ms && now_ms - f->last_ms > 3600 * 1000) {
-			HASH_DEL(l->fails, f);
-			free(f);
-			l->nfails--;
-		}
-	}
-	HASH_ITER(hh, l->buckets, b, bt) {
-		if (now_ms - b->last_ms > 60000) {      /* a full bucket again: forget it */
-			HASH_DEL(l->buckets, b);
-			free(b);
+	for (i = 0; i < 3; i++) {
+		HASH_ITER(hh, t[i]->h, e, tmp) {
+			if (!t[i]->restricts(l, e, now_ms))
+				table_drop(t[i], e);
 		}
 	}
 }

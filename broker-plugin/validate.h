@@ -31,8 +31,16 @@ void hub_msg_free(struct hub_msg *m);   /* NULL is fine */
 
 /* The stamped sender's username of a stored Envelope, copied to out; -1 if none. */
 int hub_msg_sender_name(const void *buf, size_t len, char *out, size_t outlen);
-/* Best effort for a refused payload: copies its id to id[16] if it has one. */
+/* Best effort for a refused payload: copies its id to id[16] when the
+ * payload opens with one, as canonical envelopes do. O(1): reads 18 bytes. */
 int hub_msg_peek_id(const void *buf, size_t len, uint8_t id[HUB_ID_LEN]);
+/* Replaces m's id (a will resent by the hub under a fresh id). */
+void hub_msg_set_id(struct hub_msg *m, const uint8_t id[HUB_ID_LEN]);
+/* true when m, stamped by p at the time the stored envelope (len bytes,
+ * without its seal) was received, packs to exactly the stored bytes: a resend
+ * of the same message, not another message under the same id. Stamps m. */
+bool hub_msg_same(struct hub_msg *m, const struct hub_principal *p, const void *stored,
+		  size_t len);
 
 /* Packs envelope (an Np__Envelope * with its body set) as a message from the
  * hub: sender "hub", sent and received now. Returns a malloc'd buffer (caller

@@ -1,6 +1,7 @@
 /* vocab.c - the fixed vocabularies of DESIGN.md and the rules on area codes.
  * No state, no allocation: the plugin calls these on every publish. */
 #include <string.h>
+#include <strings.h>
 
 #include "vocab.h"
 
@@ -160,6 +161,8 @@ hub_username_valid(const char *s, size_t n)
 
 	if (n == 0 || n > HUB_USERNAME_MAX)
 		return false;
+	if (n == 3 && strncasecmp(s, "hub", 3) == 0)
+		return false;   /* the hub's own name, on its replies */
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return false;
 	for (i = 1; i < n; i++) {

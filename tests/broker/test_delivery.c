@@ -258,7 +258,7 @@ somchai_outage_report_reaches_officials_and_operator_of_its_area_only(void **sta
 	bkk = join("bkk_official", 5);
 	d5002 = join("d5002_official", 5);
 	subscribe(cm, "np/rep/50/#", GRANTED);
-	subscribe(cm_shared, "$share/g/np/rep/50/#", GRANTED);
+	subscribe(cm_shared, "$share/cm_official/np/rep/50/#", GRANTED);
 	subscribe(muang, "np/rep/50/5001/#", GRANTED);
 	subscribe(ministry, "np/rep/#", GRANTED);
 	subscribe(nt, "np/rep/50/+/+/outage", GRANTED);

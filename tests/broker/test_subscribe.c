@@ -144,8 +144,11 @@ official_filters_are_granted_within_scope_and_on_branch_only(void **state)
 		{ "cm_official", "np/reply/ministry/#", NO },
 		{ "cm_official", "np/+/50/#", OK },     /* ann, rep, status, show of 50 */
 		{ "cm_official", "np/#", NO },
-		{ "cm_official", "$share/g/np/rep/50/#", OK },
-		{ "cm_official", "$share/g/np/rep/#", NO },
+		{ "cm_official", "$share/cm_official/np/rep/50/#", OK },
+		{ "cm_official", "$share/cm_official~night/np/rep/50/#", OK },
+		{ "cm_official", "$share/g/np/rep/50/#", NO },	/* a group of no one */
+		{ "cm_official", "$share/cm_officialx/np/rep/50/#", NO },
+		{ "cm_official", "$share/cm_official/np/rep/#", NO },
 		/* district official, scope 5001 */
 		{ "muang_official", "np/rep/50/5001/#", OK },
 		{ "muang_official", "np/rep/50/#", NO },
@@ -199,8 +202,10 @@ volunteer_and_resident_filters_stay_on_their_branch(void **state)
 		{ "somchai", "np/ann/TH/#", OK },
 		{ "somchai", "np/ann/TH/weather/#", OK },
 		{ "somchai", "+/ann/TH/#", OK },
-		{ "somchai", "$share/g/np/ann/TH/#", OK },
-		{ "somchai", "$share/g/np/ann/#", NO },
+		{ "somchai", "$share/somchai/np/ann/TH/#", OK },
+		/* joining an official's group would take its share of the reports */
+		{ "somchai", "$share/cm_official/np/rep/50/5001/50010101/#", NO },
+		{ "somchai", "$share/somchai/np/ann/#", NO },
 		{ "somchai", "np/ann/50/+", OK },
 		{ "somchai", "np/ann/5001/#", OK },
 		{ "somchai", "np/ann/50010101/#", OK },
@@ -334,7 +339,8 @@ v311_refusals_are_0x80_and_grants_unchanged(void **state)
 	static const struct row rows[] = {
 		{ "cm_official", "np/rep/50/#", OK },
 		{ "cm_official", "np/rep/#", NO3 },
-		{ "cm_official", "$share/g/np/rep/50/#", OK },
+		{ "cm_official", "$share/cm_official/np/rep/50/#", OK },
+		{ "cm_official", "$share/cm_official~night/np/rep/50/#", OK },
 		{ "muang_official", "np/rep/+/5001/#", OK },
 		{ "muang_official", "np/rep/50/#", NO3 },
 		{ "ministry", "np/rep/#", OK },

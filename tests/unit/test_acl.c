@@ -312,8 +312,12 @@ static const struct row volunteer_rows[] = {
 	S("np/dm/+", N),
 	S("np/reply/vol1/#", Y),
 	S("np/status/" OWN, N),
-	S("$share/g/np/ann/TH/#", Y),
-	S("$share/g/np/rep/50/#", N),
+	S("$share/vol1/np/ann/TH/#", Y),
+	S("$share/vol1/np/rep/50/#", N),
+	S("$share/cm_official/np/ann/TH/#", N),  /* another user's group */
+	S("$share/vol1~b/np/ann/TH/#", Y),
+	S("$share/vol1x/np/ann/TH/#", N),
+	S("$share//np/ann/TH/#", N),
 };
 
 static const struct row resident_rows[] = {
@@ -395,7 +399,7 @@ static const struct row ministry_rows[] = {
 	S("np/dm/ministry", Y),
 	S("np/dm/+", N),
 	S("np/reply/ministry/#", Y),
-	S("$share/g/np/rep/#", Y),
+	S("$share/ministry/np/rep/#", Y),
 	/* FIXME acl: with a wildcard kind level the places named are not looked up
 	 * (check_any_kind never calls dir), so 5099, not in the registry, passes. */
 	S("np/+/50/5099/#", N),
@@ -464,8 +468,8 @@ static const struct row province_official_rows[] = {
 	S("np/show/#", Y),
 	S("np/dm/cm_official", Y),
 	S("np/dm/+", N),
-	S("$share/g/np/rep/50/#", Y),
-	S("$share/g/np/rep/10/#", N),
+	S("$share/cm_official/np/rep/50/#", Y),
+	S("$share/cm_official/np/rep/10/#", N),
 };
 
 static const struct row district_official_rows[] = {
@@ -630,7 +634,7 @@ static const struct row national_operator_rows[] = {
 	S("np/ann/#", N),
 	S("np/ann/+/network", N),
 	S("np/show/#", N),
-	S("$share/g/np/rep/+/+/+/outage", Y),
+	S("$share/ntnet/np/rep/+/+/+/outage", Y),
 };
 
 static const struct row province_operator_rows[] = {
@@ -690,7 +694,7 @@ static const struct row admin_rows[] = {
 	S("np/dm/#", Y),
 	S("np/reply/#", Y),
 	S("$SYS/#", Y),
-	S("$share/g/np/#", Y),
+	S("$share/root/np/#", Y),
 };
 
 struct table {

@@ -257,6 +257,34 @@ decode_refuses_a_payload_over_the_limit_and_accepts_one_at_it(void **state)
 }
 
 static void
+decode_refuses_an_all_zero_id_and_a_seal_set_by_a_client_issue11(void **state)
+{
+	Np__Envelope e = NP__ENVELOPE__INIT;
+	Np__Report r = NP__REPORT__INIT;
+	uint8_t id[16], seal[16], *buf;
+	size_t len;
+
+	(void)state;
+	memset(id, 0, sizeof(id));
+	memset(seal, 0x77, sizeof(seal));
+	r.title = "ไฟดับ";
+	e.body_case = NP__ENVELOPE__BODY_REPORT;
+	e.report = &r;
+	e.id.data = id;
+	e.id.len = 16;
+	buf = pack(&e, &len);
+	assert_verdict("id is all zeros (want 16 random or time-ordered bytes)", buf, len,
+		       HUB_TOPIC_REPORT);
+	free(buf);
+	id[15] = 1;
+	e.seal.data = seal;
+	e.seal.len = 16;
+	buf = pack(&e, &len);
+	assert_verdict("the seal is set by the hub only", buf, len, HUB_TOPIC_REPORT);
+	free(buf);
+}
+
+static void
 decode_refuses_ids_that_are_not_16_bytes(void **state)
 {
 	static const size_t lens[] = { 0, 1, 15, 17, 32 };
@@ -869,6 +897,7 @@ main(void)
 		cmocka_unit_test(decode_refuses_empty_garbage_and_truncated_payloads),
 		cmocka_unit_test(decode_refuses_a_payload_over_the_limit_and_accepts_one_at_it),
 		cmocka_unit_test(decode_refuses_ids_that_are_not_16_bytes),
+		cmocka_unit_test(decode_refuses_an_all_zero_id_and_a_seal_set_by_a_client_issue11),
 		cmocka_unit_test(decode_refuses_unknown_fields_in_envelope_sender_and_body),
 		cmocka_unit_test(decode_checks_every_text_field_for_utf8),
 		cmocka_unit_test(decode_refuses_empty_required_texts),

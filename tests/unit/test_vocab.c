@@ -190,6 +190,9 @@ username_starts_with_a_letter_and_holds_only_the_allowed_bytes(void **state)
 		{ "สมชาย", false },
 		{ "s\xc3\xb6m", false },
 		{ "somchai\n", false },
+		{ "hub", false },       /* the hub's own name, on its replies */
+		{ "HUB", false },
+		{ "hubs", true },
 	};
 	size_t i;
 

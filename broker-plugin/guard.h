@@ -1,0 +1,40 @@
+/* guard.h - the hub's view of live connections, for rules mosquitto does not
+ * keep itself: a client id belongs to the user who first used it (another
+ * user's CONNECT with it is refused, so no one can take over a session or
+ * receive its replies), a user holds at most max_per_user connections, and a
+ * connection that is going away is known as such, so a will it leaves is not
+ * taken for a publish (mosquitto 2.0 sends wills without a message event).
+ * Clients are the broker's struct mosquitto *, used only as keys. */
+#ifndef NP_GUARD_H
+#define NP_GUARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HUB_GUARD_MAX_IDS 262144        /* client ids remembered at most */
+
+struct hub_guard;
+
+int hub_guard_new(struct hub_guard **out, unsigned max_per_user);
+void hub_guard_free(struct hub_guard *g);       /* NULL is fine */
+
+/* May user connect with client id cid? NULL, or why not (static). Call after
+ * the credential was checked. */
+const char *hub_guard_admit(struct hub_guard *g, const char *cid, const char *user);
+/* Records an admitted connection. A connection of the same id it replaces
+ * (mosquitto closes it next, after sending its will) is marked as going. */
+int hub_guard_connected(struct hub_guard *g, const void *client, const char *cid,
+			const char *user, int64_t now_ms);
+/* The broker's DISCONNECT event for client (admitted or not). */
+void hub_guard_disconnected(struct hub_guard *g, const void *client, int64_t now_ms);
+/* true between a client's disconnection and its next login: a write checked
+ * for it now is its will. */
+bool hub_guard_going(const struct hub_guard *g, const void *client);
+/* The user client was admitted as (borrowed), or NULL. */
+const char *hub_guard_user(const struct hub_guard *g, const void *client);
+/* Live connections of user. */
+unsigned hub_guard_count(const struct hub_guard *g, const char *user);
+/* Forgets going clients and offline ids long unused; call often. */
+void hub_guard_tick(struct hub_guard *g, int64_t now_ms);
+
+#endif

@@ -1,0 +1,372 @@
+/* publish.c - see publish.h. The order of checks on a publish: who (the
+ * principal), how much (rate), what (decode and fit the topic; MQTT 5
+ * properties are refused: everything travels in the envelope), how (QoS 2 is
+ * refused: see README), whether it is new (dedupe by id, conflicts refused),
+ * then stamp, seal and store before the broker acknowledges it. */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <mosquitto.h>
+
+#include "publish.h"
+#include "validate.h"
+
+#define DUPLICATE_TOPIC "$np/duplicate"
+
+/* ---- replies ---- */
+
+void
+hub_publish_reply(struct hub_ctx *ctx, struct mosquitto *client, const char *username,
+		  const char *what, uint8_t *buf, size_t len)
+{
+	const char *cid = mosquitto_client_id(client);
+	char topic[HUB_USERNAME_MAX + 32];
+	uint8_t *copy;
+	size_t n;
+
+	if (buf != NULL && username != NULL && cid != NULL
+	    && (copy = mosquitto_malloc(len + HUB_SEAL_LEN)) != NULL) {
+		memcpy(copy, buf, len);
+		snprintf(topic, sizeof(topic), "np/reply/%s/%s", username, what);
+		n = hub_seal_append(ctx->seal, topic, copy, len);
+		if (mosquitto_broker_publish(cid, topic, (int)n, copy, 1, false, NULL)
+		    != MOSQ_ERR_SUCCESS)
+			mosquitto_free(copy);
+	}
+	free(buf);
+}
+
+int
+hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client, const struct hub_principal *p,
+		   const char *topic, const void *payload, size_t len, const char *why)
+{
+	const char *user = mosquitto_client_username(client);
+	uint8_t id[HUB_ID_LEN], *buf;
+	size_t blen = 0;
+
+	mosquitto_log_printf(MOSQ_LOG_NOTICE,
+			     "np: refused publish by '%.64s' (%s %s, client '%.64s') on '%.200s': %s",
+			     user ? user : "", p ? hub_role_name(p->role) : "-",
+			     p ? p->scope : "-", mosquitto_client_id(client), topic, why);
+	/* peeking at the id reads 18 bytes, whatever the payload's size */
+	if (p != NULL && hub_throttle_reply(ctx->throttle, p->username, hub_now_ms())) {
+		buf = hub_refusal_pack(hub_msg_peek_id(payload, len, id) == 0 ? id : NULL, topic,
+				       why, hub_now_ms(), &blen);
+		hub_publish_reply(ctx, client, user, "error", buf, blen);
+	}
+	return MOSQ_ERR_ACL_DENIED;
+}
+
+/* ---- the checks ---- */
+
+/* A resend of a stored message: acknowledged, but neither stored nor
+ * delivered again. The broker offers no "drop but acknowledge", so the
+ * message is sent to a topic no one can subscribe to. */
+static int
+divert_duplicate(struct mosquitto_evt_message *ed, const char *user)
+{
+	char *t = mosquitto_strdup(DUPLICATE_TOPIC);
+
+	if (t == NULL)
+		return MOSQ_ERR_NOMEM;
+	mosquitto_log_printf(MOSQ_LOG_INFO,
+			     "np: duplicate of a stored message by '%s' on '%.200s': acknowledged, "
+			     "not delivered again", user, ed->topic);
+	mosquitto_free(ed->topic);
+	ed->topic = t;
+	ed->retain = false;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* An ack must name a stored report of the same village; an operator's only
+ * an outage report. */
+static const char *
+check_ack(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
+	  const uint8_t *report_id)
+{
+	char rtopic[256];
+	size_t village = strlen(topic) - 3;     /* ".../ack" -> ".../" */
+	int rc;
+
+	rc = hub_history_find(ctx->history, report_id, rtopic, sizeof(rtopic), NULL, NULL);
+	if (rc == HUB_STORE_NOTFOUND)
+		return "ack of a report the hub does not hold";
+	if (rc != 0)
+		return "history store failed";
+	if (strncmp(rtopic, topic, village) != 0 || strcmp(rtopic + village, "ack") == 0)
+		return "ack of a report of another village";
+	if (p->role == HUB_ROLE_OPERATOR && strcmp(rtopic + village, "outage") != 0)
+		return "operators acknowledge outage reports only";
+	return NULL;
+}
+
+/* Returns NULL, or why the message is refused; *dup when it is a resend of
+ * the same message by the same sender. */
+static const char *
+check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
+	     struct hub_msg *m, bool *dup)
+{
+	char owner[HUB_USERNAME_MAX + 1] = "", stopic[256];
+	const uint8_t *report;
+	void *stored;
+	size_t len;
+	bool same;
+	int rc;
+
+	*dup = false;
+	rc = hub_history_find(ctx->history, hub_msg_id(m), stopic, sizeof(stopic), &stored, &len);
+	if (rc == 0) {
+		hub_msg_sender_name(stored, len, owner, sizeof(owner));
+		same = strcmp(owner, p->username) == 0 && strcmp(stopic, topic) == 0
+		       && hub_msg_same(m, p, stored, hub_seal_strip(stored, len));
+		free(stored);
+		if (strcmp(owner, p->username) != 0)
+			return "the id belongs to another sender's message";
+		if (!same)
+			return "the id is already used for a different message of yours "
+			       "(a resend must be byte for byte the same; a new message needs a new id)";
+		*dup = true;
+		return NULL;
+	}
+	if (rc != HUB_STORE_NOTFOUND)
+		return "history store failed";
+	report = hub_msg_ack_report(m);
+	return report != NULL ? check_ack(ctx, p, topic, report) : NULL;
+}
+
+/* Decodes and checks a payload for p on topic; NULL and *out, or why not. */
+static const char *
+check_payload(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
+	      const void *payload, size_t len, int qos, struct hub_msg **out, bool *dup)
+{
+	const char *why;
+
+	why = hub_throttle_publish(ctx->throttle, p->username, len, hub_now_ms());
+	if (why == NULL)
+		why = hub_msg_decode(out, payload, len, hub_topic_kind(topic),
+				     ctx->opts.max_payload);
+	if (why == NULL && qos > 1)
+		why = "QoS 2 is not accepted on np/: publish with QoS 1 (the hub "
+		      "deduplicates by id, so a resend is delivered once)";
+	if (why == NULL)
+		why = check_stored(ctx, p, topic, *out, dup);
+	if (why != NULL) {
+		hub_msg_free(*out);
+		*out = NULL;
+	}
+	return why;
+}
+
+/* Stamps, seals and stores m; the sealed payload (mosquitto_malloc'd) is
+ * returned in *out. qos > 0 is committed now (the broker acknowledges when
+ * this returns); QoS 0 joins the batch committed every HUB_BATCH_MS. */
+static int
+stamp_and_store(struct hub_ctx *ctx, const char *topic, int qos, const struct hub_principal *p,
+		struct hub_msg *m, uint8_t **out, size_t *outlen)
+{
+	uint64_t hid = hub_history_next_hid(ctx->history, hub_now_ms());
+	uint8_t *buf;
+	size_t len;
+
+	hub_msg_stamp(m, p, HUB_HID_MS(hid));
+	len = hub_msg_packed_size(m);
+	buf = mosquitto_malloc(len + HUB_SEAL_LEN);
+	if (buf == NULL)
+		return MOSQ_ERR_NOMEM;
+	hub_msg_pack(m, buf);
+	len = hub_seal_append(ctx->seal, topic, buf, len);
+	if (hub_history_put(ctx->history, hid, topic, hub_msg_id(m), p->username, buf, len) != 0
+	    || (qos > 0 ? hub_history_commit(ctx->history)
+			: hub_history_commit_due(ctx->history, HUB_HID_MS(hid))) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: cannot store a message: %s",
+				     hub_history_error(ctx->history));
+		mosquitto_free(buf);
+		return MOSQ_ERR_UNKNOWN;
+	}
+	*out = buf;
+	*outlen = len;
+	return MOSQ_ERR_SUCCESS;
+}
+
+/* ---- a publish ---- */
+
+/* An empty retained publish clears the retained message of a topic its
+ * sender may write (the ACL check has passed): nothing is stored, and the
+ * empty payload is not delivered (it has no seal). */
+static int
+clear_retained(struct mosquitto_evt_message *ed, const struct hub_principal *p)
+{
+	mosquitto_log_printf(MOSQ_LOG_INFO, "np: retained message on '%.200s' cleared by '%s'",
+			     ed->topic, p->username);
+	return MOSQ_ERR_SUCCESS;
+}
+
+int
+hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed)
+{
+	const struct hub_principal *p;
+	struct hub_msg *m = NULL;
+	const char *why = NULL;
+	uint8_t *out = NULL;
+	size_t len = 0;
+	bool dup = false;
+	int rc;
+
+	if (strncmp(ed->topic, "np/", 3) != 0)
+		return MOSQ_ERR_SUCCESS;
+	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	if (p == NULL)
+		why = "unknown user";
+	else if (ed->properties != NULL)
+		why = "MQTT 5 properties (user properties, correlation data, response topic, "
+		      "content type) are not accepted on np/: everything travels in the envelope";
+	else if (ed->payloadlen == 0 && ed->retain)
+		return clear_retained(ed, p);
+	else
+		why = check_payload(ctx, p, ed->topic, ed->payload, ed->payloadlen, ed->qos, &m,
+				    &dup);
+	if (why != NULL)
+		return hub_publish_refuse(ctx, ed->client, p, ed->topic, ed->payload,
+					  ed->payloadlen, why);
+	rc = dup ? divert_duplicate(ed, p->username)
+		 : stamp_and_store(ctx, ed->topic, ed->qos, p, m, &out, &len);
+	hub_msg_free(m);
+	if (rc == MOSQ_ERR_UNKNOWN)
+		return hub_publish_refuse(ctx, ed->client, p, ed->topic, ed->payload,
+					  ed->payloadlen,
+					  "the hub cannot store messages now (see its log)");
+	if (out != NULL) {
+		ed->payload = out;      /* the broker frees the old payload */
+		ed->payloadlen = (uint32_t)len;
+	}
+	return rc;
+}
+
+/* ---- a will ---- */
+
+static void
+fresh_id(uint8_t id[HUB_ID_LEN])
+{
+	uint64_t ms = (uint64_t)hub_now_ms();
+	int i;
+
+	if (RAND_bytes(id, HUB_ID_LEN) != 1)
+		memset(id, 0x5a, HUB_ID_LEN);
+	for (i = 5; i >= 0; i--, ms >>= 8)      /* time-ordered, as UUIDv7 */
+		id[i] = (uint8_t)ms;
+	id[6] = (uint8_t)(0x70 | (id[6] & 0x0f));
+	id[8] = (uint8_t)(0x80 | (id[8] & 0x3f));
+}
+
+static void
+will_log(const struct mosquitto_evt_acl_check *ed, const char *user, const char *what)
+{
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: will of '%.64s' (client '%.64s') on '%.200s': %s",
+			     user ? user : "", mosquitto_client_id(ed->client)
+			     ? mosquitto_client_id(ed->client) : "-", ed->topic, what);
+}
+
+/* The hub sends the will's sealed copy itself, as any publish would go out. */
+static void
+send_will(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed,
+	  const struct hub_principal *p, struct hub_msg *m)
+{
+	uint8_t *out = NULL;
+	size_t len = 0;
+	int qos = ed->qos > 1 ? 1 : ed->qos;
+
+	if (stamp_and_store(ctx, ed->topic, qos, p, m, &out, &len) != MOSQ_ERR_SUCCESS) {
+		will_log(ed, p->username, "refused: the hub cannot store messages now");
+		return;
+	}
+	if (mosquitto_broker_publish(NULL, ed->topic, (int)len, out, qos, ed->retain, NULL)
+	    != MOSQ_ERR_SUCCESS) {
+		mosquitto_free(out);
+		will_log(ed, p->username, "stored, but the broker would not send it");
+		return;
+	}
+	will_log(ed, p->username, "checked, stamped and sent by the hub");
+}
+
+int
+hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const char *user)
+{
+	const struct hub_principal *p = user ? hub_auth_principal(ctx->auth, user) : NULL;
+	struct hub_msg *m = NULL;
+	uint8_t id[HUB_ID_LEN];
+	const char *why;
+	bool dup = false;
+
+	if (p == NULL) {
+		will_log(ed, user, "refused: the connection was never admitted");
+		return MOSQ_ERR_ACL_DENIED;
+	}
+	why = strncmp(ed->topic, "np/", 3) != 0 ? "a will may only go to an np/ topic"
+		: hub_acl_check(p, HUB_WRITE, ed->topic, &ctx->dir);
+	if (why == NULL && ed->properties != NULL)
+		why = "MQTT 5 properties are not accepted on np/";
+	if (why == NULL)
+		why = check_payload(ctx, p, ed->topic, ed->payload, ed->payloadlen,
+				    ed->qos > 1 ? 1 : ed->qos, &m, &dup);
+	if (why == NULL && dup) {
+		/* a will is prepared once and sent at each unclean loss of the link:
+		 * each is a message of its own */
+		fresh_id(id);
+		hub_msg_set_id(m, id);
+	}
+	if (why != NULL) {
+		char line[300];
+
+		snprintf(line, sizeof(line), "refused: %s", why);
+		will_log(ed, p->username, line);
+		return MOSQ_ERR_ACL_DENIED;
+	}
+	send_will(ctx, ed, p, m);
+	hub_msg_free(m);
+	return MOSQ_ERR_ACL_DENIED;
+}
+
+/* ---- a delivery ---- */
+
+static void
+withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
+{
+	int64_t now = hub_now_ms();
+
+	ctx->withheld++;
+	if (now - ctx->withheld_log_ms < 1000)
+		return;
+	mosquitto_log_printf(MOSQ_LOG_WARNING,
+			     "np: withheld %lu delivery(ies) of payloads without the hub's seal, "
+			     "the last on '%.200s' (%u bytes%s): they entered the broker by a path "
+			     "the hub did not check", ctx->withheld, ed->topic, ed->payloadlen,
+			     ed->retain ? ", retained: cleared" : "");
+	ctx->withheld = 0;
+	ctx->withheld_log_ms = now;
+}
+
+bool
+hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
+{
+	if (strncmp(ed->topic, "np/", 3) != 0)
+		return true;
+	if (hub_seal_check(ctx->seal, ed->topic, ed->payload, ed->payloadlen))
+		return true;
+	if (ed->payloadlen == 0)
+		return false;   /* a retained message being cleared: nothing to deliver */
+	withheld(ctx, ed);
+	if (ed->retain && (ctx->last_cleared == NULL || strcmp(ctx->last_cleared, ed->topic) != 0
+			   || hub_now_ms() - ctx->last_cleared_ms > 1000)) {
+		/* never served again: the hub replaces it with nothing (once, not
+		 * once per subscriber of a fan-out) */
+		free(ctx->last_cleared);
+		ctx->last_cleared = strdup(ed->topic);
+		ctx->last_cleared_ms = hub_now_ms();
+		mosquitto_broker_publish(NULL, ed->topic, 0, NULL, 0, true, NULL);
+	}
+	return false;
+}

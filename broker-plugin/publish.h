@@ -1,0 +1,42 @@
+/* publish.h - what happens to a message on its way through the hub: a publish
+ * (decoded, checked, rate-limited, deduplicated, stamped, sealed and stored),
+ * a will (never let through as sent: the hub validates it like a publish and
+ * sends its own sealed copy), a delivery (only sealed payloads leave on np/)
+ * and the hub's replies (refusals, history pages) to one connection. */
+#ifndef NP_PUBLISH_H
+#define NP_PUBLISH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mosquitto_broker.h>
+
+#include "hub.h"
+
+/* The MESSAGE event: MOSQ_ERR_SUCCESS with ed's payload replaced by the
+ * stamped and sealed one, or a refusal (MOSQ_ERR_ACL_DENIED), logged and told. */
+int hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed);
+
+/* A will, met at its ACL check (mosquitto 2.0 raises no MESSAGE event for it).
+ * user is the name the connection was admitted with, NULL if its login failed.
+ * Always returns MOSQ_ERR_ACL_DENIED: the will as sent never goes out; a valid
+ * one from an admitted user is published by the hub, stamped and sealed. */
+int hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const char *user);
+
+/* A delivery (ACL read check) of an np/ payload: true when it carries the
+ * hub's seal. A withheld retained payload is also cleared from the broker. */
+bool hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed);
+
+/* Logs and tells the publisher why (np/reply/<user>/error, at most
+ * plugin_opt_reply_rate a second). Returns MOSQ_ERR_ACL_DENIED. */
+int hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client,
+		       const struct hub_principal *p, const char *topic, const void *payload,
+		       size_t len, const char *why);
+
+/* Seals buf (malloc'd, taken) and sends it on np/reply/<username>/<what> to
+ * this client connection only. */
+void hub_publish_reply(struct hub_ctx *ctx, struct mosquitto *client, const char *username,
+		       const char *what, uint8_t *buf, size_t len);
+
+#endif

@@ -1,0 +1,110 @@
+/* test_guard.c - checks guard.c: a client id belongs to the user who used it
+ * first, online or off; a user's own reconnect replaces its connection and
+ * marks the old one as going; connections per user are capped; a client is
+ * "going" from its disconnection to its next login, admitted or not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "guard.h"
+
+static int c1, c2, c3;          /* stand-ins for the broker's clients */
+
+static void
+a_client_id_belongs_to_its_first_user(void **state)
+{
+	struct hub_guard *g;
+
+	(void)state;
+	assert_int_equal(hub_guard_new(&g, 10), 0);
+	assert_null(hub_guard_admit(g, "phone-1", "somchai"));
+	assert_int_equal(hub_guard_connected(g, &c1, "phone-1", "somchai", 0), 0);
+	assert_string_equal(hub_guard_admit(g, "phone-1", "cm_official"),
+			    "the client id belongs to another user");
+	hub_guard_disconnected(g, &c1, 10);
+	/* offline (a persistent session may wait for it): still somchai's */
+	assert_string_equal(hub_guard_admit(g, "phone-1", "cm_official"),
+			    "the client id belongs to another user");
+	assert_null(hub_guard_admit(g, "phone-1", "somchai"));
+	hub_guard_free(g);
+}
+
+static void
+a_reconnect_of_the_same_user_replaces_and_marks_the_old_one_going(void **state)
+{
+	struct hub_guard *g;
+
+	(void)state;
+	assert_int_equal(hub_guard_new(&g, 1), 0);
+	assert_int_equal(hub_guard_connected(g, &c1, "phone-1", "somchai", 0), 0);
+	assert_false(hub_guard_going(g, &c1));
+	/* at the limit of 1, yet its own id replaces its own connection */
+	assert_null(hub_guard_admit(g, "phone-1", "somchai"));
+	assert_string_equal(hub_guard_admit(g, "phone-2", "somchai"),
+			    "too many connections for this user");
+	assert_int_equal(hub_guard_connected(g, &c2, "phone-1", "somchai", 1), 0);
+	assert_true(hub_guard_going(g, &c1));   /* its will, if any, comes next */
+	hub_guard_disconnected(g, &c1, 2);
+	assert_int_equal(hub_guard_count(g, "somchai"), 1);
+	assert_false(hub_guard_going(g, &c2));
+	hub_guard_free(g);
+}
+
+static void
+connections_are_counted_per_user(void **state)
+{
+	struct hub_guard *g;
+
+	(void)state;
+	assert_int_equal(hub_guard_new(&g, 2), 0);
+	assert_int_equal(hub_guard_connected(g, &c1, "a1", "somchai", 0), 0);
+	assert_int_equal(hub_guard_connected(g, &c2, "a2", "somchai", 0), 0);
+	assert_string_equal(hub_guard_admit(g, "a3", "somchai"),
+			    "too many connections for this user");
+	assert_null(hub_guard_admit(g, "b1", "cm_official"));
+	hub_guard_disconnected(g, &c2, 5);
+	assert_null(hub_guard_admit(g, "a3", "somchai"));
+	assert_int_equal(hub_guard_count(g, "somchai"), 1);
+	hub_guard_free(g);
+}
+
+static void
+a_client_is_going_from_disconnection_to_its_next_login(void **state)
+{
+	struct hub_guard *g;
+
+	(void)state;
+	assert_int_equal(hub_guard_new(&g, 10), 0);
+	/* a refused login was never recorded, yet its will is checked next */
+	hub_guard_disconnected(g, &c3, 0);
+	assert_true(hub_guard_going(g, &c3));
+	assert_null(hub_guard_user(g, &c3));
+	assert_int_equal(hub_guard_connected(g, &c1, "x", "somchai", 0), 0);
+	hub_guard_disconnected(g, &c1, 1);
+	assert_true(hub_guard_going(g, &c1));
+	assert_string_equal(hub_guard_user(g, &c1), "somchai");
+	/* the same address reused by a new login: not going */
+	assert_int_equal(hub_guard_connected(g, &c1, "y", "nok", 2), 0);
+	assert_false(hub_guard_going(g, &c1));
+	assert_string_equal(hub_guard_user(g, &c1), "nok");
+	hub_guard_free(g);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_client_id_belongs_to_its_first_user),
+		cmocka_unit_test(a_reconnect_of_the_same_user_replaces_and_marks_the_old_one_going),
+		cmocka_unit_test(connections_are_counted_per_user),
+		cmocka_unit_test(a_client_is_going_from_disconnection_to_its_next_login),
+	};
+
+	return cmocka_run_group_tests_name("guard", tests, NULL, NULL);
+}

@@ -1,0 +1,114 @@
+/* test_seal.c - checks seal.c: a sealed payload passes for its own topic
+ * only; any changed byte, a moved or missing seal, another key or another
+ * topic fails; the one-entry cache never carries a verdict to other bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "seal.h"
+
+static const uint8_t key1[HUB_SEAL_KEY_LEN] = { 1, 2, 3 };
+static const uint8_t key2[HUB_SEAL_KEY_LEN] = { 1, 2, 4 };
+
+#define TOPIC "np/ann/50010101/emergency"
+
+static size_t
+sealed(const struct hub_seal *s, const char *topic, uint8_t *buf)
+{
+	static const char body[] = "\x0a\x10" "0123456789abcdef" "\x62\x05" "\x0a\x03" "abc";
+
+	memcpy(buf, body, sizeof(body) - 1);
+	return hub_seal_append(s, topic, buf, sizeof(body) - 1);
+}
+
+static void
+a_sealed_payload_passes_for_its_topic_only(void **state)
+{
+	struct hub_seal *s;
+	uint8_t buf[128];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(hub_seal_new(&s, key1), 0);
+	n = sealed(s, TOPIC, buf);
+	assert_int_equal(n, 25 + HUB_SEAL_LEN);
+	assert_true(hub_seal_check(s, TOPIC, buf, n));
+	assert_true(hub_seal_check(s, TOPIC, buf, n));          /* cached */
+	assert_false(hub_seal_check(s, "np/ann/TH/emergency", buf, n));
+	assert_int_equal(hub_seal_strip(buf, n), 25);
+	hub_seal_free(s);
+}
+
+static void
+every_changed_byte_breaks_the_seal(void **state)
+{
+	struct hub_seal *s;
+	uint8_t buf[128];
+	size_t n, i;
+
+	(void)state;
+	assert_int_equal(hub_seal_new(&s, key1), 0);
+	n = sealed(s, TOPIC, buf);
+	for (i = 0; i < n; i++) {
+		buf[i] ^= 0x01;
+		assert_false(hub_seal_check(s, TOPIC, buf, n));
+		buf[i] ^= 0x01;
+		assert_true(hub_seal_check(s, TOPIC, buf, n));  /* the cache follows the bytes */
+	}
+	assert_false(hub_seal_check(s, TOPIC, buf, n - 1));
+	assert_false(hub_seal_check(s, TOPIC, buf, 25));        /* no seal */
+	assert_false(hub_seal_check(s, TOPIC, buf, 0));
+	hub_seal_free(s);
+}
+
+static void
+a_seal_from_another_key_fails(void **state)
+{
+	struct hub_seal *a, *b;
+	uint8_t buf[128];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(hub_seal_new(&a, key1), 0);
+	assert_int_equal(hub_seal_new(&b, key2), 0);
+	n = sealed(a, TOPIC, buf);
+	assert_false(hub_seal_check(b, TOPIC, buf, n));
+	hub_seal_free(a);
+	hub_seal_free(b);
+}
+
+static void
+a_seal_copied_onto_other_bytes_fails(void **state)
+{
+	struct hub_seal *s;
+	uint8_t good[128], forged[128];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(hub_seal_new(&s, key1), 0);
+	n = sealed(s, TOPIC, good);
+	memcpy(forged, good, n);
+	memcpy(forged + 22, "xyz", 3);  /* the text, seal kept */
+	assert_true(hub_seal_check(s, TOPIC, good, n));
+	assert_false(hub_seal_check(s, TOPIC, forged, n));
+	hub_seal_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_sealed_payload_passes_for_its_topic_only),
+		cmocka_unit_test(every_changed_byte_breaks_the_seal),
+		cmocka_unit_test(a_seal_from_another_key_fails),
+		cmocka_unit_test(a_seal_copied_onto_other_bytes_fails),
+	};
+
+	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
+}

@@ -1,0 +1,248 @@
+/* test_throttle.c - checks throttle.c with a clock of its own (no broker, no
+ * sleeps): a login storm from one address spends only its tokens and leaves a
+ * right password in within a second of its end; a locked pair is neither
+ * extended nor checked while locked; a full table never frees an address that
+ * still owes; IPv6 counts by /64; per-user publish, history and reply budgets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "throttle.h"
+
+static struct hub_throttle *
+make(void)
+{
+	struct hub_throttle_opts o = HUB_THROTTLE_DEFAULTS;
+	struct hub_throttle *l;
+
+	assert_int_equal(hub_throttle_new(&l, &o), 0);
+	return l;
+}
+
+/* One attempt that runs the KDF and fails (or is refused before it). */
+static int64_t
+failed_login(struct hub_throttle *l, const char *user, const char *addr, int64_t now)
+{
+	const char *why;
+	int64_t wait = hub_throttle_login_begin(l, user, addr, now, &why);
+
+	if (wait == 0)
+		hub_throttle_login_end(l, user, addr, false, now);
+	else
+		assert_non_null(why);
+	return wait;
+}
+
+static void
+a_storm_from_one_address_runs_at_most_its_burst_of_kdfs(void **state)
+{
+	struct hub_throttle *l = make();
+	char user[32];
+	int i, ran = 0;
+
+	(void)state;
+	for (i = 0; i < 10000; i++) {
+		snprintf(user, sizeof(user), "nobody%d", i);
+		ran += failed_login(l, user, "10.1.2.3", 1000) == 0;
+	}
+	assert_int_equal(ran, 20);      /* 4 x login_max_failures, all at once */
+	hub_throttle_free(l);
+}
+
+static void
+a_right_password_gets_in_within_a_second_of_the_storm_ending(void **state)
+{
+	struct hub_throttle *l = make();
+	const char *why;
+	char user[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 500; i++) {     /* many names, so no pair lock stops it first */
+		snprintf(user, sizeof(user), "guess%d", i);
+		failed_login(l, user, "10.1.2.3", 1000 + i);
+	}
+	assert_true(hub_throttle_login_begin(l, "nok", "10.1.2.3", 1500, &why) > 0);
+	assert_string_equal(why, "too many failed logins from this address");
+	/* the storm stops at 1.5 s; a token is back by 2.5 s */
+	assert_int_equal(hub_throttle_login_begin(l, "nok", "10.1.2.3", 2501, &why), 0);
+	hub_throttle_login_end(l, "nok", "10.1.2.3", true, 2501);
+	/* a success gives its token back: the next user behind the NAT goes in too */
+	assert_int_equal(hub_throttle_login_begin(l, "nok2", "10.1.2.3", 2502, &why), 0);
+	hub_throttle_free(l);
+}
+
+static void
+retrying_during_a_lock_neither_extends_it_nor_runs_the_kdf(void **state)
+{
+	struct hub_throttle *l = make();
+	const char *why;
+	int64_t t, wait, first;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(failed_login(l, "res", "10.0.0.9", 1000), 0);
+	first = hub_throttle_login_begin(l, "res", "10.0.0.9", 1000, &why);
+	assert_true(first > 29000 && first <= 30000);   /* login_lockout_s 30 */
+	assert_string_equal(why, "too many failed logins for this user from this address");
+	for (t = 1000; t < 31000; t += 100) {
+		wait = hub_throttle_login_begin(l, "res", "10.0.0.9", t, &why);
+		assert_true(wait > 0);
+		assert_true(t + wait <= 1000 + first);  /* the end never moves */
+	}
+	assert_int_equal(hub_throttle_login_begin(l, "res", "10.0.0.9", 31000, &why), 0);
+	hub_throttle_free(l);
+}
+
+static void
+another_address_is_not_locked_by_a_pair_lock(void **state)
+{
+	struct hub_throttle *l = make();
+	const char *why;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		failed_login(l, "somchai", "10.0.0.9", 1000);
+	assert_true(hub_throttle_login_begin(l, "somchai", "10.0.0.9", 1001, &why) > 0);
+	assert_int_equal(hub_throttle_login_begin(l, "somchai", "10.0.0.10", 1001, &why), 0);
+	hub_throttle_free(l);
+}
+
+static void
+the_hub_wide_budget_holds_against_many_addresses(void **state)
+{
+	struct hub_throttle *l = make();
+	char addr[32];
+	int i, ran = 0;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		snprintf(addr, sizeof(addr), "10.9.%d.%d", i / 250, i % 250);
+		ran += failed_login(l, "x", addr, 5000) == 0;
+	}
+	assert_int_equal(ran, 20);      /* 5 x login_kdf_rate (4/s) */
+	ran = 0;
+	for (i = 0; i < 1000; i++) {
+		snprintf(addr, sizeof(addr), "10.8.%d.%d", i / 250, i % 250);
+		ran += failed_login(l, "x", addr, 6000) == 0;   /* one second later */
+	}
+	assert_int_equal(ran, 4);
+	hub_throttle_free(l);
+}
+
+static void
+a_full_table_never_frees_an_address_that_still_owes(void **state)
+{
+	struct hub_throttle *l = make();
+	const char *why;
+	char addr[48];
+	int i;
+
+	(void)state;
+	/* drain the first address, then fill the table with 65,535 others */
+	for (i = 0; i < 30; i++)
+		failed_login(l, "x", "10.0.0.1", 0);
+	for (i = 0; i < HUB_THROTTLE_MAX_ENTRIES; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:%x:%x::1", i / 65536, i % 65536);
+		hub_throttle_login_begin(l, "y", addr, 1, &why);
+	}
+	/* still spent, not forgotten and refreshed */
+	assert_true(hub_throttle_login_begin(l, "x", "10.0.0.1", 2, &why) > 0);
+	hub_throttle_free(l);
+}
+
+static void
+ipv6_addresses_count_by_their_64_prefix(void **state)
+{
+	struct hub_throttle *l = make();
+	char addr[64], user[32];
+	int i, ran = 0;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:2::%x", i + 1);
+		snprintf(user, sizeof(user), "u%d", i);
+		ran += failed_login(l, user, addr, 1000) == 0;
+	}
+	assert_int_equal(ran, 20);
+	hub_throttle_free(l);
+}
+
+static void
+the_publish_rate_refuses_the_excess_with_a_reason(void **state)
+{
+	struct hub_throttle *l = make();
+	int i, ok = 0;
+
+	(void)state;
+	for (i = 0; i < 300; i++)
+		ok += hub_throttle_publish(l, "somchai", 10, 1000) == NULL;
+	assert_int_equal(ok, 200);      /* the burst */
+	assert_string_equal(hub_throttle_publish(l, "somchai", 10, 1000),
+			    "over the rate limit of 50 messages/s (burst 200)");
+	assert_null(hub_throttle_publish(l, "somchai", 10, 1100));     /* 5 back */
+	assert_null(hub_throttle_publish(l, "other", 10, 1100));
+	hub_throttle_free(l);
+}
+
+static void
+history_requests_are_limited_in_number_and_bytes(void **state)
+{
+	struct hub_throttle *l = make();
+	int i, ok = 0;
+
+	(void)state;
+	for (i = 0; i < 100; i++)
+		ok += hub_throttle_request(l, "cm", 1000) == NULL;
+	assert_int_equal(ok, 20);
+	assert_string_equal(hub_throttle_request(l, "cm", 1000),
+			    "over the limit of 5 history requests/s; wait and ask again");
+	assert_null(hub_throttle_request(l, "other", 1000));
+	hub_throttle_request_bytes(l, "other", 5u << 20, 1000);      /* 4 MiB burst spent */
+	assert_string_equal(hub_throttle_request(l, "other", 1000),
+			    "over the limit of 2097152 bytes of history/s; wait and ask again");
+	assert_null(hub_throttle_request(l, "other", 2000));  /* 2 MiB back: out of debt */
+	hub_throttle_free(l);
+}
+
+static void
+refusals_told_back_are_limited_per_user(void **state)
+{
+	struct hub_throttle *l = make();
+	int i, told = 0;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		told += hub_throttle_reply(l, "res", 1000);
+	assert_int_equal(told, 20);
+	assert_true(hub_throttle_reply(l, "res", 1100));
+	assert_false(hub_throttle_reply(l, NULL, 1100));
+	hub_throttle_free(l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_storm_from_one_address_runs_at_most_its_burst_of_kdfs),
+		cmocka_unit_test(a_right_password_gets_in_within_a_second_of_the_storm_ending),
+		cmocka_unit_test(retrying_during_a_lock_neither_extends_it_nor_runs_the_kdf),
+		cmocka_unit_test(another_address_is_not_locked_by_a_pair_lock),
+		cmocka_unit_test(the_hub_wide_budget_holds_against_many_addresses),
+		cmocka_unit_test(a_full_table_never_frees_an_address_that_still_owes),
+		cmocka_unit_test(ipv6_addresses_count_by_their_64_prefix),
+		cmocka_unit_test(the_publish_rate_refuses_the_excess_with_a_reason),
+		cmocka_unit_test(history_requests_are_limited_in_number_and_bytes),
+		cmocka_unit_test(refusals_told_back_are_limited_per_user),
+	};
+
+	return cmocka_run_group_tests_name("throttle", tests, NULL, NULL);
+}
