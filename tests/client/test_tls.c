@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -26,8 +25,8 @@ setup(void **state)
 
 	(void)state;
 	np_lib_init();
-	if (mkdtemp(certs) == NULL || mkdtemp(other) == NULL || chmod(certs, 0755) != 0)
-		return -1;      /* the broker reads them as the mosquitto user */
+	if (mkdtemp(certs) == NULL || mkdtemp(other) == NULL)
+		return -1;
 	snprintf(cmd, sizeof(cmd), "scripts/make-certs.sh %s && scripts/make-certs.sh %s", certs,
 		 other);
 	if (system(cmd) != 0)

@@ -62,7 +62,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' HUP INT TERM
-chmod 755 "$T"
 
 n=0
 nfail=0
@@ -325,15 +324,17 @@ for _uv in $BULK_USERS; do
 	}
 done
 rm -f "$T/db/lock.mdb"
-# started as root, mosquitto runs as the mosquitto user before the plugin opens the database
-if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
-	chown -R mosquitto: "$T/db"
-fi
+# started as root, mosquitto would switch to the user mosquitto before it loads
+# the plugin, which that user cannot read in a clone in a 0700 home (issue #10):
+# this throwaway broker on 127.0.0.1 keeps the invoking user (see README.md)
+USER_LINE=""
+[ "$(id -u)" = 0 ] && USER_LINE="user root"
 
 # start_broker: on a free port; 0 when it listens
 start_broker() {
 	PORT=$(free_port)
 	cat >"$T/mosquitto.conf" <<CONF
+$USER_LINE
 listener $PORT 127.0.0.1
 allow_anonymous false
 persistence false
