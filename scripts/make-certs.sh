@@ -15,8 +15,4 @@ printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' 
 openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
 	-extfile san.ext -out server.crt >/dev/null 2>&1
 rm -f server.csr san.ext ca.srl
-# the broker drops to the mosquitto user before it reads the key
-if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
-	chown mosquitto: server.key
-fi
 chmod 600 server.key ca.key

@@ -1,6 +1,8 @@
 #!/bin/sh
-# run.sh - `make run`: a demo hub on 127.0.0.1:1883 (NP_PORT to change) in the
-# foreground, with the demo database under var/ (made on first run).
+# run.sh - `make run`: a demo hub on 127.0.0.1:1883 (NP_PORT to change; TLS on
+# 127.0.0.1:8883, NP_TLS_PORT) in the foreground, with the demo database under
+# var/ (made on first run). Ctrl-C stops it. When mosquitto cannot start (or
+# stops with an error), its own log lines are printed again with what to do.
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -17,15 +19,24 @@ else
 fi
 mkdir -p "$var/broker"
 scripts/make-certs.sh "$var/tls"     # a throwaway CA for the TLS listener
-if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
-	# started as root, mosquitto drops to the mosquitto user before plugins load
-	chown -R mosquitto: "$var/db" "$var/broker"
-	chmod o+x "$var"
+# Started as root, mosquitto switches to the user mosquitto before it loads the
+# plugin, and that user cannot read a clone in a 0700 home (/root) or in a
+# mktemp -d directory. This demo broker, on 127.0.0.1 only, keeps the invoking
+# user instead: "root" is the one user mosquitto 2.0 does not switch to. Never
+# put "user root" in a production config (README.md). Paths with spaces need
+# no care: mosquitto 2.0 takes the rest of the line as the path.
+user_line=""
+if [ "$(id -u)" = 0 ]; then
+	user_line="user root"
+	echo "np-hub: this demo broker runs as root on 127.0.0.1 (user root, see README.md);" \
+		"mosquitto warns about it"
 fi
+log=$var/broker.log
 cat >"$var/mosquitto.conf" <<CONF
 # written by scripts/run.sh; see README.md for the options
 # the demo listens on loopback only; a hub on a network listens with TLS only
 # (see README.md, "Security"), so passwords never cross in clear
+$user_line
 per_listener_settings false
 allow_anonymous false
 listener $port 127.0.0.1
@@ -36,6 +47,7 @@ keyfile $var/tls/server.key
 persistence true
 persistence_location $var/broker/
 log_dest stdout
+log_dest file $log
 log_type error
 log_type warning
 log_type notice
@@ -43,11 +55,16 @@ log_type information
 plugin $top/build/np_plugin.so
 plugin_opt_db_path $var/db
 CONF
-if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$port" | grep -q LISTEN; then
-	echo "np-hub: port $port is taken (another mosquitto?); try NP_PORT=18830 make run" >&2
-	exit 1
-fi
-cat <<TOUR
+for p in "$port" "$tls_port"; do
+	if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$p" | grep -q LISTEN; then
+		echo "np-hub: port $p is taken (another mosquitto?); choose free ports, e.g." \
+			"NP_PORT=18830 NP_TLS_PORT=18883 make run" >&2
+		exit 1
+	fi
+done
+
+tour() {
+	cat <<TOUR
 
 np-hub listens on 127.0.0.1:$port and, with TLS, on 127.0.0.1:$tls_port (CA: var/tls/ca.crt).
 In another terminal, follow Chiang Mai's reports as its province official:
@@ -67,4 +84,49 @@ or, over TLS:
 
 (Ctrl-C stops the hub.)
 TOUR
-exec mosquitto -c "$var/mosquitto.conf"
+}
+
+# why_stopped STATUS: mosquitto's last lines (from its log file) and what to do
+why_stopped() {
+	echo "np-hub: mosquitto stopped with exit status $1; its last lines:" >&2
+	grep -v -e ' terminating$' -e 'Saving in-memory database' "$log" | tail -n 6 |
+		sed 's/^[0-9]*: /  /' >&2
+	[ -s "$log" ] || echo "  (none in $log: its message is above)" >&2
+	if grep -q 'Address already in use' "$log"; then
+		echo "np-hub: another program listens on port $port or $tls_port: stop it, or choose" \
+			"free ports, e.g. NP_PORT=18830 NP_TLS_PORT=18883 make run" >&2
+	elif grep -q 'Permission denied' "$log"; then
+		echo "np-hub: mosquitto, running as $(id -un), cannot read a file named above: run" \
+			"make run as the owner of $top, or delete var/ if another user made it" >&2
+	elif grep -q 'Unable to load auth plugin' "$log"; then
+		echo "np-hub: build/np_plugin.so did not load: rebuild it (make clean run)" >&2
+	else
+		echo "np-hub: the lines above say why; if var/ comes from an older np-hub," \
+			"delete var/ and run make run again" >&2
+	fi
+}
+
+# mosquitto runs as a child, not exec'd, so that its failure can be explained:
+# Ctrl-C reaches it from the terminal (it handles SIGINT even in the
+# background), SIGTERM and SIGHUP to this script are passed on to it.
+: >"$log"
+mosquitto -c "$var/mosquitto.conf" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null || :' HUP TERM
+trap 'kill -INT "$pid" 2>/dev/null || :' INT
+i=0
+while [ "$i" -lt 100 ] && kill -0 "$pid" 2>/dev/null && ! grep -q ' running$' "$log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q ' running$' "$log" && tour
+status=0
+wait "$pid" || status=$?
+while kill -0 "$pid" 2>/dev/null; do    # a signal ended the wait, not mosquitto
+	status=0
+	wait "$pid" || status=$?
+done
+if [ "$status" -ne 0 ]; then
+	why_stopped "$status"
+	exit "$status"
+fi
