@@ -40,15 +40,11 @@ AB=${AB:-/tmp/np-ab}
 SECS=${SECS:-3}
 ITER=1000
 mkdir -p "$AB"
-chmod 755 "$AB"
 for f in "$NPB" "$B/np-admin"; do
 	[ -x "$f" ] || { echo "ab: $f is missing: run make bench-build first" >&2; exit 1; }
 done
 hard=$(ulimit -Hn)
 ulimit -n "$hard" 2> /dev/null || true
-
-owner() {       # as bench/run.sh: mosquitto drops root for the user mosquitto
-	if [ "$(id -u)" = 0 ] && getent passwd mosquitto > /dev/null; then chown -R mosquitto: "$@"; fi; }
 
 setup() {
 	rm -rf "$AB/db"
@@ -61,7 +57,6 @@ setup() {
 		echo "bench_ministry,official,TH,pwministry"
 	} > "$AB/users.csv"
 	"$B/np-admin" --db "$AB/db" user import "$AB/users.csv" --iterations $ITER > /dev/null
-	owner "$AB/db"
 	echo "ab: $AB/db: $(wc -l < "$AB/villages.txt") villages, $(( $(wc -l < "$AB/users.csv") - 1 )) users"
 }
 
@@ -96,6 +91,8 @@ start() {       # hub|bare [plugin]
 	local conf=$AB/$1.conf
 	BPORT=$("$NPB" freeport)
 	{
+		# as bench/run.sh: started as root, the broker keeps root (issue #10)
+		if [ "$(id -u)" = 0 ]; then echo "user root"; fi
 		echo "listener $BPORT 127.0.0.1"
 		echo "persistence false"
 		echo "log_dest stderr"
@@ -104,7 +101,6 @@ start() {       # hub|bare [plugin]
 		if [ "$1" = bare ]; then echo "allow_anonymous true"; else
 			rm -rf "$AB/dbrun"
 			cp -r "$AB/db" "$AB/dbrun"
-			owner "$AB/dbrun"
 			echo "allow_anonymous false"
 			echo "plugin $2"
 			echo "plugin_opt_db_path $AB/dbrun"

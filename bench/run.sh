@@ -29,7 +29,6 @@ VILLAGES_WANTED=24700
 RESIDENTS=5000
 W=${NP_BENCH_DIR:-$(mktemp -d /tmp/npbench.XXXXXX)}
 mkdir -p "$W"
-chmod 755 "$W"
 RES=$W/results.txt
 NOTES=$W/notes.txt
 : > "$RES"
@@ -123,12 +122,14 @@ KDF_100K=$("$NPB" kdf --iterations 100000 --repeat 5 | awk -F'value=' '/ms_per_l
 echo "result scenario=kdf broker=hub metric=ms_${ITER} value=$KDF_1K round=0" >> "$RES"
 echo "result scenario=kdf broker=hub metric=ms_100000 value=$KDF_100K round=0" >> "$RES"
 
-owner() { [ "$(id -u)" = 0 ] && getent passwd mosquitto > /dev/null && chown -R mosquitto: "$@" || true; }
-
 DYN_SO=$(ls /usr/lib/*/mosquitto_dynamic_security.so 2>/dev/null | head -1)
 write_conf() {  # name port -> conf path
 	local name=$1 port=$2 conf=$W/$1.conf
 	{
+		# started as root, mosquitto would switch to the user mosquitto, who
+		# cannot read build/ in a clone in a 0700 home (issue #10): these
+		# throwaway brokers on 127.0.0.1 keep the invoking user (README.md)
+		if [ "$(id -u)" = 0 ]; then echo "user root"; fi
 		echo "listener $port 127.0.0.1"
 		echo "persistence false"
 		echo "log_dest stderr"
@@ -185,7 +186,6 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 t0=$(date +%s)
 DYNPW=admin-$RANDOM$RANDOM
 mosquitto_ctrl dynsec init "$W/dynsec.json" admin "$DYNPW" > /dev/null
-owner "$W/dynsec.json"
 start_broker dynsec
 for acl in publishClientSend publishClientReceive subscribe; do
 	mosquitto_ctrl -h 127.0.0.1 -p "$BPORT" -u admin -P "$DYNPW" dynsec setDefaultACLAccess "$acl" deny > /dev/null 2>&1
@@ -193,7 +193,6 @@ done
 "$NPB" dynsec-ctl --port "$BPORT" --users "$W/users.csv" --admin-user admin --admin-pass "$DYNPW" | tee -a "$W/provision.txt"
 stop_broker
 "$NPB" dynsec-json --config "$W/dynsec.json" --users "$W/users.csv" --iterations $ITER | tee -a "$W/provision.txt"
-owner "$W/dynsec.json"
 start_broker dynsec
 t1=$(date +%s%N)
 mosquitto_ctrl -h 127.0.0.1 -p "$BPORT" -u admin -P "$DYNPW" dynsec createClient bench_probe -p probe-pw > /dev/null 2>&1
@@ -204,7 +203,6 @@ CTL_MS=$(( (t2 - t1) / 1000000 ))
 echo "result scenario=dynsec_provision broker=dynsec metric=ctrl_createClient_ms value=$CTL_MS round=0" >> "$RES"
 echo "bench: dynsec provisioned in $(( $(date +%s) - t0 )) s (one mosquitto_ctrl createClient with" \
      "$NU clients in the file: $CTL_MS ms)"
-owner "$HUBDB"
 
 tag() { sed -n "s/^result .*/& round=$1/p" >> "$RES"; }
 
@@ -219,7 +217,6 @@ for n in $HIST_STEPS; do
 	echo "bench: $out"
 	after=$(pages_used)
 	loaded=$n
-	owner "$HUBDB"
 	label=$(( n / 1000000 ))M
 	us=$(echo "$out" | sed -n 's/.*(\([0-9.]*\) us each).*/\1/p')
 	pt=$(echo "$out" | sed -n 's/.*, \([0-9]*\) payload+topic bytes.*/\1/p')
