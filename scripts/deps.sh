@@ -11,12 +11,20 @@ for p in $PKGS; do
 	dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
-echo "np-hub: installing missing Debian packages:$missing"
-if [ "$(id -u)" != 0 ]; then
-	echo "np-hub: run as root (or install them by hand):$missing" >&2
+# apt-get needs root: as another user, through sudo (which asks for a password)
+if [ "$(id -u)" = 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo=sudo
+else
+	echo "np-hub: these Debian packages are missing:$missing" >&2
+	echo "np-hub: installing them needs root and there is no sudo here; as root, run:" >&2
+	echo "  apt-get update && apt-get install --no-install-recommends$missing" >&2
 	exit 1
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+echo "np-hub: installing missing Debian packages${sudo:+ (with sudo)}:$missing"
+# sudo resets the environment: env passes DEBIAN_FRONTEND through it
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	$missing >/dev/null
