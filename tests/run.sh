@@ -57,6 +57,8 @@ done
 for t in build/tests/broker/test_*; do
 	[ -x "$t" ] && run_tap "$t" "$t"
 done
+# the harness and make run from a copy in a 0700 directory with a space (issue #10)
+run_tap "tests/anywhere" tests/anywhere/test_anywhere.sh build
 # the same broker tests with the ASan+UBSan plugin (and np-admin) loaded into
 # the stock mosquitto, the sanitizer runtime preloaded; a report in a broker
 # log fails the test program
