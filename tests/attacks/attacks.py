@@ -567,8 +567,7 @@ class Mqtt:
 
     # -- requests
 
-    def publish(self, topic, payload, qos=1, retain=False, props_list=None, timeout=5.0,
-                wait=True):
+    def publish(self, topic, payload, qos=1, retain=False, props_list=None, timeout=5.0):
         """Publishes; for QoS 1 the PUBACK's reason code, for QoS 2 the PUBREC's
         (then completes the exchange), None when nothing came; 0 for QoS 0."""
         mid = self._next_mid() if qos else None
@@ -576,7 +575,7 @@ class Mqtt:
         if self.version == 5:
             body += props(props_list)
         self._send(packet(PUBLISH, qos << 1 | (1 if retain else 0), body + payload))
-        if qos == 0 or not wait:
+        if qos == 0:
             return 0
         want = PUBACK if qos == 1 else PUBREC
         p = self._wait(lambda p: p[0] == want and p[2][:2] == struct.pack("!H", mid), timeout)
