@@ -10,7 +10,7 @@
 #include "vocab.h"
 
 #define GOING_KEEP_MS (24 * 3600 * 1000LL)     /* wills delayed longer meet the seal */
-#define ID_KEEP_MS (30 * 24 * 3600 * 1000LL)   /* an unused id is free again after 30 days */
+#define ID_KEEP_MS (24 * 3600 * 1000LL)        /* a persistent session's id, kept a day */
 
 struct conn {
 	const void *client;
@@ -236,7 +236,7 @@ hub_guard_connected(struct hub_guard *g, const void *client, const char *cid, co
 }
 
 void
-hub_guard_disconnected(struct hub_guard *g, const void *client, int64_t now_ms)
+hub_guard_disconnected(struct hub_guard *g, const void *client, bool clean, int64_t now_ms)
 {
 	struct conn *c;
 	struct cid *i = NULL;
@@ -253,7 +253,9 @@ hub_guard_disconnected(struct hub_guard *g, const void *client, int64_t now_ms)
 	}
 	if (c->cid != NULL)
 		HASH_FIND_STR(g->ids, c->cid, i);
-	if (i != NULL && i->client == client) {
+	if (i != NULL && i->client == client && clean) {
+		cid_drop(g, i);         /* no session waits for it: the id is free again */
+	} else if (i != NULL && i->client == client) {
 		i->client = NULL;
 		i->last_ms = now_ms;
 	}

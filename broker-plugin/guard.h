@@ -1,7 +1,8 @@
 /* guard.h - the hub's view of live connections, for rules mosquitto does not
  * keep itself: a client id belongs to the user who first used it (another
  * user's CONNECT with it is refused, so no one can take over a session or
- * receive its replies), a user holds at most max_per_user connections, and a
+ * receive its replies; while it is connected, and for a day after a
+ * persistent session's last connection), a user holds at most max_per_user connections, and a
  * connection that is going away is known as such, so a will it leaves is not
  * taken for a publish (mosquitto 2.0 sends wills without a message event).
  * Clients are the broker's struct mosquitto *, used only as keys. */
@@ -25,8 +26,11 @@ const char *hub_guard_admit(struct hub_guard *g, const char *cid, const char *us
  * (mosquitto closes it next, after sending its will) is marked as going. */
 int hub_guard_connected(struct hub_guard *g, const void *client, const char *cid,
 			const char *user, int64_t now_ms);
-/* The broker's DISCONNECT event for client (admitted or not). */
-void hub_guard_disconnected(struct hub_guard *g, const void *client, int64_t now_ms);
+/* The broker's DISCONNECT event for client (admitted or not). A clean
+ * session frees its id at once; a persistent one keeps it for its user for a
+ * day (mosquitto 2.0 does not tell a plugin when a session expires). */
+void hub_guard_disconnected(struct hub_guard *g, const void *client, bool clean,
+			    int64_t now_ms);
 /* true between a client's disconnection and its next login: a write checked
  * for it now is its will. */
 bool hub_guard_going(const struct hub_guard *g, const void *client);

@@ -186,6 +186,30 @@ refuse_login(const char *user, const char *addr, const char *why)
 	return MOSQ_ERR_AUTH;
 }
 
+/* A client id "<name>-..." or "np-<name>-..." (libnpclient's) where <name> is
+ * another user's name is refused: so an app's ids cannot be squatted. */
+static const char *
+cid_names_another(struct hub_ctx *ctx, const char *cid, const char *user)
+{
+	char name[HUB_USERNAME_MAX + 1];
+	const char *dash;
+	size_t n;
+
+	if (cid == NULL)
+		return NULL;
+	if (strncmp(cid, "np-", 3) == 0)
+		cid += 3;
+	dash = strchr(cid, '-');
+	n = dash ? (size_t)(dash - cid) : 0;
+	if (n == 0 || n > HUB_USERNAME_MAX || !hub_username_valid(cid, n))
+		return NULL;
+	memcpy(name, cid, n);
+	name[n] = '\0';
+	if (strcmp(name, user) == 0 || hub_auth_principal(ctx->auth, name) == NULL)
+		return NULL;
+	return "the client id names another user";
+}
+
 /* The password: one verified before passes at once; any other first takes a
  * token of its address's and the hub's KDF budgets (throttle.c), so a storm
  * neither runs the KDF without bound nor locks the right password out for
@@ -214,6 +238,8 @@ on_basic_auth(int event, void *event_data, void *userdata)
 		hub_throttle_login_end(ctx->throttle, user, addr, why == NULL, hub_now_ms());
 	}
 	if (why == NULL)
+		why = cid_names_another(ctx, cid, user);
+	if (why == NULL)
 		why = hub_guard_admit(ctx->guard, cid, user);
 	if (why == NULL && hub_guard_connected(ctx->guard, ed->client, cid, user, now) != 0)
 		why = "out of memory";
@@ -227,7 +253,8 @@ on_disconnect(int event, void *event_data, void *userdata)
 	struct hub_ctx *ctx = userdata;
 
 	(void)event;
-	hub_guard_disconnected(ctx->guard, ed->client, hub_now_ms());
+	hub_guard_disconnected(ctx->guard, ed->client, mosquitto_client_clean_session(ed->client),
+			       hub_now_ms());
 	return MOSQ_ERR_SUCCESS;
 }
 

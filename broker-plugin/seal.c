@@ -158,8 +158,8 @@ hub_seal_check(struct hub_seal *s, const char *topic, const void *payload, size_
 {
 	bool ok;
 
-	if (topic == NULL || (payload == NULL && len > 0))
-		return false;
+	if (topic == NULL || payload == NULL || len < HUB_SEAL_LEN)
+		return false;   /* too short to hold a seal (an empty retained clear, say) */
 	if (cached(s, topic, payload, len))
 		return s->ok;
 	ok = verify(s, topic, payload, len);

@@ -1442,6 +1442,25 @@ def a_client_id_belongs_to_its_user(ctx):
 
 
 @test
+def a_client_id_named_after_a_user_is_that_users_alone(ctx):
+    hub = ctx.broker()
+    for cid in ("somchai-phone", "np-somchai-4242-beef"):      # libnpclient's form
+        mark = hub.mark()
+        c = ctx.client(hub, "cm_official", client_id=cid)
+        check(c.connack == 0x87, "cm_official took %s: %s" % (cid, rejected(c)))
+        check(hub.wait_log("np: login refused for 'cm_official' from 127.0.0.1: the client "
+                           "id names another user", 2, mark), "no log line for " + cid)
+        own = ctx.login(hub, "somchai", client_id=cid)
+        check(own.ping(), "somchai could not use " + cid)
+        own.disconnect()
+    # a clean session frees its id at once: another user may use a plain id next
+    first = ctx.login(hub, "somchai", client_id="tablet-7")
+    first.disconnect()
+    other = ctx.login(hub, "cm_official", client_id="tablet-7")
+    check(other.ping(), "a clean session's id stayed taken")
+
+
+@test
 def the_will_of_a_taken_over_connection_is_stamped_too(ctx):
     hub = ctx.broker()
     topic = "np/ann/%s/emergency" % VILLAGE

@@ -1,5 +1,6 @@
 /* test_guard.c - checks guard.c: a client id belongs to the user who used it
- * first, online or off; a user's own reconnect replaces its connection and
+ * first, online or with a persistent session, and is free again after a
+ * clean one; a user's own reconnect replaces its connection and
  * marks the old one as going; connections per user are capped; a client is
  * "going" from its disconnection to its next login, admitted or not. */
 #include <setjmp.h>
@@ -27,11 +28,15 @@ a_client_id_belongs_to_its_first_user(void **state)
 	assert_int_equal(hub_guard_connected(g, &c1, "phone-1", "somchai", 0), 0);
 	assert_string_equal(hub_guard_admit(g, "phone-1", "cm_official"),
 			    "the client id belongs to another user");
-	hub_guard_disconnected(g, &c1, 10);
+	hub_guard_disconnected(g, &c1, false, 10);
 	/* offline (a persistent session may wait for it): still somchai's */
 	assert_string_equal(hub_guard_admit(g, "phone-1", "cm_official"),
 			    "the client id belongs to another user");
 	assert_null(hub_guard_admit(g, "phone-1", "somchai"));
+	/* a clean session leaves nothing behind: the id is free again */
+	assert_int_equal(hub_guard_connected(g, &c2, "phone-2", "somchai", 20), 0);
+	hub_guard_disconnected(g, &c2, true, 30);
+	assert_null(hub_guard_admit(g, "phone-2", "cm_official"));
 	hub_guard_free(g);
 }
 
@@ -50,7 +55,7 @@ a_reconnect_of_the_same_user_replaces_and_marks_the_old_one_going(void **state)
 			    "too many connections for this user");
 	assert_int_equal(hub_guard_connected(g, &c2, "phone-1", "somchai", 1), 0);
 	assert_true(hub_guard_going(g, &c1));   /* its will, if any, comes next */
-	hub_guard_disconnected(g, &c1, 2);
+	hub_guard_disconnected(g, &c1, true, 2);
 	assert_int_equal(hub_guard_count(g, "somchai"), 1);
 	assert_false(hub_guard_going(g, &c2));
 	hub_guard_free(g);
@@ -68,7 +73,7 @@ connections_are_counted_per_user(void **state)
 	assert_string_equal(hub_guard_admit(g, "a3", "somchai"),
 			    "too many connections for this user");
 	assert_null(hub_guard_admit(g, "b1", "cm_official"));
-	hub_guard_disconnected(g, &c2, 5);
+	hub_guard_disconnected(g, &c2, true, 5);
 	assert_null(hub_guard_admit(g, "a3", "somchai"));
 	assert_int_equal(hub_guard_count(g, "somchai"), 1);
 	hub_guard_free(g);
@@ -82,11 +87,11 @@ a_client_is_going_from_disconnection_to_its_next_login(void **state)
 	(void)state;
 	assert_int_equal(hub_guard_new(&g, 10), 0);
 	/* a refused login was never recorded, yet its will is checked next */
-	hub_guard_disconnected(g, &c3, 0);
+	hub_guard_disconnected(g, &c3, true, 0);
 	assert_true(hub_guard_going(g, &c3));
 	assert_null(hub_guard_user(g, &c3));
 	assert_int_equal(hub_guard_connected(g, &c1, "x", "somchai", 0), 0);
-	hub_guard_disconnected(g, &c1, 1);
+	hub_guard_disconnected(g, &c1, false, 1);
 	assert_true(hub_guard_going(g, &c1));
 	assert_string_equal(hub_guard_user(g, &c1), "somchai");
 	/* the same address reused by a new login: not going */

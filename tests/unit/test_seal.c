@@ -64,6 +64,8 @@ every_changed_byte_breaks_the_seal(void **state)
 	assert_false(hub_seal_check(s, TOPIC, buf, n - 1));
 	assert_false(hub_seal_check(s, TOPIC, buf, 25));        /* no seal */
 	assert_false(hub_seal_check(s, TOPIC, buf, 0));
+	assert_false(hub_seal_check(s, TOPIC, NULL, 0));        /* a retained clear */
+	assert_false(hub_seal_check(s, TOPIC, NULL, 0));        /* twice: the cache too */
 	hub_seal_free(s);
 }
 
