@@ -143,9 +143,12 @@ write_conf() {  # name port -> conf path
 		hub) echo "allow_anonymous false"
 		     echo "plugin $B/np_plugin.so"
 		     echo "plugin_opt_db_path $HUBDB"
-		     # no per-user rate limit: it would cap a single publisher's stream
+		     # no per-user rate limits: they would cap a single publisher's
+		     # stream and the history scenario's one official (5 requests/s)
 		     echo "plugin_opt_rate_msgs 0"
-		     echo "plugin_opt_rate_bytes 0" ;;
+		     echo "plugin_opt_rate_bytes 0"
+		     echo "plugin_opt_history_rate 10000"
+		     echo "plugin_opt_history_rate_bytes 1073741824" ;;
 		esac
 	} > "$conf"
 	echo "$conf"
@@ -324,12 +327,18 @@ done
   top -bn1 -w 120 2> /dev/null | sed -n '8,10p' | awk '{ printf "  %s %s%% %s\n", $1, $9, $12 }'
 } >> "$W/machine.txt"
 
+# ---- attacks: the broker's memory and an innocent client's round trip during each
+# attack of tests/attacks (its own brokers, at the shipped defaults but for the
+# attack's one knob, which the table says)
+echo "bench: attacks (tests/attacks/attacks.py --bench)"
+/usr/bin/python3 tests/attacks/attacks.py --bench | tee "$W/attacks.txt"
+
 # ---- the table ----------------------------------------------------------------------
 bench/table.sh "$RES" "$W" | tee "$W/table.txt"
 echo "bench: $(( $(date +%s) - T_START )) s in all; results in $RES"
 if [ -z "${NP_BENCH_DIR:-}" ] && [ "${KEEP:-0}" != 1 ]; then
 	mkdir -p "$B/bench"
-	cp "$RES" "$W/table.txt" "$W/machine.txt" "$NOTES" "$B/bench/"
+	cp "$RES" "$W/table.txt" "$W/machine.txt" "$W/attacks.txt" "$NOTES" "$B/bench/"
 	cp "$W"/profile-*.txt "$B/bench/" 2> /dev/null || true
 	echo "bench: copies in build/bench/"
 fi

@@ -59,6 +59,9 @@ for t in build/tests/broker/test_*; do
 done
 # the harness and make run from a copy in a 0700 directory with a space (issue #10)
 run_tap "tests/anywhere" tests/anywhere/test_anywhere.sh build
+# a hostile client against real brokers (issue #11), with Debian's python3 and
+# paho-mqtt; again below with the sanitizer plugin
+run_tap "tests/attacks" /usr/bin/python3 tests/attacks/attacks.py --tap
 # the same broker tests with the ASan+UBSan plugin (and np-admin) loaded into
 # the stock mosquitto, the sanitizer runtime preloaded; a report in a broker
 # log fails the test program
@@ -68,6 +71,8 @@ if [ -f "$asan" ]; then
 		[ -x "$t" ] && NP_PLUGIN=build-san/np_plugin.so NP_ADMIN=build-san/np-admin \
 			NP_BROKER_PRELOAD="$asan" run_tap "$t (ASan+UBSan plugin)" "$t"
 	done
+	NP_PLUGIN=build-san/np_plugin.so NP_ADMIN=build-san/np-admin NP_BROKER_PRELOAD="$asan" \
+		run_tap "tests/attacks (ASan+UBSan plugin)" /usr/bin/python3 tests/attacks/attacks.py --tap
 else
 	echo "not ok - no libasan.so for the sanitizer run of the broker tests"
 	fail=$((fail + 1))
