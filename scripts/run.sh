@@ -46,6 +46,9 @@ certfile $var/tls/server.crt
 keyfile $var/tls/server.key
 persistence true
 persistence_location $var/broker/
+# a packet is read whole before the hub's checks: bound it, and each client's queue
+max_packet_size 1048576
+max_queued_bytes 8388608
 log_dest stdout
 log_dest file $log
 log_type error
