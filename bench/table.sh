@@ -85,5 +85,9 @@ END {
 	row("  subscribe np/rep/50/# (official), ns", "acl", "sub_province_official_ns", "", "")
 	row("  with LMDB registry look-ups, mean ns", "acl_lmdb", "mean_ns", "", "")
 	row("  write report + LMDB look-ups, ns", "acl_lmdb", "write_report_volunteer_ns", "", "")
+	row("seal: sealing one 300-byte message, ns", "seal", "seal_ns", "", "")
+	row("  first delivery check of a message (HMAC), ns", "seal", "check_first_ns", "", "")
+	row("  each further delivery check (cache), ns", "seal", "check_again_ns", "", "")
+	row("  one announcement to 24,700 apps, us", "seal", "fanout_24700_us", "", "")
 	row("dynsec: one mosquitto_ctrl createClient, ms", "dynsec_provision", "ctrl_createClient_ms", "", "")
 }' "$RES"

@@ -179,6 +179,7 @@ stamp_and_store(struct hub_ctx *ctx, const char *topic, int qos, const struct hu
 		return MOSQ_ERR_NOMEM;
 	hub_msg_pack(m, buf);
 	len = hub_seal_append(ctx->seal, topic, buf, len);
+	hub_seal_note(ctx->seal, topic, buf, len);      /* its fan-out follows at once */
 	if (hub_history_put(ctx->history, hid, topic, hub_msg_id(m), p->username, buf, len) != 0
 	    || (qos > 0 ? hub_history_commit(ctx->history)
 			: hub_history_commit_due(ctx->history, HUB_HID_MS(hid))) != 0) {

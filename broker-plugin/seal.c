@@ -153,6 +153,13 @@ remember(struct hub_seal *s, const char *topic, const void *payload, size_t len,
 	s->ok = ok;
 }
 
+void
+hub_seal_note(struct hub_seal *s, const char *topic, const void *payload, size_t len)
+{
+	if (topic != NULL && payload != NULL && len >= HUB_SEAL_LEN)
+		remember(s, topic, payload, len, true);
+}
+
 bool
 hub_seal_check(struct hub_seal *s, const char *topic, const void *payload, size_t len)
 {

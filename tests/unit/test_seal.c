@@ -102,6 +102,26 @@ a_seal_copied_onto_other_bytes_fails(void **state)
 	hub_seal_free(s);
 }
 
+static void
+a_noted_payload_passes_and_other_bytes_still_fail(void **state)
+{
+	struct hub_seal *s;
+	uint8_t buf[128], forged[128];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(hub_seal_new(&s, key1), 0);
+	n = sealed(s, TOPIC, buf);
+	hub_seal_note(s, TOPIC, buf, n);
+	assert_true(hub_seal_check(s, TOPIC, buf, n));
+	memcpy(forged, buf, n);
+	forged[5] ^= 0x20;
+	assert_false(hub_seal_check(s, TOPIC, forged, n));
+	hub_seal_note(s, TOPIC, NULL, 0);       /* nothing to note: ignored */
+	assert_true(hub_seal_check(s, TOPIC, buf, n));
+	hub_seal_free(s);
+}
+
 int
 main(void)
 {
@@ -110,6 +130,7 @@ main(void)
 		cmocka_unit_test(every_changed_byte_breaks_the_seal),
 		cmocka_unit_test(a_seal_from_another_key_fails),
 		cmocka_unit_test(a_seal_copied_onto_other_bytes_fails),
+		cmocka_unit_test(a_noted_payload_passes_and_other_bytes_still_fail),
 	};
 
 	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
