@@ -1,5 +1,6 @@
 # tap.sh - the TAP helpers the shell tests share (sourced by
-# tests/admin/test_admin.sh and tests/examples/test_examples.sh). A test
+# tests/admin/test_admin.sh, tests/examples/test_examples.sh and
+# tests/anywhere/test_anywhere.sh). A test
 # function runs its command into $T/out and $T/err with status $rc, then
 # asserts with these; each failing assertion prints '# ' lines and returns 1.
 
@@ -63,4 +64,34 @@ same() {
 	[ "$2" = "$3" ] && return 0
 	diag "$1:" "  expected: $2" "  got:      $3"
 	return 1
+}
+
+# err_has TEXT...: the last run's stderr holds every TEXT
+err_has() {
+	for _s; do
+		if ! grep -F -q -e "$_s" "$T/err"; then
+			diag "expected stderr to contain: $_s"
+			show
+			return 1
+		fi
+	done
+}
+
+# t NAME FUNCTION: runs one test as TAP test number n+1 ($n, $nfail are the
+# caller's); a function that returns 77 is skipped, with $skip_why as reason
+t() {
+	n=$((n + 1))
+	: >"$T/diag"
+	skip_why=""
+	"$2"
+	_r=$?
+	if [ "$_r" -eq 0 ]; then
+		echo "ok $n - $1"
+	elif [ "$_r" -eq 77 ]; then
+		echo "ok $n - $1 # SKIP $skip_why"
+	else
+		echo "not ok $n - $1"
+		sed 's/^/# /' "$T/diag"
+		nfail=$((nfail + 1))
+	fi
 }

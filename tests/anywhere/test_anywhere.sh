@@ -66,22 +66,6 @@ nfail=0
 
 . "$REPO/tests/tap.sh"
 
-# t NAME FUNCTION: one test; FUNCTION returns 0 (pass) or not (fail, with
-# what it wrote by diag)
-t() {
-	n=$((n + 1))
-	: >"$T/diag"
-	"$2"
-	_r=$?
-	if [ "$_r" -eq 0 ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		sed 's/^/# /' "$T/diag"
-		nfail=$((nfail + 1))
-	fi
-}
-
 # in_copy CMD...: CMD in the copy (the current directory), nothing on stdin;
 # rc, $T/out, $T/err
 in_copy() {
@@ -160,15 +144,6 @@ stop_run() {
 }
 
 # err_has TEXT...: $T/err contains every TEXT
-err_has() {
-	for _s; do
-		if ! grep -F -q -e "$_s" "$T/err"; then
-			diag "expected stderr to contain: $_s"
-			show
-			return 1
-		fi
-	done
-}
 
 show_run() {
 	diag "  make run's output (the last 12 lines of each):"
