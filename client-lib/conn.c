@@ -16,7 +16,6 @@
 #define BACKOFF_MAX_MS 60000
 #define BACKOFF_DOUBLINGS 7     /* 500 ms << 7 is past BACKOFF_MAX_MS */
 #define STEP_MAX_MS 1000        /* np_client_next_ms at most (keepalive, timeouts) */
-#define SLICE_MS 50             /* one pump of the blocking calls */
 
 int64_t
 np__backoff_delay(int attempt, uint32_t random)
@@ -255,7 +254,7 @@ np_client_connect(struct np_client *c, int timeout_ms)
 			return rc;
 	}
 	while (!c->conn.connected && c->conn.connecting && np__mono_ms() < deadline)
-		np__pump(c, SLICE_MS);
+		np__pump(c, NP__SLICE_MS);
 	if (c->conn.connected)
 		return NP_OK;
 	if (c->conn.auth_failed)

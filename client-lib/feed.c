@@ -8,7 +8,6 @@
 
 #include "np_int.h"
 
-#define SLICE_MS 50
 
 struct np__feed {
 	char *filter;
@@ -99,7 +98,7 @@ subscribe_now(struct np_client *c, struct np__feed *f)
 		return np__set_err(c, NP_ERR_NOT_CONNECTED, "cannot subscribe now");
 	deadline = np__mono_ms() + c->opt.follow_wait_ms;
 	while (c->feeds.sub_rc < 0 && c->conn.connected && np__mono_ms() < deadline)
-		np__pump(c, SLICE_MS);
+		np__pump(c, NP__SLICE_MS);
 	if (c->feeds.sub_rc >= 0 && c->feeds.sub_rc < 0x80)
 		return NP_OK;
 	if (c->feeds.sub_rc < 0)

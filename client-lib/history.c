@@ -10,7 +10,6 @@
 #include "np_int.h"
 
 #define HISTORY_PAGE 500        /* messages asked for per page */
-#define SLICE_MS 50
 
 bool
 np__hist_on_message(struct np_client *c, const struct mosquitto_message *msg)
@@ -66,7 +65,7 @@ ask_page(struct np_client *c, const struct np_history_query *q, const uint8_t *c
 	if (rc != MOSQ_ERR_SUCCESS)
 		return np__set_err(c, NP_ERR_NOT_CONNECTED, "cannot send the history query");
 	while (!c->hist.page_ready && c->conn.connected && np__mono_ms() < deadline)
-		np__pump(c, SLICE_MS);
+		np__pump(c, NP__SLICE_MS);
 	if (c->hist.page_ready)
 		return NP_OK;
 	return np__set_err(c, c->conn.connected ? NP_ERR_TIMEOUT : NP_ERR_UNREACHABLE,

@@ -127,6 +127,7 @@ void np__topic_reply(char *out, size_t len, const char *user, const char *leaf);
 /* ---- conn.c ---- */
 
 #define NP__TOPIC_LEN 96
+#define NP__SLICE_MS 50         /* one turn of the pump inside a blocking call */
 
 struct np__conn {
 	struct mosquitto *mosq;

@@ -14,7 +14,6 @@
 
 #define REASON_WAIT_MS 2000     /* how long a refusal waits for the hub's reason */
 #define MAX_REASONS 64          /* reasons kept for PUBACKs still on their way */
-#define SLICE_MS 50
 
 enum pstate { P_TO_SEND, P_SENT, P_REFUSED };
 
@@ -331,7 +330,7 @@ np_client_flush(struct np_client *c, int timeout_ms)
 		left = deadline - np__mono_ms();
 		if (c->out.n == 0 || left <= 0)
 			left = 0;       /* only what is due now */
-		np__pump(c, left > SLICE_MS ? SLICE_MS : (int)left);
+		np__pump(c, left > NP__SLICE_MS ? NP__SLICE_MS : (int)left);
 	} while (c->out.n > 0 && np__mono_ms() < deadline && !c->conn.auth_failed);
 	if (c->out.n == 0)
 		return NP_OK;
