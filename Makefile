@@ -16,9 +16,11 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
             admin/user_import.c $(CORE_SRCS)
-CLIENT_SRCS = client-lib/client.c client-lib/codec.c client-lib/outbox.c
+CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
+            client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
+            client-lib/codec.c client-lib/outbox.c
 EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history
-EXAMPLE_COMMON = examples/common.c
+EXAMPLE_COMMON = examples/common.c examples/print.c
 UNIT_SRCS   = $(wildcard tests/unit/test_*.c)
 CLIENT_TEST_SRCS = $(wildcard tests/client/test_*.c)
 BROKER_TEST_SRCS = $(wildcard tests/broker/test_*.c)
@@ -30,8 +32,9 @@ LIBS_CORE = -lprotobuf-c -llmdb -lcrypto
 LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson -lpthread
 
 .PHONY: all deps run test check clean examples bench install lib
-VERSION  = 0.1.0
-SOMAJOR  = 0
+# libnpclient's version is np_client.h's NP_VERSION; the soname follows its major
+VERSION := $(shell sed -n 's/^\#define NP_VERSION "\(.*\)"/\1/p' client-lib/np_client.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 PREFIX  ?= /usr/local
 LIBS_CLIENT = -lmosquitto -lprotobuf-c
 
@@ -76,6 +79,10 @@ $(BUILD)/npclient.pc: client-lib/npclient.pc.in Makefile
 $(BUILD)/np-%: $(BUILD)/obj/examples/np-%.o $(call obj,$(EXAMPLE_COMMON)) $(BUILD)/libnpclient.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -ljansson
 
+# np-dm stands alone, on np_client.h only: the example to read first
+$(BUILD)/np-dm: $(BUILD)/obj/examples/np-dm.o $(BUILD)/libnpclient.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
+
 $(BUILD)/tests/client/%: $(BUILD)/obj/tests/client/%.o $(BUILD)/obj/tests/broker/harness.o $(BUILD)/libnpclient.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -lcmocka
@@ -101,6 +108,11 @@ $(FUZZ_REPLAY_BINS): $(BUILD)/tests/test_%: $(BUILD)/obj/tests/fuzz/%.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -lcsv
 tests-build: $(FUZZ_REPLAY_BINS)
+
+# unit tests of libnpclient's pure parts (topics, dedup ring, backoff, options)
+$(BUILD)/tests/test_client_%: $(BUILD)/obj/tests/unit/test_client_%.o $(BUILD)/libnpclient.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -lcmocka
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
 	@mkdir -p $(@D)

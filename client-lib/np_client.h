@@ -2,16 +2,22 @@
  * village network, feeds, history paging, and an outbox that survives crashes.
  *
  * One struct np_client per thread: no call is safe on the same client from two
- * threads at once, and every callback runs on the calling thread inside the
- * call that pumps the network (np_client_run, np_client_flush, np_history,
- * np_follow, np_client_connect), except NP_QUEUED, which the publishing call
- * reports itself. Different clients in different threads are independent;
- * the library has no global mutable state (call np_lib_init once per process
- * before any thread starts, np_lib_cleanup at the end).
+ * threads at once, and every callback runs on the calling thread inside a call
+ * that pumps the network (np_client_run, np_client_step, np_client_flush,
+ * np_history, np_follow, np_client_connect), never inside the call that
+ * started the work: a call either fails now (its return value) or reports
+ * later (a callback), never both. Different clients in different threads are
+ * independent; the library has no global mutable state (call np_lib_init once
+ * per process before any thread starts, np_lib_cleanup at the end).
  *
  * Errors are enum np_err values; np_strerror() says them in words. Strings
  * passed in are copied; strings passed to callbacks are borrowed for the
- * duration of the callback. C99. */
+ * duration of the callback. A function that fails leaves nothing for the
+ * caller to free. C99.
+ *
+ * ABI: structs the library fills are opaque (np_client, np_options) and options
+ * are set by name (enum np_option), so new options and fields keep the ABI;
+ * the soname (libnpclient.so.NP_VERSION_MAJOR) changes when it breaks. */
 #ifndef NP_CLIENT_H
 #define NP_CLIENT_H
 
@@ -22,6 +28,19 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* This header's version; np_version() gives the library's (they differ when
+ * an app runs against a newer libnpclient.so of the same major version). */
+#define NP_VERSION_MAJOR 1
+#define NP_VERSION_MINOR 0
+#define NP_VERSION_PATCH 0
+#define NP_VERSION "1.0.0"
+#define NP_VERSION_NUMBER (NP_VERSION_MAJOR * 1000000 + NP_VERSION_MINOR * 1000 \
+			   + NP_VERSION_PATCH)
+
+/* Sets whichever of major, minor and patch is not NULL; returns the library's
+ * NP_VERSION_NUMBER (as mosquitto_lib_version does). */
+int np_version(int *major, int *minor, int *patch);
 
 #define NP_ID_LEN 16
 
@@ -73,27 +92,41 @@ struct np_msg {
 	} u;
 };
 
-struct np_options {
-	const char *host;               /* default "127.0.0.1" */
-	int port;                       /* 0: 1883, or 8883 with cafile */
-	const char *username;
-	const char *password;
-	const char *client_id;          /* default: made from username and pid */
-	int keepalive;                  /* seconds, default 60 */
-	const char *cafile;             /* TLS when set */
-	const char *outbox_dir;         /* keep unsent messages here (created if missing);
-					 * each message remembers its user, and a client
-					 * resends only its own user's */
-	size_t outbox_max;              /* messages the outbox may hold, default 10000 */
+/* ---- options: set by name, so that new ones keep the ABI ---- */
+enum np_option {
+	NP_OPT_HOST = 1,        /* string: the hub's host, default "127.0.0.1" */
+	NP_OPT_PORT,            /* int 0..65535: 0 (default) is 1883, or 8883 with a CA file */
+	NP_OPT_USERNAME,        /* string */
+	NP_OPT_PASSWORD,        /* string (wiped from memory when freed) */
+	NP_OPT_CLIENT_ID,       /* string: default made from the username and pid */
+	NP_OPT_KEEPALIVE,       /* int 5..65535 seconds, default 60 */
+	NP_OPT_CAFILE,          /* string: TLS, trusting the CA certificate(s) in this file */
+	NP_OPT_OUTBOX_DIR,      /* string: keep unsent messages here (created if missing);
+				 * each message remembers its user, and a client resends
+				 * only its own user's */
+	NP_OPT_OUTBOX_MAX,      /* int 1..100000000: messages the outbox may hold, default 10000 */
+	NP_OPT_FOLLOW_WAIT_MS,  /* int 1..3600000: how long np_follow waits for the hub's
+				 * answer, default 5000 */
 };
 
-void np_options_init(struct np_options *o);
+struct np_options;
+
+/* Options with every default set; NULL when out of memory. */
+struct np_options *np_options_new(void);
+/* NULL is fine. */
+void np_options_free(struct np_options *o);
+/* Copies value (NULL unsets it). NP_ERR_INVAL for an option that is no
+ * string, NP_ERR_NOMEM; o is unchanged then. */
+int np_options_set_string(struct np_options *o, enum np_option opt, const char *value);
+/* NP_ERR_INVAL for an option that is no int or a value out of its range. */
+int np_options_set_int(struct np_options *o, enum np_option opt, long long value);
 
 struct np_client;
 
-/* Copies o. When it fails after allocating (an outbox that cannot be opened),
- * *out is still set so np_client_last_error(*out) can say why: free it. */
-int np_client_new(struct np_client **out, const struct np_options *o);
+/* Copies o; the caller keeps (and frees) it. On failure *out is NULL and, when
+ * why is not NULL, why holds the detail (e.g. an outbox that cannot be
+ * opened), cut to whylen bytes. */
+int np_client_new(struct np_client **out, const struct np_options *o, char *why, size_t whylen);
 /* Disconnects; what is unsent stays in the outbox (if any). NULL is fine. */
 void np_client_free(struct np_client *c);
 /* The detail of the last error on c (e.g. the hub's refusal reason); never NULL. */
@@ -106,14 +139,34 @@ const char *np_client_last_error(const struct np_client *c);
 int np_client_connect(struct np_client *c, int timeout_ms);
 bool np_client_connected(const struct np_client *c);
 /* Pumps the network for up to timeout_ms (0: what is ready now): delivers
- * messages to feeds, outcomes to the outcome callback, reconnects. */
+ * messages to feeds, outcomes to the outcome callback, reconnects. NP_ERR_AUTH
+ * once the hub refused the login, else NP_OK. */
 int np_client_run(struct np_client *c, int timeout_ms);
+
+/* ---- for an app with its own event loop (poll, libuv, a GUI toolkit):
+ * wait until np_client_fd(c) is readable (or writable when
+ * np_client_want_write(c)), or at most np_client_next_ms(c), then call
+ * np_client_step(c). The socket changes across reconnects: ask again after
+ * every step. np_client_connect is not needed: a step connects (and
+ * reconnects with backoff) by itself; np_follow before the first connect
+ * only records the filter. */
+/* The socket of the connection, or -1 while there is none. */
+int np_client_fd(const struct np_client *c);
+/* Whether the library has bytes to write (wait for the socket to be writable). */
+bool np_client_want_write(const struct np_client *c);
+/* Milliseconds after which np_client_step must run even if the socket is
+ * quiet (keepalive, reconnect, timeouts); 0 when it has work now. */
+int np_client_next_ms(const struct np_client *c);
+/* Reads and writes what the socket allows, reconnects when due, runs the
+ * callbacks; never blocks. Returns as np_client_run. */
+int np_client_step(struct np_client *c);
 
 /* ---- publishing: each builds the topic, fills the Envelope with a new
  * time-ordered id (written to id_out if not NULL) and sends it at QoS 1.
  * With an outbox the message is on disk before the call returns and is
  * removed only when the hub has answered; without one, NP_ERR_NOT_CONNECTED
- * when the hub is down. The outcome arrives later via the outcome callback.
+ * when the hub is down. NP_OK means an outcome will follow: it arrives via
+ * the outcome callback from a later call that pumps, never from this one.
  * Optional texts (detail, body, note, description) may be NULL. */
 int np_report(struct np_client *c, const char *village, const char *kind, const char *title,
 	      const char *detail, uint8_t id_out[NP_ID_LEN]);
@@ -129,13 +182,14 @@ int np_show(struct np_client *c, const char *village, const char *kind, const ch
 enum np_outcome { NP_ACCEPTED, NP_REFUSED, NP_QUEUED };
 /* Called once per message when the hub accepted or refused it (reason is the
  * hub's sentence), and with NP_QUEUED when it was kept in the outbox because
- * the hub could not be reached. */
+ * the hub could not be reached (it may be accepted or refused later). */
 typedef void (*np_outcome_fn)(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome,
 			      const char *reason);
 void np_client_on_outcome(struct np_client *c, np_outcome_fn fn, void *ctx);
 
-/* Waits up to timeout_ms until every message sent has an outcome. NP_OK when
- * none is pending; NP_ERR_TIMEOUT or NP_ERR_UNREACHABLE otherwise. */
+/* Pumps (at least once) up to timeout_ms until every message sent has an
+ * outcome. NP_OK when none is pending; NP_ERR_AUTH, NP_ERR_TIMEOUT or
+ * NP_ERR_UNREACHABLE otherwise. */
 int np_client_flush(struct np_client *c, int timeout_ms);
 /* Messages without an outcome yet (in flight or in the outbox). */
 size_t np_client_pending(const struct np_client *c);
@@ -143,8 +197,10 @@ size_t np_client_pending(const struct np_client *c);
 /* ---- feeds ---- */
 typedef void (*np_msg_fn)(void *ctx, const struct np_msg *m);
 /* Subscribes to filter (kept across reconnects); fn gets each message once,
- * even when the broker delivers copies for overlapping filters. The hub
- * refusing the filter is NP_ERR_REFUSED. Waits up to 5 s for the answer. */
+ * even when the broker delivers copies for overlapping filters. When
+ * connected, waits up to NP_OPT_FOLLOW_WAIT_MS for the hub's answer: the hub
+ * refusing the filter is NP_ERR_REFUSED, no answer NP_ERR_TIMEOUT (the
+ * filter is not kept after either). */
 int np_follow(struct np_client *c, const char *filter, np_msg_fn fn, void *ctx);
 
 /* ---- history ---- */

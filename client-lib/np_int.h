@@ -1,5 +1,16 @@
-/* np_int.h - libnpclient internals (np__ names): codec.c builds and reads
- * Envelopes, outbox.c keeps unsent messages on disk, client.c does the rest. */
+/* np_int.h - libnpclient internals (np__ names), one section per file:
+ *   codec.c    Envelopes in and out, ids, vocabulary names
+ *   outbox.c   unsent messages on disk
+ *   options.c  the option table (names, bounds, defaults)
+ *   topics.c   the topics the client builds (pure)
+ *   client.c   life cycle of struct np_client, errors, version
+ *   conn.c     the connection: connect, backoff, the pump, the step API
+ *   pending.c  messages without an outcome yet, refusal reasons, outcomes
+ *   publish.c  the typed publishing calls (np_report, ...)
+ *   feed.c     feeds and their dedup ring
+ *   history.c  history paging
+ * struct np_client holds one sub-struct per job (conn, out, feeds, hist); a
+ * file changes only its own sub-struct. */
 #ifndef NP_INT_H
 #define NP_INT_H
 
@@ -8,6 +19,9 @@
 #include <stdint.h>
 
 #include "np_client.h"
+
+struct mosquitto;
+struct mosquitto_message;
 
 /* ---- codec.c ---- */
 
@@ -81,5 +95,133 @@ int np__outbox_each(struct np__outbox *o,
 		    int (*fn)(void *ctx, const uint8_t id[NP_ID_LEN], const char *topic,
 			      const uint8_t *payload, size_t len),
 		    void *ctx);
+
+/* ---- options.c ---- */
+
+/* What np_options_new() allocates; client.c keeps a copy per client. */
+struct np_options {
+	char *host, *username, *password, *client_id, *cafile, *outbox_dir;
+	long long port, keepalive, outbox_max, follow_wait_ms;
+};
+/* Sets every default (strings copied); NP_ERR_NOMEM leaves o cleared. */
+int np__options_defaults(struct np_options *o);
+/* dst becomes a deep copy of src; NP_ERR_NOMEM leaves dst cleared. */
+int np__options_copy(struct np_options *dst, const struct np_options *src);
+/* Frees the strings (the password wiped first) and zeroes o. */
+void np__options_clear(struct np_options *o);
+
+/* ---- topics.c: every topic the client builds; pure, err gets the detail ---- */
+
+#define NP__HISTORY_REQUEST_TOPIC "$CONTROL/np/v1/history"
+/* np/<root>/<P>/<D>/<V>[/<last>] for an 8-digit village code. */
+int np__topic_village(char *out, size_t len, const char *root, const char *village,
+		      const char *last, char *err, size_t errlen);
+/* np/ann/<area>/<category> */
+int np__topic_announce(char *out, size_t len, const char *area, const char *category,
+		       char *err, size_t errlen);
+/* np/dm/<address> */
+int np__topic_dm(char *out, size_t len, const char *address, char *err, size_t errlen);
+/* np/reply/<user>/<leaf> (leaf "#" for the filter of all replies). */
+void np__topic_reply(char *out, size_t len, const char *user, const char *leaf);
+
+/* ---- conn.c ---- */
+
+#define NP__TOPIC_LEN 96
+#define NP__SLICE_MS 50         /* one turn of the pump inside a blocking call */
+
+struct np__conn {
+	struct mosquitto *mosq;
+	bool connecting, connected, lost, auth_failed, tls_failed;
+	int connack;
+	int attempt;                    /* failed attempts since the last connect */
+	int64_t next_attempt, connect_started;
+	char reply_filter[NP__TOPIC_LEN];
+};
+/* Delay before reconnect attempt number attempt (0 first), random the jitter. */
+int64_t np__backoff_delay(int attempt, uint32_t random);
+/* One turn of the loop: at most slice_ms of waiting. */
+void np__pump(struct np_client *c, int slice_ms);
+void np__conn_close(struct np_client *c);
+
+/* ---- pending.c ---- */
+
+struct np__pending;
+struct np__reason;
+struct np__out {
+	struct np__pending *head;       /* in publishing order */
+	size_t n;
+	struct np__reason *reasons;     /* refusal reasons that came before their PUBACK */
+	size_t nreasons;
+	struct np__outbox *outbox;
+	struct np__idgen ids;
+	np_outcome_fn fn;
+	void *ctx;
+	char error_topic[NP__TOPIC_LEN];
+};
+/* Publishes an encoded body on topic (kept in the outbox first, if any). */
+int np__publish(struct np_client *c, const char *topic, const struct np__body *b,
+		uint8_t *id_out);
+/* Loads what the outbox holds (if o->outbox_dir); err gets the detail. */
+int np__out_open(struct np_client *c, const struct np_options *o, char *err, size_t errlen);
+void np__out_close(struct np_client *c);
+void np__out_resend(struct np_client *c);       /* after a connect */
+void np__out_requeue(struct np_client *c);      /* after a lost link */
+void np__out_on_puback(struct np_client *c, int mid, int reason_code);
+/* Takes a message on the error topic; false when msg is on another topic. */
+bool np__out_on_message(struct np_client *c, const struct mosquitto_message *msg);
+/* Outcomes that are due: NP_QUEUED notices, refusals whose reason never came. */
+void np__out_tick(struct np_client *c);
+/* Milliseconds until np__out_tick has work (0: now), at most cap. */
+int np__out_next_ms(const struct np_client *c, int cap);
+
+/* ---- feed.c ---- */
+
+#define NP__RECENT_IDS 256               /* ids already given to the feeds */
+
+/* The last NP__RECENT_IDS ids handed to the feeds. */
+struct np__ring {
+	uint8_t ids[NP__RECENT_IDS][NP_ID_LEN];
+	size_t n;                       /* ids ever added */
+};
+/* Whether id is in r; adds it (forgetting the oldest) when not. */
+bool np__ring_seen(struct np__ring *r, const uint8_t id[NP_ID_LEN]);
+
+struct np__feed;
+struct np__feeds {
+	struct np__feed *head;
+	struct np__ring recent;
+	int sub_mid, sub_rc;            /* the subscription np_follow waits for */
+};
+void np__feeds_subscribe_all(struct np_client *c);      /* after a connect */
+void np__feeds_on_suback(struct np_client *c, int mid, int n, const int *granted);
+void np__feeds_dispatch(struct np_client *c, const char *topic, const void *payload, size_t len);
+void np__feeds_close(struct np_client *c);
+
+/* ---- history.c ---- */
+
+struct np__hist {
+	char topic[NP__TOPIC_LEN];      /* where the pages come */
+	char *want_corr;                /* the correlation id of the page awaited */
+	struct np__page page;
+	bool page_ready;
+	unsigned corr_counter;
+};
+/* Takes a message on the history topic; false when msg is on another topic. */
+bool np__hist_on_message(struct np_client *c, const struct mosquitto_message *msg);
+void np__hist_close(struct np_client *c);
+
+/* ---- client.c ---- */
+
+struct np_client {
+	struct np_options opt;          /* a copy, with port and client id filled in */
+	struct np__conn conn;
+	struct np__out out;
+	struct np__feeds feeds;
+	struct np__hist hist;
+	char err[512];
+};
+/* Writes the detail of an error to c->err; returns rc. */
+int np__set_err(struct np_client *c, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,14 +1,13 @@
-/* common.c - the parts every np-* example program shares (see common.h):
- * parsing the connection options, connecting, publishing one message and
- * saying its outcome, and printing a received message as text or JSON.
- * The programs' own options stay in their files; the library does the MQTT. */
+/* common.c - what the np-* example programs share (see common.h): parsing
+ * the connection options, connecting, publishing one message and saying its
+ * outcome. The programs' own options stay in their files; the library does
+ * the MQTT; print.c prints messages. np-dm.c does all of this by itself, on
+ * np_client.h alone: read it first. */
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common.h"
 
@@ -177,16 +176,16 @@ one_option(struct cli *cl, void *ctx, int val, const char *text)
 	long long port;
 
 	switch (val) {
-	case 'h': cl->np.host = optarg; break;
-	case 'u': cl->np.username = optarg; break;
-	case 'P': cl->np.password = optarg; break;
-	case OPT_OUTBOX: cl->np.outbox_dir = optarg; break;
-	case OPT_CAFILE: cl->np.cafile = optarg; break;
+	case 'h': cl->conn.host = optarg; break;
+	case 'u': cl->conn.username = optarg; break;
+	case 'P': cl->conn.password = optarg; break;
+	case OPT_OUTBOX: cl->conn.outbox_dir = optarg; break;
+	case OPT_CAFILE: cl->conn.cafile = optarg; break;
 	case OPT_HELP: return print_help(p);
 	case 'p':
 		if (cli_int(p, "-p", optarg, 1, 65535, &port) != EX_OK)
 			return EX_USAGE;
-		cl->np.port = (int)port;
+		cl->conn.port = (int)port;
 		break;
 	case ':':
 		return cli_usage(p, "option '%s' needs a value%s", text,
@@ -212,15 +211,15 @@ finish_options(struct cli *cl)
 	const char *host;
 	int port;
 
-	if (cl->np.password == NULL)
-		cl->np.password = getenv("NP_PASSWORD");
-	if (cl->np.username == NULL || cl->np.username[0] == '\0')
+	if (cl->conn.password == NULL)
+		cl->conn.password = getenv("NP_PASSWORD");
+	if (cl->conn.username == NULL || cl->conn.username[0] == '\0')
 		return cli_missing(cl->prog, "-u USER");
-	if (cl->np.password == NULL)
+	if (cl->conn.password == NULL)
 		return cli_usage(cl->prog, "no password: give -P PASS or set NP_PASSWORD");
-	host = cl->np.host != NULL ? cl->np.host : "127.0.0.1";
+	host = cl->conn.host != NULL ? cl->conn.host : "127.0.0.1";
 	/* the port np_client_new() picks when none is given */
-	port = cl->np.port > 0 ? cl->np.port : cl->np.cafile != NULL ? 8883 : 1883;
+	port = cl->conn.port > 0 ? cl->conn.port : cl->conn.cafile != NULL ? 8883 : 1883;
 	snprintf(cl->addr, sizeof(cl->addr), strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
 		 host, port);
 	return CLI_GO_ON;
@@ -236,7 +235,6 @@ cli_parse(struct cli *cl, const struct cli_prog *p, void *ctx, int argc, char **
 	memset(cl, 0, sizeof(*cl));
 	cl->prog = p;
 	cl->own_outcome = -1;
-	np_options_init(&cl->np);
 	opts = all_options(p);
 	if (opts == NULL) {
 		fprintf(stderr, "%s: out of memory\n", p->name);
@@ -277,20 +275,18 @@ cli_fail(const struct cli *cl, int rc, const char *what, const char *hint)
 }
 
 /* Outcomes of this run's message are kept for cli_publish_one() to say;
- * those of messages resent from the outbox are said at once. An outcome
- * that arrives inside the np_<kind>() call (NP_QUEUED when the hub is down)
- * is this run's: the call sends nothing else. */
+ * those of messages resent from the outbox are said at once. */
 static void
 on_outcome(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome, const char *reason)
 {
 	struct cli *cl = ctx;
-	const char *dir = cl->np.outbox_dir != NULL ? cl->np.outbox_dir : "the outbox";
+	const char *dir = cl->conn.outbox_dir != NULL ? cl->conn.outbox_dir : "the outbox";
 	FILE *out = cl->publisher ? stdout : stderr;   /* a feed's stdout is its data */
 	char hex[2 * NP_ID_LEN + 1];
 
 	if (reason == NULL || reason[0] == '\0')
 		reason = "(no reason given)";
-	if (cl->publishing || (cl->have_own && memcmp(id, cl->own_id, NP_ID_LEN) == 0)) {
+	if (cl->have_own && memcmp(id, cl->own_id, NP_ID_LEN) == 0) {
 		cl->own_outcome = (int)outcome;
 		snprintf(cl->own_reason, sizeof(cl->own_reason), "%s", reason);
 		return;
@@ -311,7 +307,7 @@ say_connect_error(const struct cli *cl, int rc, bool may_queue)
 {
 	if (rc == NP_ERR_AUTH) {
 		fprintf(stderr, "%s: the hub at %s refused the login of '%s': wrong username or "
-			"password\n", cl->prog->name, cl->addr, cl->np.username);
+			"password\n", cl->prog->name, cl->addr, cl->conn.username);
 		return EX_FAILED;
 	}
 	if (rc == NP_ERR_UNREACHABLE || rc == NP_ERR_TIMEOUT)
@@ -322,6 +318,36 @@ say_connect_error(const struct cli *cl, int rc, bool may_queue)
 	return cli_fail(cl, rc, "cannot connect to the hub", "");
 }
 
+/* The client of the connection options; says why not on stderr. */
+static int
+new_client(struct cli *cl)
+{
+	const struct cli_conn *cc = &cl->conn;
+	struct np_options *o = np_options_new();
+	char detail[512] = "";
+	int rc = o != NULL ? NP_OK : NP_ERR_NOMEM;
+
+	if (rc == NP_OK && cc->host != NULL)
+		rc = np_options_set_string(o, NP_OPT_HOST, cc->host);
+	if (rc == NP_OK && cc->port > 0)
+		rc = np_options_set_int(o, NP_OPT_PORT, cc->port);
+	if (rc == NP_OK)
+		rc = np_options_set_string(o, NP_OPT_USERNAME, cc->username);
+	if (rc == NP_OK)
+		rc = np_options_set_string(o, NP_OPT_PASSWORD, cc->password);
+	if (rc == NP_OK)
+		rc = np_options_set_string(o, NP_OPT_CAFILE, cc->cafile);
+	if (rc == NP_OK)
+		rc = np_options_set_string(o, NP_OPT_OUTBOX_DIR, cc->outbox_dir);
+	if (rc == NP_OK)
+		rc = np_client_new(&cl->c, o, detail, sizeof(detail));
+	np_options_free(o);
+	if (rc == NP_OK)
+		return EX_OK;
+	fprintf(stderr, "%s: %s\n", cl->prog->name, detail[0] != '\0' ? detail : np_strerror(rc));
+	return rc == NP_ERR_INVAL ? EX_USAGE : EX_FAILED;
+}
+
 int
 cli_open(struct cli *cl, bool may_queue)
 {
@@ -330,20 +356,16 @@ cli_open(struct cli *cl, bool may_queue)
 
 	cl->publisher = may_queue;
 	np_lib_init();
-	rc = np_client_new(&cl->c, &cl->np);
-	if (rc != NP_OK) {      /* *out may be set even then, holding the detail */
-		fprintf(stderr, "%s: %s\n", cl->prog->name, why(cl, rc));
-		np_client_free(cl->c);
-		cl->c = NULL;
-		return rc == NP_ERR_INVAL ? EX_USAGE : EX_FAILED;
-	}
+	rc = new_client(cl);
+	if (rc != EX_OK)
+		return rc;
 	np_client_on_outcome(cl->c, on_outcome, cl);
 	rc = np_client_connect(cl->c, CONNECT_MS);
 	if (rc == NP_OK)
 		return EX_OK;
-	if (may_queue && cl->np.outbox_dir != NULL
+	if (may_queue && cl->conn.outbox_dir != NULL
 	    && (rc == NP_ERR_UNREACHABLE || rc == NP_ERR_TIMEOUT)) {
-		snprintf(hint, sizeof(hint), "; keeping the message in %s", cl->np.outbox_dir);
+		snprintf(hint, sizeof(hint), "; keeping the message in %s", cl->conn.outbox_dir);
 		cli_fail(cl, rc, "cannot reach the hub", hint);
 		return EX_OK;
 	}
@@ -353,7 +375,7 @@ cli_open(struct cli *cl, bool may_queue)
 void
 cli_close(struct cli *cl)
 {
-	if (cl->c != NULL && !cl->have_own && cl->np.outbox_dir != NULL
+	if (cl->c != NULL && !cl->have_own && cl->conn.outbox_dir != NULL
 	    && np_client_connected(cl->c) && np_client_pending(cl->c) > 0)
 		(void)np_client_flush(cl->c, CLOSE_MS);
 	np_client_free(cl->c);
@@ -376,7 +398,7 @@ say_publish_error(const struct cli *cl, int rc)
 				"the message)");
 	case NP_ERR_OUTBOX:
 		fprintf(stderr, "%s: cannot keep the message in %s: %s\n", cl->prog->name,
-			cl->np.outbox_dir, why(cl, rc));
+			cl->conn.outbox_dir, why(cl, rc));
 		return EX_FAILED;
 	default:
 		return cli_fail(cl, rc, "cannot send to the hub", "");
@@ -387,7 +409,7 @@ say_publish_error(const struct cli *cl, int rc)
 static int
 say_outcome(const struct cli *cl, int flushed)
 {
-	const char *dir = cl->np.outbox_dir;
+	const char *dir = cl->conn.outbox_dir;
 	char hex[2 * NP_ID_LEN + 1], hint[128];
 
 	np_id_to_hex(cl->own_id, hex);
@@ -416,9 +438,7 @@ publish_and_wait(struct cli *cl, cli_publish_fn fn, void *ctx)
 {
 	int rc;
 
-	cl->publishing = true;
 	rc = fn(cl->c, ctx, cl->own_id);
-	cl->publishing = false;
 	if (rc != NP_OK)
 		return say_publish_error(cl, rc);
 	cl->have_own = true;
@@ -437,191 +457,4 @@ cli_publish_one(struct cli *cl, cli_publish_fn fn, void *ctx)
 		rc = publish_and_wait(cl, fn, ctx);
 	cli_close(cl);
 	return rc;
-}
-
-/* ---- printing a message ---- */
-
-static const char *
-str(const char *s)
-{
-	return s != NULL ? s : "";
-}
-
-/* A copy of s with each byte that does not start valid UTF-8 replaced by
- * U+FFFD, so that jansson takes it. The hub refuses text that is not UTF-8;
- * this is for the odd message that came another way. Caller frees. */
-static char *
-utf8_clean(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = malloc(3 * strlen(s) + 1), *o = out;
-	size_t n, i;
-	unsigned long cp;
-
-	if (out == NULL)
-		return NULL;
-	while (*p != '\0') {
-		n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
-		  : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
-		cp = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
-		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
-			cp = (cp << 6) | (p[i] & 0x3fu);
-		if (n == 0 || i < n || (n == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff)
-		    || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			p++;
-			continue;
-		}
-		memcpy(o, p, n);
-		o += n;
-		p += n;
-	}
-	*o = '\0';
-	return out;
-}
-
-static json_t *
-jstr(const char *s)
-{
-	json_t *j = json_string(str(s));
-	char *clean;
-
-	if (j != NULL)
-		return j;
-	clean = utf8_clean(str(s));
-	j = clean != NULL ? json_string(clean) : NULL;
-	free(clean);
-	return j != NULL ? j : json_null();
-}
-
-/* The body's fields, and in *key the name they go under. */
-static json_t *
-json_body(const struct np_msg *m, const char **key)
-{
-	char hex[2 * NP_ID_LEN + 1];
-
-	switch (m->body) {
-	case NP_BODY_REPORT:
-		*key = "report";
-		return json_pack("{s:o,s:o}", "title", jstr(m->u.report.title), "detail",
-				 jstr(m->u.report.detail));
-	case NP_BODY_ACK:
-		*key = "ack";
-		np_id_to_hex(m->u.ack.report_id, hex);
-		return json_pack("{s:s,s:s,s:o}", "report_id", hex,
-				 "state", str(np_ack_state_name(m->u.ack.state)),
-				 "note", jstr(m->u.ack.note));
-	case NP_BODY_ANNOUNCEMENT:
-		*key = "announcement";
-		return json_pack("{s:o,s:o}", "title", jstr(m->u.announcement.title), "body",
-				 jstr(m->u.announcement.body));
-	case NP_BODY_DM:
-		*key = "dm";
-		return json_pack("{s:o}", "text", jstr(m->u.dm.text));
-	case NP_BODY_SHOWCASE:
-		*key = "showcase";
-		return json_pack("{s:o,s:o}", "title", jstr(m->u.showcase.title), "description",
-				 jstr(m->u.showcase.description));
-	case NP_BODY_STATUS:
-		*key = "status";
-		return json_pack("{s:b}", "online", (int)m->u.status.online);
-	default:
-		return NULL;
-	}
-}
-
-static void
-print_json(const struct np_msg *m)
-{
-	char hex[2 * NP_ID_LEN + 1];
-	const char *key = NULL;
-	json_t *obj, *body;
-	char *line = NULL;
-
-	np_id_to_hex(m->id, hex);
-	obj = json_pack("{s:o,s:s,s:{s:o,s:s,s:o},s:I,s:I}", "topic", jstr(m->topic), "id", hex,
-			"sender", "username", jstr(m->sender.username), "role",
-			str(np_role_name(m->sender.role)), "area", jstr(m->sender.area),
-			"sent_at_ms", (json_int_t)m->sent_at_ms, "received_at_ms",
-			(json_int_t)m->received_at_ms);
-	body = json_body(m, &key);
-	if (obj != NULL && body != NULL)
-		json_object_set_new(obj, key, body);
-	else
-		json_decref(body);
-	if (obj != NULL)
-		line = json_dumps(obj, JSON_COMPACT);
-	if (line != NULL)
-		puts(line);
-	else
-		fprintf(stderr, "np: cannot print message %s as JSON (out of memory?)\n", hex);
-	free(line);
-	json_decref(obj);
-}
-
-/* s on one line: control characters (newlines, tabs) become spaces. */
-static void
-put_line_text(const char *s)
-{
-	for (s = str(s); *s != '\0'; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
-}
-
-static void
-put_summary(const struct np_msg *m)
-{
-	char hex[2 * NP_ID_LEN + 1];
-
-	switch (m->body) {
-	case NP_BODY_REPORT: put_line_text(m->u.report.title); break;
-	case NP_BODY_ANNOUNCEMENT: put_line_text(m->u.announcement.title); break;
-	case NP_BODY_DM: put_line_text(m->u.dm.text); break;
-	case NP_BODY_SHOWCASE: put_line_text(m->u.showcase.title); break;
-	case NP_BODY_STATUS: fputs(m->u.status.online ? "online" : "offline", stdout); break;
-	case NP_BODY_ACK:
-		np_id_to_hex(m->u.ack.report_id, hex);
-		printf("%s report %s", str(np_ack_state_name(m->u.ack.state)), hex);
-		if (m->u.ack.note != NULL && m->u.ack.note[0] != '\0') {
-			fputs(": ", stdout);
-			put_line_text(m->u.ack.note);
-		}
-		break;
-	default: fputs("(no body)", stdout); break;
-	}
-}
-
-/* "2024-05-01T09:00:00.123Z" */
-static void
-iso_time(int64_t ms, char *out, size_t size)
-{
-	int64_t sec = ms / 1000, rem = ms % 1000;
-	time_t t;
-	struct tm tm;
-	size_t n;
-
-	if (rem < 0) {
-		rem += 1000;
-		sec--;
-	}
-	t = (time_t)sec;
-	n = gmtime_r(&t, &tm) != NULL ? strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
-	snprintf(out + n, size - n, ".%03dZ", (int)rem);
-}
-
-void
-cli_print_msg(const struct np_msg *m, bool json)
-{
-	char when[48];
-
-	if (json) {
-		print_json(m);
-	} else {
-		iso_time(m->received_at_ms, when, sizeof(when));
-		printf("%s %s %s (%s %s): ", when, str(m->topic), str(m->sender.username),
-		       str(np_role_name(m->sender.role)), str(m->sender.area));
-		put_summary(m);
-		putchar('\n');
-	}
-	fflush(stdout);
 }

@@ -1,9 +1,8 @@
 /* common.h - what the np-* example programs share, so that each of them is
  * only its own options and one call: the connection options every program
- * takes (-h -p -u -P/NP_PASSWORD --cafile --outbox --help), connecting,
- * publishing one message and saying its outcome, and printing a received
- * message as a line of text or of JSON. Uses only np_client.h (and jansson
- * inside common.c for the JSON). */
+ * takes (-h -p -u -P/NP_PASSWORD --cafile --outbox --help), connecting, and
+ * publishing one message and saying its outcome. Uses only np_client.h.
+ * np-dm.c shows the same without this file. */
 #ifndef NP_EXAMPLES_COMMON_H
 #define NP_EXAMPLES_COMMON_H
 
@@ -38,16 +37,21 @@ struct cli_prog {
 	int (*on_opt)(const struct cli_prog *p, void *ctx, int val, const char *arg);
 };
 
+/* The connection options; strings borrowed from argv / environ. */
+struct cli_conn {
+	const char *host, *username, *password, *cafile, *outbox_dir;
+	int port;                       /* 0: the library's default */
+};
+
 /* One run of a program: options, the client, and the outcome of the message
  * it published. Filled by cli_parse(); the rest is for common.c. */
 struct cli {
 	const struct cli_prog *prog;
-	struct np_options np;           /* strings borrowed from argv / environ */
+	struct cli_conn conn;
 	char addr[300];                 /* "host:port", for messages */
 	int first_operand;              /* argv index of the first non-option */
 	struct np_client *c;            /* after cli_open(); NULL before */
 	bool publisher;                 /* cli_open(may_queue): stdout is for outcomes */
-	bool publishing;                /* inside the np_<kind>() call */
 	bool have_own;                  /* own_id is this run's message */
 	uint8_t own_id[NP_ID_LEN];
 	int own_outcome;                /* enum np_outcome, or -1 while none */
@@ -101,8 +105,5 @@ typedef int (*cli_publish_fn)(struct np_client *c, void *ctx, uint8_t id_out[NP_
  * wait for the outcome, say it ("accepted <id>", "refused: <reason>",
  * "queued <id> in DIR ..."), close. Returns the exit status. */
 int cli_publish_one(struct cli *cl, cli_publish_fn fn, void *ctx);
-
-/* Prints m on one line of stdout, as JSON or as text, and flushes stdout. */
-void cli_print_msg(const struct np_msg *m, bool json);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "print.h"
 
 #define SLICE_MS 200            /* how long one np_client_run() may wait */
 #define RECENT 64               /* ids remembered to print a message once */
@@ -130,7 +131,7 @@ pump(struct cli *cl, struct feed *f, long long deadline)
 		rc = np_client_run(cl->c, (int)(left < SLICE_MS ? left : SLICE_MS));
 		if (rc == NP_ERR_AUTH) {
 			fprintf(stderr, "%s: the hub at %s refused the login of '%s' when "
-				"reconnecting\n", prog.name, cl->addr, cl->np.username);
+				"reconnecting\n", prog.name, cl->addr, cl->conn.username);
 			return EX_FAILED;
 		}
 		up = np_client_connected(cl->c);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "print.h"
 
 #define PAGE_MS 10000           /* how long one page may take */
 

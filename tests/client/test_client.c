@@ -1,7 +1,9 @@
 /* test_client.c - checks libnpclient against a real hub: a report reaches the
  * official's feed stamped, a refusal comes back with the hub's reason, 1,000
- * QoS 1 reports sent across a broker restart all land exactly once, and an
- * outbox written by a process killed with SIGKILL is sent once by the next. */
+ * QoS 1 reports sent across a broker restart all land exactly once, an outbox
+ * written by a process killed with SIGKILL is sent once by the next, outcomes
+ * come only from the pump, and an app's own poll() loop can drive a client. */
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,18 +47,27 @@ teardown(void **state)
 	return 0;
 }
 
+static struct np_options *
+options(const char *user, const char *pass, const char *outbox, int port)
+{
+	struct np_options *o = np_options_new();
+
+	assert_non_null(o);
+	assert_int_equal(np_options_set_int(o, NP_OPT_PORT, port ? port : hub.port), NP_OK);
+	assert_int_equal(np_options_set_string(o, NP_OPT_USERNAME, user), NP_OK);
+	assert_int_equal(np_options_set_string(o, NP_OPT_PASSWORD, pass), NP_OK);
+	assert_int_equal(np_options_set_string(o, NP_OPT_OUTBOX_DIR, outbox), NP_OK);
+	return o;
+}
+
 static struct np_client *
 client(const char *user, const char *pass, const char *outbox, int port)
 {
-	struct np_options o;
+	struct np_options *o = options(user, pass, outbox, port);
 	struct np_client *c;
 
-	np_options_init(&o);
-	o.port = port ? port : hub.port;
-	o.username = user;
-	o.password = pass;
-	o.outbox_dir = outbox;
-	assert_int_equal(np_client_new(&c, &o), NP_OK);
+	assert_int_equal(np_client_new(&c, o, NULL, 0), NP_OK);
+	np_options_free(o);
 	return c;
 }
 
@@ -335,29 +346,112 @@ overlapping_feeds_get_each_message_once(void **state)
 static void
 a_full_or_unwritable_outbox_is_an_error(void **state)
 {
-	char dir[] = "/tmp/npoutbox-XXXXXX";
-	struct np_options o;
+	char dir[] = "/tmp/npoutbox-XXXXXX", why[256];
+	struct np_options *o;
 	struct np_client *c;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	np_options_init(&o);
-	o.port = 1;             /* unreachable: everything goes to the outbox */
-	o.username = "vol_bkk";
-	o.password = "vol_bkk-pw";
-	o.outbox_dir = dir;
-	o.outbox_max = 2;
-	assert_int_equal(np_client_new(&c, &o), NP_OK);
+	o = options("vol_bkk", "vol_bkk-pw", dir, 1);   /* unreachable: all to the outbox */
+	assert_int_equal(np_options_set_int(o, NP_OPT_OUTBOX_MAX, 2), NP_OK);
+	assert_int_equal(np_client_new(&c, o, why, sizeof(why)), NP_OK);
 	assert_int_equal(np_report(c, "10010101", "need", "1", NULL, NULL), NP_OK);
 	assert_int_equal(np_report(c, "10010101", "need", "2", NULL, NULL), NP_OK);
 	assert_int_equal(np_report(c, "10010101", "need", "3", NULL, NULL), NP_ERR_OUTBOX);
 	assert_non_null(strstr(np_client_last_error(c), "is full (2 messages)"));
 	np_client_free(c);
-	o.outbox_dir = "/dev/null/outbox";      /* cannot be a directory */
-	assert_int_equal(np_client_new(&c, &o), NP_ERR_OUTBOX);
-	assert_non_null(strstr(np_client_last_error(c), "/dev/null/outbox"));
-	np_client_free(c);
+	/* cannot be a directory: no client, the detail in why */
+	assert_int_equal(np_options_set_string(o, NP_OPT_OUTBOX_DIR, "/dev/null/outbox"), NP_OK);
+	c = (struct np_client *)&c;
+	assert_int_equal(np_client_new(&c, o, why, sizeof(why)), NP_ERR_OUTBOX);
+	assert_null(c);
+	assert_non_null(strstr(why, "/dev/null/outbox"));
+	np_options_free(o);
 	assert_int_equal(system("rm -rf /tmp/npoutbox-*"), 0);
+}
+
+static void
+a_queued_outcome_comes_from_the_pump_not_the_call(void **state)
+{
+	char dir[] = "/tmp/npoutbox-XXXXXX";
+	struct seen *out = calloc(1, sizeof(*out));
+	struct np_client *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	c = client("vol_bkk", "vol_bkk-pw", dir, 1);    /* the hub cannot be reached */
+	np_client_on_outcome(c, on_outcome, out);
+	assert_int_equal(np_report(c, "10010101", "need", "later", NULL, NULL), NP_OK);
+	assert_int_equal(out->queued, 0);               /* not inside np_report */
+	assert_int_equal(np_client_run(c, 0), NP_OK);
+	assert_int_equal(out->queued, 1);
+	assert_string_equal(out->reason, "the hub cannot be reached now");
+	assert_int_equal(np_client_run(c, 0), NP_OK);
+	assert_int_equal(out->queued, 1);               /* once */
+	np_client_free(c);
+	free(out);
+	assert_int_equal(system("rm -rf /tmp/npoutbox-*"), 0);
+}
+
+/* Steps c from an app's poll() loop until *done (or c is connected, when
+ * done is NULL) or timeout_ms. */
+static void
+poll_loop(struct np_client *c, const int *done, int timeout_ms)
+{
+	struct pollfd pfd;
+	int i;
+
+	for (i = 0; i < timeout_ms / 10; i++) {
+		if (done != NULL ? *done != 0 : np_client_connected(c))
+			break;
+		pfd.fd = np_client_fd(c);
+		pfd.events = (short)(POLLIN | (np_client_want_write(c) ? POLLOUT : 0));
+		pfd.revents = 0;
+		assert_true(np_client_next_ms(c) >= 0);
+		if (pfd.fd >= 0)
+			assert_true(poll(&pfd, 1, 10) >= 0);
+		else
+			usleep(10000);
+		assert_int_equal(np_client_step(c), NP_OK);
+	}
+}
+
+static void
+an_app_loop_drives_the_client_with_fd_and_step(void **state)
+{
+	struct np_client *off = client("cm_official", "cm_official-demo", NULL, 0);
+	struct np_client *vol = client("somchai", "somchai-demo", NULL, 0);
+	struct seen *feed = calloc(1, sizeof(*feed));
+
+	(void)state;
+	assert_int_equal(np_client_fd(off), -1);       /* no socket before the first step */
+	assert_int_equal(np_follow(off, "np/rep/50/#", on_msg, feed), NP_OK);
+	poll_loop(off, NULL, 5000);                     /* the steps connect */
+	assert_true(np_client_connected(off));
+	assert_true(np_client_fd(off) >= 0);
+	np_client_run(off, 200);                        /* the SUBACK of the feed */
+	assert_int_equal(np_client_connect(vol, 5000), NP_OK);
+	assert_int_equal(np_report(vol, "50010101", "need", "by step", NULL, NULL), NP_OK);
+	assert_int_equal(np_client_flush(vol, 5000), NP_OK);
+	poll_loop(off, &feed->count, 5000);
+	assert_int_equal(feed->count, 1);
+	assert_string_equal(feed->last_title, "by step");
+	np_client_free(vol);
+	np_client_free(off);
+	free(feed);
+}
+
+static void
+the_version_is_the_headers(void **state)
+{
+	int major = -1, minor = -1, patch = -1;
+	char v[32];
+
+	(void)state;
+	assert_int_equal(np_version(&major, &minor, &patch), NP_VERSION_NUMBER);
+	snprintf(v, sizeof(v), "%d.%d.%d", major, minor, patch);
+	assert_string_equal(v, NP_VERSION);
+	assert_int_equal(np_version(NULL, NULL, NULL), NP_VERSION_NUMBER);
 }
 
 int
@@ -373,6 +467,9 @@ main(void)
 		cmocka_unit_test(an_outbox_resends_only_its_own_users_messages),
 		cmocka_unit_test(overlapping_feeds_get_each_message_once),
 		cmocka_unit_test(a_full_or_unwritable_outbox_is_an_error),
+		cmocka_unit_test(a_queued_outcome_comes_from_the_pump_not_the_call),
+		cmocka_unit_test(an_app_loop_drives_the_client_with_fd_and_step),
+		cmocka_unit_test(the_version_is_the_headers),
 	};
 
 	return cmocka_run_group_tests_name("client", tests, setup, teardown);

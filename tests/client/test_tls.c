@@ -52,16 +52,17 @@ teardown(void **state)
 static struct np_client *
 client(const char *cafile, int port)
 {
-	struct np_options o;
+	struct np_options *o = np_options_new();
 	struct np_client *c;
 
-	np_options_init(&o);
-	o.host = "localhost";
-	o.port = port;
-	o.username = "somchai";
-	o.password = "somchai-demo";
-	o.cafile = cafile;
-	assert_int_equal(np_client_new(&c, &o), NP_OK);
+	assert_non_null(o);
+	assert_int_equal(np_options_set_string(o, NP_OPT_HOST, "localhost"), NP_OK);
+	assert_int_equal(np_options_set_int(o, NP_OPT_PORT, port), NP_OK);
+	assert_int_equal(np_options_set_string(o, NP_OPT_USERNAME, "somchai"), NP_OK);
+	assert_int_equal(np_options_set_string(o, NP_OPT_PASSWORD, "somchai-demo"), NP_OK);
+	assert_int_equal(np_options_set_string(o, NP_OPT_CAFILE, cafile), NP_OK);
+	assert_int_equal(np_client_new(&c, o, NULL, 0), NP_OK);
+	np_options_free(o);
 	return c;
 }
 

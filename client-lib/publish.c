@@ -1,0 +1,79 @@
+/* publish.c - the typed publishing calls of np_client.h: each builds its
+ * topic (topics.c) and its body (codec.c's struct np__body) and hands both
+ * to pending.c, which sends the message and reports its outcome later. */
+#include <stddef.h>
+
+#include "np_int.h"
+
+#define TOPIC_MAX 160
+
+/* Publishes b on the village topic np/<root>/<P>/<D>/<V>[/<last>]. */
+static int
+to_village(struct np_client *c, const char *root, const char *village, const char *last,
+	   const struct np__body *b, uint8_t *id_out)
+{
+	char topic[TOPIC_MAX];
+	int rc = np__topic_village(topic, sizeof(topic), root, village, last, c->err,
+				   sizeof(c->err));
+
+	return rc != NP_OK ? rc : np__publish(c, topic, b, id_out);
+}
+
+int
+np_report(struct np_client *c, const char *village, const char *kind, const char *title,
+	  const char *detail, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_REPORT, .a = title, .b = detail };
+
+	return to_village(c, "rep", village, kind ? kind : "", &b, id_out);
+}
+
+int
+np_announce(struct np_client *c, const char *area, const char *category, const char *title,
+	    const char *body, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_ANNOUNCEMENT, .a = title, .b = body };
+	char topic[TOPIC_MAX];
+	int rc = np__topic_announce(topic, sizeof(topic), area, category, c->err, sizeof(c->err));
+
+	return rc != NP_OK ? rc : np__publish(c, topic, &b, id_out);
+}
+
+int
+np_ack(struct np_client *c, const char *village, const uint8_t report_id[NP_ID_LEN],
+       enum np_ack_state state, const char *note, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_ACK, .a = note, .report_id = report_id,
+			      .state = state };
+
+	if (report_id == NULL)
+		return np__set_err(c, NP_ERR_INVAL, "no report id");
+	return to_village(c, "rep", village, "ack", &b, id_out);
+}
+
+int
+np_dm(struct np_client *c, const char *address, const char *text, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_DM, .a = text };
+	char topic[TOPIC_MAX];
+	int rc = np__topic_dm(topic, sizeof(topic), address, c->err, sizeof(c->err));
+
+	return rc != NP_OK ? rc : np__publish(c, topic, &b, id_out);
+}
+
+int
+np_status(struct np_client *c, const char *village, bool online, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_STATUS, .online = online };
+
+	return to_village(c, "status", village, NULL, &b, id_out);
+}
+
+int
+np_show(struct np_client *c, const char *village, const char *kind, const char *title,
+	const char *description, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_SHOWCASE, .a = title, .b = description };
+
+	return to_village(c, "show", village, kind ? kind : "", &b, id_out);
+}
