@@ -160,10 +160,12 @@ start_connect(struct np_client *c)
 	rc = mosquitto_connect_bind_async(c->conn.mosq, c->opt.host, (int)c->opt.port,
 					  (int)c->opt.keepalive, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
+		/* on loopback the TLS handshake may fail inside the connect call itself */
 		np__set_err(c, 0, "cannot reach the hub at %s:%lld: %s", c->opt.host, c->opt.port,
 			    rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		drop_connection(c);
-		return NP_ERR_UNREACHABLE;
+		c->conn.tls_failed = rc == MOSQ_ERR_TLS;
+		return rc == MOSQ_ERR_TLS ? NP_ERR_TLS : NP_ERR_UNREACHABLE;
 	}
 	c->conn.connecting = true;
 	return NP_OK;
