@@ -215,7 +215,7 @@ hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed)
 	bool dup = false;
 	int rc;
 
-	if (strncmp(ed->topic, "np/", 3) != 0)
+	if (!hub_topic_is_np(ed->topic))
 		return MOSQ_ERR_SUCCESS;
 	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
 	if (p == NULL)
@@ -302,7 +302,7 @@ hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const 
 		will_log(ed, user, "refused: the connection was never admitted");
 		return MOSQ_ERR_ACL_DENIED;
 	}
-	why = strncmp(ed->topic, "np/", 3) != 0 ? HUB_R_WILL_NOT_NP
+	why = !hub_topic_is_np(ed->topic) ? HUB_R_WILL_NOT_NP
 		: hub_acl_check(p, HUB_WRITE, ed->topic, &ctx->dir);
 	if (why == HUB_OK && ed->properties != NULL)
 		why = HUB_R_WILL_PROPERTIES;
@@ -350,7 +350,7 @@ withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 bool
 hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 {
-	if (strncmp(ed->topic, "np/", 3) != 0)
+	if (!hub_topic_is_np(ed->topic))
 		return true;
 	if (hub_seal_check(ctx->seal, ed->topic, ed->payload, ed->payloadlen))
 		return true;

@@ -254,6 +254,12 @@ hub_topic_matches(const char *filter, const char *topic)
 	return *f == '\0' && *t == '\0';
 }
 
+bool
+hub_topic_is_np(const char *topic)
+{
+	return strncmp(topic, "np/", 3) == 0;
+}
+
 size_t
 hub_topic_parent_len(const char *topic)
 {
@@ -266,4 +272,10 @@ int
 hub_topic_reply(char *buf, size_t len, const char *username, const char *what)
 {
 	return snprintf(buf, len, "np/reply/%s/%s", username, what);
+}
+
+int
+hub_topic_report(char *buf, size_t len, const char *village, const char *sub)
+{
+	return snprintf(buf, len, "np/rep/%.2s/%.4s/%s/%s", village, village, village, sub);
 }

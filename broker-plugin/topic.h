@@ -64,10 +64,15 @@ enum hub_topic_kind hub_topic_kind(const char *topic);
 /* MQTT matching: true when topic (no wildcards) matches filter. */
 bool hub_topic_matches(const char *filter, const char *topic);
 
+/* true when topic is under np/ (the hub checks, stamps and seals those). */
+bool hub_topic_is_np(const char *topic);
 /* Bytes of topic up to and with its last '/': the village prefix
  * "np/rep/P/D/V/" of an ack topic; 0 when topic has one level. */
 size_t hub_topic_parent_len(const char *topic);
-/* Writes np/reply/<username>/<what> (cut to len); returns what snprintf does. */
+/* The topics the hub and np-admin write, cut to len; each returns what
+ * snprintf does. np/reply/<username>/<what>: */
 int hub_topic_reply(char *buf, size_t len, const char *username, const char *what);
+/* np/rep/<P>/<D>/<V>/<sub> of an 8-digit village code: */
+int hub_topic_report(char *buf, size_t len, const char *village, const char *sub);
 
 #endif
