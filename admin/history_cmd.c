@@ -80,7 +80,8 @@ print_jsonl(const struct hub_hist_item *it, const Np__Envelope *e)
 	hex(&e->id, id);
 	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:I,s:I,s:s,s:o}", "topic", it->topic, "id", id,
 		      "sender", "username", e->sender ? e->sender->username : "", "role",
-		      hub_role_name(e->sender ? (enum hub_role)e->sender->role : HUB_ROLE_NONE), "area",
+		      hub_role_name(e->sender ? (enum hub_role)e->sender->role : HUB_ROLE_NONE),
+		      "area",
 		      e->sender ? e->sender->area : "", "sent_at_ms", (json_int_t)e->sent_at_ms,
 		      "received_at_ms", (json_int_t)e->received_at_ms, "kind", kind, kind, body);
 	if (o == NULL)

@@ -189,7 +189,8 @@ hub_acl_read_reach(const struct hub_principal *p, enum hub_kind k, struct hub_re
 	case HUB_KIND_SHOW:
 		if (r == HUB_ROLE_AGENCY)
 			reach_within(out, p->scope);
-		else if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT || r == HUB_ROLE_OFFICIAL)
+		else if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT
+			 || r == HUB_ROLE_OFFICIAL)
 			reach_add(out, "", 0, false);
 		return;
 	case HUB_KIND_DM:

@@ -56,9 +56,9 @@ struct hub_hist_item {
 };
 
 /* An index to read: kind letter (vocab.c's hub_kind_info()->index: 'a' ann,
- * 'r' rep, 's' status, 'w' show, 'd' dm) and key: for a, d the exact area or inbox; for r, s, w a place code
- * (P, D or V: every such message is indexed under all three); "" is the
- * whole kind. */
+ * 'r' rep, 's' status, 'w' show, 'd' dm) and key: for a, d the exact area or
+ * inbox; for r, s, w a place code (P, D or V: every such message is indexed
+ * under all three); "" is the whole kind. */
 #define HUB_HIST_MAX_KEYS 24
 struct hub_hist_key {
 	char kind;

@@ -159,7 +159,8 @@ make_view(const struct hub_topic_level *f, enum hub_kind k, struct hub_topic_vie
 		if (k == HUB_KIND_SHOW)
 			return hub_show_kind_valid(v->sub.s, v->sub.n) ? HUB_OK
 								       : HUB_R_UNKNOWN_SHOW_KIND;
-		if (hub_level_is(&v->sub, HUB_ACK_WORD) || hub_report_kind_valid(v->sub.s, v->sub.n))
+		if (hub_level_is(&v->sub, HUB_ACK_WORD)
+		    || hub_report_kind_valid(v->sub.s, v->sub.n))
 			return HUB_OK;
 		return HUB_R_UNKNOWN_REPORT_KIND;
 	case HUB_KIND_DM:

@@ -220,7 +220,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = len < TOPIC_MAX ? len : TOPIC_MAX;
 	memcpy(topic, payload, len);
 	topic[len] = '\0';
-	check_refusal(peek == 0 ? id : NULL, topic, why != HUB_OK ? hub_refusal_text(why) : "accepted");
+	check_refusal(peek == 0 ? id : NULL, topic,
+		      why != HUB_OK ? hub_refusal_text(why) : "accepted");
 	if (e != NULL)
 		np__envelope__free_unpacked(e, NULL);
 	return 0;

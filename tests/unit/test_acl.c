@@ -922,7 +922,8 @@ write_of_a_report_looks_up_its_village(void **state)
 	struct hub_dir dir = { fake_place_exists, fake_official_exists, &fd };
 
 	(void)state;
-	assert_int_equal(hub_acl_check(&who[VOL], HUB_WRITE, "np/rep/" OWN "/outage", &dir), HUB_OK);
+	assert_int_equal(hub_acl_check(&who[VOL], HUB_WRITE, "np/rep/" OWN "/outage", &dir),
+			 HUB_OK);
 	assert_true(fd.calls >= 1);
 }
 

@@ -101,7 +101,8 @@ plan_reaches(const struct hub_hist_scan *q, const char *topic)
 	assert_true(n > 0);
 	for (i = 0; i < q->nkeys; i++) {
 		for (j = 0; j < n; j++) {
-			if (q->keys[i].kind == keys[j].kind && strcmp(q->keys[i].key, keys[j].key) == 0)
+			if (q->keys[i].kind == keys[j].kind
+			    && strcmp(q->keys[i].key, keys[j].key) == 0)
 				return true;
 		}
 	}
