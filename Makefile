@@ -12,7 +12,8 @@ CPPFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(GEN) -Ibrok
 PB_SRC    = $(GEN)/np.pb-c.c
 CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c broker-plugin/kdf.c \
             broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c \
-            broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c
+            broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
+            broker-plugin/topic.c broker-plugin/refusal.c
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
             admin/user_import.c $(CORE_SRCS)

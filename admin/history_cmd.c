@@ -12,23 +12,14 @@
 #include "admin.h"
 #include "history.h"
 #include "np.pb-c.h"
-
-static const char *const role_names[] = { "unknown", "volunteer", "resident", "official",
-					  "agency", "operator", "admin" };
-static const char *const state_names[] = { "unspecified", "received", "in_progress",
-					   "resolved", "rejected" };
+#include "topic.h"
+#include "vocab.h"
 
 struct export {
 	bool csv;
 	unsigned long long count;
 	const char *since_err;
 };
-
-static const char *
-role_name(int r)
-{
-	return r >= 0 && r <= 6 ? role_names[r] : "unknown";
-}
 
 static void
 hex(const ProtobufCBinaryData *b, char *out)
@@ -56,7 +47,7 @@ body_json(const Np__Envelope *e, const char **kind)
 		*kind = "ack";
 		hex(&e->ack->report_id, id);
 		return json_pack("{s:s,s:s,s:s}", "report_id", id, "state",
-				 (unsigned)e->ack->state <= 4 ? state_names[e->ack->state] : "unknown",
+				 hub_ack_state_name((int)e->ack->state),
 				 "note", e->ack->note);
 	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
 		*kind = "announcement";
@@ -89,7 +80,8 @@ print_jsonl(const struct hub_hist_item *it, const Np__Envelope *e)
 	hex(&e->id, id);
 	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:I,s:I,s:s,s:o}", "topic", it->topic, "id", id,
 		      "sender", "username", e->sender ? e->sender->username : "", "role",
-		      role_name(e->sender ? (int)e->sender->role : 0), "area",
+		      hub_role_name(e->sender ? (enum hub_role)e->sender->role : HUB_ROLE_NONE),
+		      "area",
 		      e->sender ? e->sender->area : "", "sent_at_ms", (json_int_t)e->sent_at_ms,
 		      "received_at_ms", (json_int_t)e->received_at_ms, "kind", kind, kind, body);
 	if (o == NULL)
@@ -144,7 +136,7 @@ print_csv(const struct hub_hist_item *it, const Np__Envelope *e)
 		text = e->ack->note;
 		hex(&e->ack->report_id, id);
 		snprintf(extra, sizeof(extra), "%s %s", id,
-			 (unsigned)e->ack->state <= 4 ? state_names[e->ack->state] : "unknown");
+			 hub_ack_state_name((int)e->ack->state));
 	} else if (e->body_case == NP__ENVELOPE__BODY_STATUS) {
 		snprintf(extra, sizeof(extra), "%s", e->status->online ? "online" : "offline");
 	}
@@ -154,7 +146,7 @@ print_csv(const struct hub_hist_item *it, const Np__Envelope *e)
 	csv_field(it->topic, false);
 	csv_field(id, false);
 	csv_field(e->sender ? e->sender->username : "", false);
-	csv_field(role_name(e->sender ? (int)e->sender->role : 0), false);
+	csv_field(hub_role_name(e->sender ? (enum hub_role)e->sender->role : HUB_ROLE_NONE), false);
 	csv_field(e->sender ? e->sender->area : "", false);
 	csv_field(kind, false);
 	csv_field(title, false);
@@ -206,7 +198,8 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 	};
 	struct hub_hist_scan q;
 	struct export x = { false, 0, NULL };
-	const char *filter = "np/#", *why;
+	const char *filter = "np/#";
+	enum hub_refusal why;
 	uint64_t last;
 	int c, rc;
 
@@ -230,8 +223,8 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 	if (optind != argc)
 		return 2;
 	why = hub_history_plan(filter, &q);
-	if (why != NULL) {
-		fprintf(stderr, "np-admin: --filter '%s': %s\n", filter, why);
+	if (why != HUB_OK) {
+		fprintf(stderr, "np-admin: --filter '%s': %s\n", filter, hub_refusal_text(why));
 		return 1;
 	}
 	if (x.csv)
@@ -245,42 +238,93 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 	return fflush(stdout) == 0 && rc != 1 ? 0 : 1;
 }
 
-struct stats {
-	unsigned long long total, bytes, by_kind[12], by_province[100], national;
+/* One row of "kind,..." in np-admin history stats: a kept kind, a report
+ * kind, acks, then "other"; built from vocab.c's tables, in their order. */
+struct stat_row {
+	enum hub_kind kind;     /* HUB_KIND_COUNT: other */
+	const char *sub;        /* rep: the report kind or "ack"; else NULL */
+	char name[32];
 };
 
-static const char *const stat_kinds[] = { "ann", "rep/outage", "rep/need", "rep/incident",
-					  "rep/feedback", "rep/ack", "status", "show", "dm",
-					  "other" };
+#define STAT_ROWS (HUB_KIND_COUNT + HUB_REPORT_KIND_COUNT + 1)
+
+struct stats {
+	struct stat_row rows[STAT_ROWS];
+	size_t nrows;
+	unsigned long long total, bytes, by_kind[STAT_ROWS], by_province[100], national;
+};
+
+static void
+add_row(struct stats *st, enum hub_kind k, const char *sub)
+{
+	struct stat_row *r = &st->rows[st->nrows++];
+
+	r->kind = k;
+	r->sub = sub;
+	if (k == HUB_KIND_COUNT)
+		snprintf(r->name, sizeof(r->name), "other");
+	else
+		snprintf(r->name, sizeof(r->name), "%s%s%s", hub_kind_info(k)->word,
+			 sub ? "/" : "", sub ? sub : "");
+}
+
+static void
+stat_rows(struct stats *st)
+{
+	enum hub_kind k;
+	int i;
+
+	for (k = 0; k < HUB_KIND_COUNT; k++) {
+		if (hub_kind_info(k)->index == 0)
+			continue;       /* not kept in history */
+		if (k != HUB_KIND_REP) {
+			add_row(st, k, NULL);
+			continue;
+		}
+		for (i = 0; i < HUB_REPORT_KIND_COUNT; i++)
+			add_row(st, k, hub_report_kind_name(i));
+		add_row(st, k, HUB_ACK_WORD);
+	}
+	add_row(st, HUB_KIND_COUNT, NULL);
+}
+
+static size_t
+stat_row_of(const struct stats *st, const struct hub_topic_levels *lv)
+{
+	const struct hub_topic_level *last = &lv->l[lv->count - 1];
+	enum hub_kind k = HUB_KIND_COUNT;
+	size_t i;
+
+	if (lv->count > 2 && hub_level_is(&lv->l[0], "np"))
+		k = hub_kind_parse(lv->l[1].s, lv->l[1].n);
+	for (i = 0; i + 1 < st->nrows; i++) {
+		if (st->rows[i].kind == k && (st->rows[i].sub == NULL
+					      || hub_level_is(last, st->rows[i].sub)))
+			return i;
+	}
+	return st->nrows - 1;
+}
 
 static int
 count_one(void *ctx, const struct hub_hist_item *it)
 {
 	struct stats *st = ctx;
-	const char *t = it->topic + 3, *last = strrchr(it->topic, '/');
-	int k = 9, p;
+	struct hub_topic_levels lv;
+	const struct hub_topic_level *place;
+	size_t row;
 
 	st->total++;
 	st->bytes += it->len + strlen(it->topic);
-	if (strncmp(t, "ann/", 4) == 0)
-		k = 0;
-	else if (strncmp(t, "rep/", 4) == 0 && last != NULL)
-		k = strcmp(last, "/outage") == 0 ? 1 : strcmp(last, "/need") == 0 ? 2
-		    : strcmp(last, "/incident") == 0 ? 3 : strcmp(last, "/feedback") == 0 ? 4 : 5;
-	else if (strncmp(t, "status/", 7) == 0)
-		k = 6;
-	else if (strncmp(t, "show/", 5) == 0)
-		k = 7;
-	else if (strncmp(t, "dm/", 3) == 0)
-		k = 8;
-	st->by_kind[k]++;
-	t = strchr(t, '/');     /* the area or province level, for place topics */
-	if (k != 8 && t != NULL && t[1] >= '0' && t[1] <= '9' && t[2] >= '0' && t[2] <= '9') {
-		p = (t[1] - '0') * 10 + (t[2] - '0');
-		st->by_province[p]++;
-	} else if (k == 0) {
+	if (hub_topic_split(it->topic, &lv) != HUB_OK)
+		lv.count = 0;
+	row = lv.count > 0 ? stat_row_of(st, &lv) : st->nrows - 1;
+	st->by_kind[row]++;
+	place = lv.count > 2 ? &lv.l[2] : NULL;        /* the area or province level */
+	if (st->rows[row].kind != HUB_KIND_DM && place != NULL && place->n >= 2
+	    && place->s[0] >= '0' && place->s[0] <= '9' && place->s[1] >= '0' && place->s[1] <= '9')
+		st->by_province[(place->s[0] - '0') * 10 + (place->s[1] - '0')]++;
+	else if (st->rows[row].kind == HUB_KIND_ANN)
 		st->national++;
-	}
 	return 0;
 }
 
@@ -288,23 +332,24 @@ static int
 cmd_stats(struct hub_history *h)
 {
 	struct stats st;
-	int i;
+	size_t i;
 
 	memset(&st, 0, sizeof(st));
+	stat_rows(&st);
 	if (hub_history_each(h, 0, count_one, &st) != 0) {
 		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
 		return 1;
 	}
 	printf("messages,%llu\nbytes,%llu\n", st.total, st.bytes);
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < st.nrows; i++) {
 		if (st.by_kind[i] > 0)
-			printf("kind,%s,%llu\n", stat_kinds[i], st.by_kind[i]);
+			printf("kind,%s,%llu\n", st.rows[i].name, st.by_kind[i]);
 	}
 	if (st.national > 0)
 		printf("area,TH,%llu\n", st.national);
 	for (i = 0; i < 100; i++) {
 		if (st.by_province[i] > 0)
-			printf("province,%02d,%llu\n", i, st.by_province[i]);
+			printf("province,%02zu,%llu\n", i, st.by_province[i]);
 	}
 	return 0;
 }

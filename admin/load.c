@@ -12,6 +12,7 @@
 #include "admin.h"
 #include "history.h"
 #include "np.pb-c.h"
+#include "topic.h"
 
 struct villages {
 	char (*code)[HUB_AREA_MAX + 1];
@@ -37,7 +38,6 @@ add_village(void *ctx, const struct hub_place *p)
 	return 0;
 }
 
-static const char *const kinds[] = { "outage", "need", "incident", "feedback" };
 static const char *const titles[] = {
 	"ไฟดับทั้งหมู่บ้าน อินเทอร์เน็ตใช้ไม่ได้",
 	"ต้องการเราเตอร์ใหม่สำหรับศูนย์ชุมชน",
@@ -99,7 +99,8 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 	for (i = 0; i < n; i++) {
 		vc = v.code[i % v.n];
 		ms = now + (int64_t)i;
-		snprintf(topic, sizeof(topic), "np/rep/%.2s/%.4s/%s/%s", vc, vc, vc, kinds[i % 4]);
+		hub_topic_report(topic, sizeof(topic), vc,
+				 hub_report_kind_name((int)(i % HUB_REPORT_KIND_COUNT)));
 		snprintf(user, sizeof(user), "v%s", vc);
 		len = pack_report(vc, (size_t)i, ms, buf, id);
 		if (hub_history_put(h, hub_history_next_hid(h, ms), topic, id, user, buf, len) != 0) {

@@ -136,17 +136,17 @@ main(int argc, char **argv)
 	};
 	size_t nc = sizeof(cases) / sizeof(cases[0]), c;
 	double *t = calloc((size_t)runs, sizeof(*t)), sum = 0;
-	volatile const char *sink;
+	volatile enum hub_refusal sink;
 
 	printf("info acl iterations=%ld runs=%d dir=%s\n", iter, runs, store ? "lmdb" : "fake");
 	for (c = 0; c < nc; c++) {
 		const struct bcase *b = &cases[c];
 		const struct hub_dir *d = b->a == HUB_READ ? NULL : dir;
-		const char *why = hub_acl_check(&b->p, b->a, b->topic, d);
+		enum hub_refusal why = hub_acl_check(&b->p, b->a, b->topic, d);
 
-		if ((why == NULL) != b->grant) {
+		if ((why == HUB_OK) != b->grant) {
 			fprintf(stderr, "bench_acl: %s: expected %s, got %s\n", b->name,
-				b->grant ? "grant" : "refusal", why ? why : "grant");
+				b->grant ? "grant" : "refusal", hub_refusal_text(why));
 			return 1;
 		}
 		for (r = 0; r < runs; r++) {

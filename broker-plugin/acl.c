@@ -1,194 +1,23 @@
 /* acl.c - the access decision of DESIGN.md ("Roles", "Topics").
  *
- * A topic or filter is split into levels without copying, then seen as a view:
- * its kind (ann, rep, status, show, dm, reply), the most specific place it names
- * (or "any"), its sub-level (category, report or showcase kind) and its name level
- * (inbox or reply owner). The role rules are then a few comparisons on that view.
+ * topic.c reads a topic or filter as a view: its kind (ann, rep, status, show,
+ * dm, reply), the most specific place it names (or "any"), its sub-level
+ * (category, report or showcase kind) and its name level (inbox or reply
+ * owner). The role rules are then a few comparisons on that view.
  * For a subscription filter a wildcard is "any", and a rule holds for "any" only
  * if it holds for every value, so a filter is granted exactly when every valid
  * topic it can match is readable. Invalid topics (wrong depth, bad codes) cannot be
  * published, so a filter's matches among them do not count. */
+#include <stdio.h>
 #include <string.h>
 
 #include "acl.h"
 
-enum kind { K_ANN, K_REP, K_STATUS, K_SHOW, K_DM, K_REPLY, K_COUNT };
-
-static const struct {
-	const char *word;
-	int fields;             /* levels after np/<kind>; reply: owner + at least one */
-} kinds[K_COUNT] = {
-	[K_ANN] = { "ann", 2 }, [K_REP] = { "rep", 4 }, [K_STATUS] = { "status", 3 },
-	[K_SHOW] = { "show", 4 }, [K_DM] = { "dm", 1 }, [K_REPLY] = { "reply", 2 },
-};
-
-struct field {
-	const char *s;
-	size_t n;
-	bool any;
-};
-
-struct view {
-	enum kind kind;
-	bool any_area;
-	char area[HUB_AREA_MAX + 1];
-	struct field sub;
-	struct field name;
-};
-
-struct levels {
-	struct field l[HUB_TOPIC_MAX_LEVELS];
-	int count;
-};
-
-static const char *
-split(const char *topic, struct levels *lv)
-{
-	const char *p = topic;
-	const char *slash;
-
-	lv->count = 0;
-	for (;;) {
-		if (lv->count == HUB_TOPIC_MAX_LEVELS)
-			return "topic has too many levels";
-		slash = strchr(p, '/');
-		lv->l[lv->count].s = p;
-		lv->l[lv->count].n = slash ? (size_t)(slash - p) : strlen(p);
-		lv->l[lv->count].any = lv->l[lv->count].n == 1 && (*p == '+' || *p == '#');
-		lv->count++;
-		if (slash == NULL)
-			return NULL;
-		p = slash + 1;
-	}
-}
-
-static bool
-is_word(const struct field *f, const char *w)
-{
-	return !f->any && f->n == strlen(w) && memcmp(f->s, w, f->n) == 0;
-}
-
-static bool
-is_hash(const struct field *f)
-{
-	return f->n == 1 && f->s[0] == '#';
-}
-
-/* Fills out[] with the kind's fields as the levels constrain them. Returns
- * false when the levels cannot match a topic of this kind (wrong depth). */
-static bool
-fields_of(const struct levels *lv, enum kind k, struct field *out)
-{
-	int m = kinds[k].fields;
-	int j;
-	int idx;
-
-	if (lv->count == 2 && is_hash(&lv->l[1])) {   /* np/# */
-		for (j = 0; j < m; j++)
-			out[j].any = true;
-		return true;
-	}
-	for (j = 0; j < m; j++) {
-		idx = 2 + j;
-		if (idx < lv->count && is_hash(&lv->l[idx])) {
-			for (; j < m; j++)
-				out[j].any = true;
-			return true;
-		}
-		if (idx >= lv->count)
-			return false;
-		out[j] = lv->l[idx];
-	}
-	if (k == K_REPLY || lv->count == 2 + m)
-		return true;
-	/* "a/#" also matches "a" itself */
-	return lv->count == 3 + m && is_hash(&lv->l[2 + m]);
-}
-
-static const char *
-place_fields(const struct field *f, struct view *v)
-{
-	static const enum hub_level want[3] = { HUB_LEVEL_PROVINCE, HUB_LEVEL_DISTRICT,
-						HUB_LEVEL_VILLAGE };
-	static const char *const bad[3] = { "bad province code", "bad district code",
-					    "bad village code" };
-	const struct field *prev = NULL;
-	int i;
-
-	v->any_area = true;
-	for (i = 0; i < 3; i++) {
-		if (f[i].any)
-			continue;
-		if (hub_area_level(f[i].s, f[i].n) != want[i])
-			return bad[i];
-		if (prev != NULL && memcmp(f[i].s, prev->s, prev->n) != 0)
-			return "province, district and village codes do not agree";
-		prev = &f[i];
-	}
-	if (prev != NULL) {
-		v->any_area = false;
-		memcpy(v->area, prev->s, prev->n);
-		v->area[prev->n] = '\0';
-	}
-	return NULL;
-}
-
-static const char *
-make_view(const struct field *f, enum kind k, struct view *v)
-{
-	const char *why = NULL;
-
-	memset(v, 0, sizeof(*v));
-	v->kind = k;
-	v->any_area = true;
-	v->sub.any = true;
-	v->name.any = true;
-	switch (k) {
-	case K_ANN:
-		if (!f[0].any) {
-			if (f[0].n > HUB_AREA_MAX || hub_area_level(f[0].s, f[0].n) == HUB_LEVEL_BAD
-			    || hub_area_level(f[0].s, f[0].n) == HUB_LEVEL_SUBDISTRICT)
-				return "bad area code";
-			v->any_area = false;
-			memcpy(v->area, f[0].s, f[0].n);
-		}
-		v->sub = f[1];
-		if (!v->sub.any && hub_category_index(v->sub.s, v->sub.n) < 0)
-			return "unknown category";
-		return NULL;
-	case K_REP:
-	case K_STATUS:
-	case K_SHOW:
-		why = place_fields(f, v);
-		if (why != NULL || k == K_STATUS)
-			return why;
-		v->sub = f[3];
-		if (v->sub.any)
-			return NULL;
-		if (k == K_SHOW)
-			return hub_show_kind_valid(v->sub.s, v->sub.n) ? NULL : "unknown showcase kind";
-		if (is_word(&v->sub, "ack") || hub_report_kind_valid(v->sub.s, v->sub.n))
-			return NULL;
-		return "unknown report kind";
-	case K_DM:
-		v->name = f[0];
-		if (v->name.any || hub_area_level(v->name.s, v->name.n) == HUB_LEVEL_VILLAGE
-		    || hub_username_valid(v->name.s, v->name.n))
-			return NULL;
-		return "bad inbox address (a village code or an official's username)";
-	case K_REPLY:
-		v->name = f[0];
-		if (v->name.any || hub_username_valid(v->name.s, v->name.n))
-			return NULL;
-		return "bad username in reply topic";
-	default:
-		return "unknown topic kind";
-	}
-}
+typedef struct hub_topic_view view_t;
 
 /* The area is the scope itself or contains it (TH, 50, 5001 for 50010101). */
 static bool
-on_branch(const struct view *v, const char *scope)
+on_branch(const view_t *v, const char *scope)
 {
 	size_t n = strlen(v->area);
 
@@ -196,80 +25,75 @@ on_branch(const struct view *v, const char *scope)
 }
 
 static bool
-within(const struct view *v, const char *scope)
+within(const view_t *v, const char *scope)
 {
 	return strcmp(scope, "TH") == 0
 	       || (!v->any_area && strcmp(v->area, "TH") != 0 && hub_area_within(v->area, scope));
 }
 
 static bool
-is_own(const struct view *v, const char *scope)
+is_own(const view_t *v, const char *scope)
 {
 	return !v->any_area && strcmp(v->area, scope) == 0;
 }
 
-static bool
-name_is(const struct field *f, const char *s)
-{
-	return is_word(f, s);
-}
-
-static const char *
-may_read(const struct hub_principal *p, const struct view *v)
+/* Keep hub_acl_read_reach (below) a superset of this: test_query_reach checks it. */
+static enum hub_refusal
+may_read(const struct hub_principal *p, const view_t *v)
 {
 	enum hub_role r = p->role;
 	bool ok = false;
 
 	if (r == HUB_ROLE_ADMIN)
-		return NULL;
+		return HUB_OK;
 	switch (v->kind) {
-	case K_ANN:
+	case HUB_KIND_ANN:
 		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT)
 			ok = on_branch(v, p->scope);
 		else if (r == HUB_ROLE_OFFICIAL)
 			ok = on_branch(v, p->scope) || within(v, p->scope);
 		else if (r == HUB_ROLE_AGENCY)
 			ok = within(v, p->scope);
-		return ok ? NULL : "may not read announcements of that area";
-	case K_REP:
+		return ok ? HUB_OK : HUB_R_READ_ANN;
+	case HUB_KIND_REP:
 		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_OFFICIAL)
 			ok = within(v, p->scope);
 		else if (r == HUB_ROLE_OPERATOR)
-			ok = within(v, p->scope)
-			     && (is_word(&v->sub, "outage") || is_word(&v->sub, "ack"));
-		return ok ? NULL : "may not read reports of that area or kind";
-	case K_STATUS:
+			ok = within(v, p->scope) && (hub_level_is(&v->sub, "outage")
+						     || hub_level_is(&v->sub, HUB_ACK_WORD));
+		return ok ? HUB_OK : HUB_R_READ_REP;
+	case HUB_KIND_STATUS:
 		if (r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR)
 			ok = within(v, p->scope);
-		return ok ? NULL : "may not read status of that area";
-	case K_SHOW:
+		return ok ? HUB_OK : HUB_R_READ_STATUS;
+	case HUB_KIND_SHOW:
 		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT || r == HUB_ROLE_OFFICIAL)
 			ok = true;
 		else if (r == HUB_ROLE_AGENCY)
 			ok = within(v, p->scope);
-		return ok ? NULL : "may not read showcase of that area";
-	case K_DM:
+		return ok ? HUB_OK : HUB_R_READ_SHOW;
+	case HUB_KIND_DM:
 		if (r == HUB_ROLE_VOLUNTEER)
-			ok = name_is(&v->name, p->scope);
+			ok = hub_level_is(&v->name, p->scope);
 		else if (r == HUB_ROLE_OFFICIAL)
-			ok = name_is(&v->name, p->username);
-		return ok ? NULL : "may not read another inbox";
-	case K_REPLY:
-		return name_is(&v->name, p->username) ? NULL : "may not read another user's replies";
+			ok = hub_level_is(&v->name, p->username);
+		return ok ? HUB_OK : HUB_R_READ_DM;
+	case HUB_KIND_REPLY:
+		return hub_level_is(&v->name, p->username) ? HUB_OK : HUB_R_READ_REPLY;
 	default:
-		return "unknown topic kind";
+		return HUB_R_UNKNOWN_KIND;
 	}
 }
 
-static const char *
-may_write(const struct hub_principal *p, const struct view *v)
+static enum hub_refusal
+may_write(const struct hub_principal *p, const view_t *v)
 {
 	enum hub_role r = p->role;
-	bool ack = is_word(&v->sub, "ack");
+	bool ack = hub_level_is(&v->sub, HUB_ACK_WORD);
 	bool ok = false;
 
 	switch (v->kind) {
-	case K_ANN:
+	case HUB_KIND_ANN:
 		if (r == HUB_ROLE_VOLUNTEER)
 			ok = is_own(v, p->scope);
 		else if (r == HUB_ROLE_OFFICIAL)
@@ -278,163 +102,235 @@ may_write(const struct hub_principal *p, const struct view *v)
 			ok = within(v, p->scope)
 			     && (p->categories & (1u << hub_category_index(v->sub.s, v->sub.n)));
 		else if (r == HUB_ROLE_OPERATOR)
-			ok = within(v, p->scope) && is_word(&v->sub, "network");
-		return ok ? NULL : "may not announce to that area or category";
-	case K_REP:
+			ok = within(v, p->scope) && hub_level_is(&v->sub, "network");
+		return ok ? HUB_OK : HUB_R_WRITE_ANN;
+	case HUB_KIND_REP:
 		if (ack)
 			ok = (r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR) && within(v, p->scope);
 		else
 			ok = r == HUB_ROLE_VOLUNTEER && is_own(v, p->scope);
 		if (ok)
-			return NULL;
-		return ack ? "may not acknowledge reports of that area"
-			   : "may report only for one's own village";
-	case K_STATUS:
-	case K_SHOW:
+			return HUB_OK;
+		return ack ? HUB_R_WRITE_ACK : HUB_R_WRITE_REP;
+	case HUB_KIND_STATUS:
+	case HUB_KIND_SHOW:
 		ok = r == HUB_ROLE_VOLUNTEER && is_own(v, p->scope);
-		return ok ? NULL : "may publish status and showcase only for one's own village";
-	case K_DM:
+		return ok ? HUB_OK : HUB_R_WRITE_OWN_VILLAGE;
+	case HUB_KIND_DM:
 		ok = r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_OFFICIAL;
-		return ok ? NULL : "role may not send direct messages";
-	case K_REPLY:
-		return "reply topics are written by the hub only";
+		return ok ? HUB_OK : HUB_R_WRITE_DM;
+	case HUB_KIND_REPLY:
+		return HUB_R_WRITE_REPLY;
 	default:
-		return "unknown topic kind";
+		return HUB_R_UNKNOWN_KIND;
 	}
 }
 
+/* ---- where a principal may read, for the history planner ---- */
+
+static void
+reach_add(struct hub_reach *out, const char *at, size_t n, bool exact)
+{
+	if (out->n == HUB_REACH_MAX)
+		return;
+	snprintf(out->r[out->n].at, sizeof(out->r[0].at), "%.*s", (int)n, at);
+	out->r[out->n].exact = exact;
+	out->n++;
+}
+
+/* The scope and every place within it ("" for TH: everywhere). */
+static void
+reach_within(struct hub_reach *out, const char *scope)
+{
+	reach_add(out, scope, strcmp(scope, "TH") == 0 ? 0 : strlen(scope), false);
+}
+
+/* TH and the areas containing the scope (not the scope itself): on_branch. */
+static void
+reach_branch(struct hub_reach *out, const char *scope)
+{
+	static const size_t lens[] = { 2, 4, 8 };
+	size_t i, n = strlen(scope);
+
+	if (strcmp(scope, "TH") == 0)
+		return;
+	reach_add(out, "TH", 2, true);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]) && lens[i] < n; i++)
+		reach_add(out, scope, lens[i], true);
+}
+
+void
+hub_acl_read_reach(const struct hub_principal *p, enum hub_kind k, struct hub_reach *out)
+{
+	enum hub_role r = p->role;
+
+	out->n = 0;
+	if (r == HUB_ROLE_ADMIN) {
+		reach_add(out, "", 0, false);
+		return;
+	}
+	switch (k) {
+	case HUB_KIND_ANN:
+		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT || r == HUB_ROLE_OFFICIAL)
+			reach_branch(out, p->scope);
+		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT)
+			reach_add(out, p->scope, strlen(p->scope), true);
+		else if (r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_AGENCY)
+			reach_within(out, p->scope);
+		return;
+	case HUB_KIND_REP:
+		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR)
+			reach_within(out, p->scope);
+		return;
+	case HUB_KIND_STATUS:
+		if (r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR)
+			reach_within(out, p->scope);
+		return;
+	case HUB_KIND_SHOW:
+		if (r == HUB_ROLE_AGENCY)
+			reach_within(out, p->scope);
+		else if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT
+			 || r == HUB_ROLE_OFFICIAL)
+			reach_add(out, "", 0, false);
+		return;
+	case HUB_KIND_DM:
+		if (r == HUB_ROLE_VOLUNTEER)
+			reach_add(out, p->scope, strlen(p->scope), true);
+		else if (r == HUB_ROLE_OFFICIAL)
+			reach_add(out, p->username, strlen(p->username), true);
+		return;
+	case HUB_KIND_REPLY:
+		reach_add(out, p->username, strlen(p->username), true);
+		return;
+	default:
+		return;
+	}
+}
+
+/* ---- the decision ---- */
+
 /* Looks up the places and inbox a view names literally. */
-static const char *
-check_dir(const struct view *v, const struct hub_dir *dir, enum hub_access a)
+static enum hub_refusal
+check_dir(const view_t *v, const struct hub_dir *dir, enum hub_access a)
 {
 	char name[HUB_USERNAME_MAX + 1];
 
 	if (dir == NULL)
-		return NULL;
+		return HUB_OK;
 	if (!v->any_area && strcmp(v->area, "TH") != 0 && !dir->place_exists(dir->ctx, v->area))
-		return "place is not in the registry";
-	if (v->kind != K_DM || a != HUB_WRITE)
-		return NULL;
+		return HUB_R_NO_PLACE;
+	if (v->kind != HUB_KIND_DM || a != HUB_WRITE)
+		return HUB_OK;
 	memcpy(name, v->name.s, v->name.n);
 	name[v->name.n] = '\0';
 	if (hub_area_level(name, v->name.n) == HUB_LEVEL_VILLAGE)
-		return dir->place_exists(dir->ctx, name) ? NULL : "inbox village is not in the registry";
-	return dir->official_exists(dir->ctx, name) ? NULL : "inbox user is not an official";
-}
-
-static enum kind
-kind_of(const struct field *f)
-{
-	int k;
-
-	for (k = 0; k < K_COUNT; k++) {
-		if (is_word(f, kinds[k].word))
-			return (enum kind)k;
-	}
-	return K_COUNT;
+		return dir->place_exists(dir->ctx, name) ? HUB_OK : HUB_R_NO_INBOX_VILLAGE;
+	return dir->official_exists(dir->ctx, name) ? HUB_OK : HUB_R_NO_INBOX_OFFICIAL;
 }
 
 /* One kind named literally (always for write and read). */
-static const char *
-check_kind(const struct hub_principal *p, enum hub_access a, const struct levels *lv,
-	   enum kind k, const struct hub_dir *dir)
+static enum hub_refusal
+check_kind(const struct hub_principal *p, enum hub_access a, const struct hub_topic_levels *lv,
+	   enum hub_kind k, const struct hub_dir *dir)
 {
-	struct field f[4];
-	struct view v;
-	const char *why;
+	view_t v;
+	enum hub_refusal why;
 
-	memset(f, 0, sizeof(f));
-	if (!fields_of(lv, k, f))
-		return "wrong number of levels for this topic kind";
-	why = make_view(f, k, &v);
-	if (why == NULL && a != HUB_READ)
+	why = hub_topic_view(lv, k, &v);
+	if (why == HUB_OK && a != HUB_READ)
 		why = check_dir(&v, dir, a);
-	if (why != NULL)
+	if (why != HUB_OK)
 		return why;
 	return a == HUB_WRITE ? may_write(p, &v) : may_read(p, &v);
 }
 
 /* A filter whose kind level is a wildcard: every kind it can match must be readable. */
-static const char *
-check_any_kind(const struct hub_principal *p, const struct levels *lv, const struct hub_dir *dir)
+static enum hub_refusal
+check_any_kind(const struct hub_principal *p, const struct hub_topic_levels *lv,
+	       const struct hub_dir *dir)
 {
-	struct field f[4];
-	struct view v;
-	const char *why;
+	view_t v;
+	enum hub_refusal why;
 	bool matched = false;
 	int k;
 
-	for (k = 0; k < K_COUNT; k++) {
-		memset(f, 0, sizeof(f));
-		if (!fields_of(lv, (enum kind)k, f) || make_view(f, (enum kind)k, &v) != NULL)
+	for (k = 0; k < HUB_KIND_COUNT; k++) {
+		if (hub_topic_view(lv, (enum hub_kind)k, &v) != HUB_OK)
 			continue;
 		matched = true;
 		why = check_dir(&v, dir, HUB_SUBSCRIBE);
-		if (why == NULL)
+		if (why == HUB_OK)
 			why = may_read(p, &v);
-		if (why != NULL)
+		if (why != HUB_OK)
 			return why;
 	}
-	return matched ? NULL : "filter matches no valid np topic";
+	return matched ? HUB_OK : HUB_R_FILTER_MATCHES_NOTHING;
 }
 
-static const char *
+static bool
+is_or_under(const char *topic, const char *top)
+{
+	size_t n = strlen(top);
+
+	return strncmp(topic, top, n) == 0 && (topic[n] == '\0' || topic[n] == '/');
+}
+
+static enum hub_refusal
 check_special(const struct hub_principal *p, enum hub_access a, const char *topic)
 {
-	/* where plugin.c parks acknowledged resends: nobody reads it, not even the admin */
-	if (strncmp(topic, "$np/", 4) == 0 || strcmp(topic, "$np") == 0)
-		return "$np/ is the hub's own";
-	if (strncmp(topic, "$SYS/", 5) == 0 || strcmp(topic, "$SYS") == 0)
-		return (a != HUB_WRITE && p->role == HUB_ROLE_ADMIN) ? NULL : "$SYS is for the admin";
-	if (strcmp(topic, "$CONTROL/np/v1/history") == 0 && a == HUB_WRITE)
-		return NULL;
+	/* where publish.c parks acknowledged resends: nobody reads it, not even the admin */
+	if (is_or_under(topic, HUB_TOPIC_HUB))
+		return HUB_R_HUB_OWN;
+	if (is_or_under(topic, "$SYS"))
+		return (a != HUB_WRITE && p->role == HUB_ROLE_ADMIN) ? HUB_OK : HUB_R_SYS_ADMIN;
+	if (strcmp(topic, HUB_TOPIC_HISTORY_REQUEST) == 0 && a == HUB_WRITE)
+		return HUB_OK;
 	if (p->role == HUB_ROLE_ADMIN && a != HUB_WRITE)
-		return NULL;
-	return "topic is not under np/";
+		return HUB_OK;
+	return HUB_R_NOT_NP;
 }
 
 /* A shared subscription group belongs to one user: its name is the username,
  * or the username, '~' and anything. Otherwise one user could join another's
  * group and take its share of the messages (and, unable to read them, drop
  * them). g is what follows "$share/". */
-static const char *
+static enum hub_refusal
 share_group(const struct hub_principal *p, const char *g)
 {
 	const char *slash = strchr(g, '/');
 	size_t n = strlen(p->username);
 
 	if (slash == NULL || slash == g)
-		return "bad shared subscription";
+		return HUB_R_BAD_SHARE;
 	if (strncmp(g, p->username, n) != 0 || (g[n] != '/' && g[n] != '~'))
-		return "a shared subscription group must be named after its user "
-		       "($share/<username>/... or $share/<username>~<name>/...)";
-	return NULL;
+		return HUB_R_SHARE_NOT_OWN;
+	return HUB_OK;
 }
 
-const char *
+enum hub_refusal
 hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topic,
 	      const struct hub_dir *dir)
 {
-	struct levels lv;
-	const char *why;
-	enum kind k;
+	struct hub_topic_levels lv;
+	enum hub_refusal why;
+	enum hub_kind k;
 
 	if (p == NULL || p->role == HUB_ROLE_NONE)
-		return "not authenticated";
+		return HUB_R_NOT_AUTHENTICATED;
 	if (topic == NULL || topic[0] == '\0')
-		return "empty topic";
+		return HUB_R_EMPTY_TOPIC;
 	if (a == HUB_SUBSCRIBE && strncmp(topic, "$share/", 7) == 0) {
 		why = share_group(p, topic + 7);
-		if (why != NULL)
+		if (why != HUB_OK)
 			return why;
 		topic = strchr(topic + 7, '/') + 1;
 	}
-	why = split(topic, &lv);
-	if (why != NULL)
+	why = hub_topic_split(topic, &lv);
+	if (why != HUB_OK)
 		return why;
 	if (a != HUB_SUBSCRIBE && strpbrk(topic, "+#") != NULL)
-		return "a topic may not hold wildcards";
-	if (a == HUB_SUBSCRIBE && is_hash(&lv.l[0])) {
+		return HUB_R_WILDCARD_IN_TOPIC;
+	if (a == HUB_SUBSCRIBE && hub_level_is_hash(&lv.l[0])) {
 		/* "#" is "np/#" as far as np topics go */
 		lv.count = 2;
 		lv.l[1] = lv.l[0];
@@ -442,76 +338,17 @@ hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topi
 		lv.l[0].n = 2;
 		lv.l[0].any = false;
 	}
-	if (!(is_word(&lv.l[0], "np") || (a == HUB_SUBSCRIBE && lv.l[0].any)))
+	if (!(hub_level_is(&lv.l[0], "np") || (a == HUB_SUBSCRIBE && lv.l[0].any)))
 		return check_special(p, a, topic);
 	if (lv.count < 2)
-		return a == HUB_SUBSCRIBE ? "filter matches no valid np topic" : "not a valid np topic";
+		return a == HUB_SUBSCRIBE ? HUB_R_FILTER_MATCHES_NOTHING : HUB_R_NOT_VALID_NP;
 	if (a == HUB_SUBSCRIBE && lv.l[1].any) {
 		if (p->role == HUB_ROLE_ADMIN)
-			return NULL;
+			return HUB_OK;
 		return check_any_kind(p, &lv, dir);
 	}
-	k = kind_of(&lv.l[1]);
-	if (k == K_COUNT)
-		return "unknown topic kind";
+	k = lv.l[1].any ? HUB_KIND_COUNT : hub_kind_parse(lv.l[1].s, lv.l[1].n);
+	if (k == HUB_KIND_COUNT)
+		return HUB_R_UNKNOWN_KIND;
 	return check_kind(p, a, &lv, k, dir);
-}
-
-enum hub_topic_kind
-hub_topic_kind(const char *topic)
-{
-	const char *last;
-
-	if (strcmp(topic, "$CONTROL/np/v1/history") == 0)
-		return HUB_TOPIC_HISTORY;
-	if (strncmp(topic, "np/", 3) != 0)
-		return HUB_TOPIC_OTHER;
-	topic += 3;
-	last = strrchr(topic, '/');
-	if (strncmp(topic, "ann/", 4) == 0)
-		return HUB_TOPIC_ANN;
-	if (strncmp(topic, "rep/", 4) == 0)
-		return (last && strcmp(last, "/ack") == 0) ? HUB_TOPIC_ACK : HUB_TOPIC_REPORT;
-	if (strncmp(topic, "status/", 7) == 0)
-		return HUB_TOPIC_STATUS;
-	if (strncmp(topic, "show/", 5) == 0)
-		return HUB_TOPIC_SHOW;
-	if (strncmp(topic, "dm/", 3) == 0)
-		return HUB_TOPIC_DM;
-	if (strncmp(topic, "reply/", 6) == 0)
-		return HUB_TOPIC_REPLY;
-	return HUB_TOPIC_OTHER;
-}
-
-bool
-hub_topic_matches(const char *filter, const char *topic)
-{
-	const char *f = filter, *t = topic;
-
-	if (*t == '$' && *f != '$')
-		return false;   /* wildcards do not match $-topics at the first level */
-	for (;;) {
-		if (f[0] == '#' && f[1] == '\0')
-			return true;
-		if (f[0] == '+' && (f[1] == '/' || f[1] == '\0')) {
-			while (*t != '\0' && *t != '/')
-				t++;
-			f++;
-		} else {
-			while (*f != '\0' && *f != '/' && *f == *t) {
-				f++;
-				t++;
-			}
-			if ((*f != '\0' && *f != '/') || (*t != '\0' && *t != '/'))
-				return false;
-		}
-		if (*f == '\0' || *t == '\0')
-			break;
-		f++;
-		t++;
-	}
-	/* "a/#" matches "a" */
-	if (*t == '\0' && f[0] == '/' && f[1] == '#' && f[2] == '\0')
-		return true;
-	return *f == '\0' && *t == '\0';
 }

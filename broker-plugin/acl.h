@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "topic.h"
 #include "vocab.h"
 
 /* The authenticated user a decision is made for. Borrowed by every call. */
@@ -26,28 +27,28 @@ struct hub_dir {
 
 enum hub_access { HUB_WRITE, HUB_READ, HUB_SUBSCRIBE };
 
-/* What a publish topic is, for validate.c to match the body against it. */
-enum hub_topic_kind {
-	HUB_TOPIC_OTHER = 0, HUB_TOPIC_ANN, HUB_TOPIC_REPORT, HUB_TOPIC_ACK,
-	HUB_TOPIC_STATUS, HUB_TOPIC_SHOW, HUB_TOPIC_DM, HUB_TOPIC_REPLY, HUB_TOPIC_HISTORY,
-};
-
-#define HUB_TOPIC_MAX_LEVELS 16
-
-/* Decides one access. Returns NULL when granted, otherwise a static sentence
- * saying why not. For HUB_SUBSCRIBE, topic is a filter and is granted only when
- * every valid topic it can match is readable. dir may be NULL: then places and
+/* Decides one access. Returns HUB_OK when granted, otherwise the refusal
+ * (refusal.h) saying why not. For HUB_SUBSCRIBE, topic is a filter and is
+ * granted only when every valid topic it can match is readable. dir may be NULL: then places and
  * inboxes are not looked up (deliveries of messages already checked on write).
  * Costs O(levels of topic) plus a few dir look-ups (one per place or inbox a
  * topic names; a filter with a wildcard kind, one per kind it can match). */
-const char *hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topic,
-			  const struct hub_dir *dir);
+enum hub_refusal hub_acl_check(const struct hub_principal *p, enum hub_access a,
+			       const char *topic, const struct hub_dir *dir);
 
-/* The kind of a concrete topic that hub_acl_check granted for writing. */
-enum hub_topic_kind hub_topic_kind(const char *topic);
+/* Where p may read topics of kind k at all: a superset of what hub_acl_check
+ * grants for HUB_READ (it may also restrict the sub-level), so that the
+ * history planner never reads an index of messages p could not be given.
+ * n = 0: nowhere. Each entry is an area code, or a dm inbox or reply owner;
+ * exact: that one only, else it and every place within it ("": everywhere). */
+#define HUB_REACH_MAX 4
+struct hub_reach {
+	size_t n;
+	struct {
+		char at[HUB_USERNAME_MAX + 1];
+		bool exact;
+	} r[HUB_REACH_MAX];
+};
+void hub_acl_read_reach(const struct hub_principal *p, enum hub_kind k, struct hub_reach *out);
 
-
-
-/* MQTT matching: true when topic (no wildcards) matches filter. */
-bool hub_topic_matches(const char *filter, const char *topic);
 #endif

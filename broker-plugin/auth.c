@@ -144,7 +144,7 @@ hub_auth_known(struct hub_auth *a, const char *username, const char *password)
 	return ok;
 }
 
-const char *
+enum hub_refusal
 hub_auth_login(struct hub_auth *a, const char *username, const char *password)
 {
 	struct hub_user u;
@@ -153,38 +153,38 @@ hub_auth_login(struct hub_auth *a, const char *username, const char *password)
 	int rc;
 
 	if (username == NULL)
-		return "no username (anonymous logins are refused)";
+		return HUB_R_NO_USERNAME;
 	if (password == NULL)
-		return "no password";
+		return HUB_R_NO_PASSWORD;
 	if (!hub_username_valid(username, strlen(username)))
-		return "unknown user";
+		return HUB_R_UNKNOWN_USER;
 	rc = hub_store_user_get(a->store, username, &u);
 	if (rc == HUB_STORE_NOTFOUND) {
 		forget(a, username);
 		/* the same KDF as a wrong password, so timing tells no names */
 		hub_kdf_verify(password, strlen(password), a->typical_iterations, a->key,
 			       a->dummy_hash);
-		return "unknown user";
+		return HUB_R_UNKNOWN_USER;
 	}
 	if (rc != 0)
-		return "user database error";
+		return HUB_R_USER_DB;
 	cred_of(a, password, cred);
 	HASH_FIND_STR(a->users, username, e);
 	if (e != NULL && e->has_cred && memcmp(e->salt, u.salt, sizeof(u.salt)) == 0
 	    && CRYPTO_memcmp(e->cred, cred, CRED_LEN) == 0) {
 		fill(e, &u);
-		return NULL;
+		return HUB_OK;
 	}
 	a->typical_iterations = u.iterations;
 	if (!hub_kdf_verify(password, strlen(password), u.iterations, u.salt, u.hash))
-		return "wrong password";
+		return HUB_R_WRONG_PASSWORD;
 	e = upsert(a, &u);
 	if (e == NULL)
-		return "out of memory";
+		return HUB_R_NOMEM;
 	memcpy(e->cred, cred, CRED_LEN);
 	e->has_cred = true;
 	OPENSSL_cleanse(cred, sizeof(cred));
-	return NULL;
+	return HUB_OK;
 }
 
 const struct hub_principal *

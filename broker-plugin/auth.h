@@ -4,6 +4,7 @@
 #define NP_AUTH_H
 
 #include "acl.h"
+#include "refusal.h"
 #include "store.h"
 
 struct hub_auth;
@@ -12,11 +13,11 @@ struct hub_auth;
 int hub_auth_new(struct hub_auth **out, struct hub_store *store);
 void hub_auth_free(struct hub_auth *a);        /* NULL is fine */
 
-/* Checks a login. Returns NULL when granted, else why not ("unknown user", ...).
+/* Checks a login. Returns HUB_OK when granted, else why not (HUB_R_UNKNOWN_USER, ...).
  * A password verified once with the KDF is remembered as an HMAC under a
  * per-process random key, so the same user's next logins cost microseconds;
  * a changed or deleted user drops that memory. */
-const char *hub_auth_login(struct hub_auth *a, const char *username, const char *password);
+enum hub_refusal hub_auth_login(struct hub_auth *a, const char *username, const char *password);
 
 /* true when password is one this hub verified for username before (and the
  * user is unchanged): costs an LMDB read and an HMAC, never the KDF. */

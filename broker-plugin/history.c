@@ -7,17 +7,17 @@
  * A hid is received_at_ms << 16 | n, so hid order is arrival order and a time
  * bound is a hid bound. Every message is indexed under its kind ("" key) and
  * its place: ann under its area, dm under its inbox, rep/status/show under each
- * of P, D and V; a filter with a literal prefix reads only its own index. */
+ * of P, D and V; a filter with a literal prefix reads only its own index.
+ * Topics are read with topic.c; payloads are opaque bytes. */
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "acl.h"
 #include "history.h"
+#include "topic.h"
 
-#define MAX_LEVELS 16
 #define INDEX_KEY_MAX (1 + HUB_USERNAME_MAX)
 
 struct hub_history {
@@ -33,9 +33,6 @@ struct hub_history {
 	bool dirty;
 	char err[256];
 };
-
-static const char kind_letters[] = "arswd";
-static const char *const kind_words[] = { "ann", "rep", "status", "show", "dm" };
 
 static void
 be64(uint8_t *p, uint64_t v)
@@ -72,55 +69,6 @@ hub_history_error(const struct hub_history *h)
 
 /* ---- topics and index keys ---- */
 
-struct lv {
-	const char *s[MAX_LEVELS];
-	size_t n[MAX_LEVELS];
-	int count;
-};
-
-static int
-split(const char *t, struct lv *lv)
-{
-	const char *slash;
-
-	lv->count = 0;
-	for (;;) {
-		if (lv->count == MAX_LEVELS)
-			return -1;
-		slash = strchr(t, '/');
-		lv->s[lv->count] = t;
-		lv->n[lv->count] = slash ? (size_t)(slash - t) : strlen(t);
-		lv->count++;
-		if (slash == NULL)
-			return 0;
-		t = slash + 1;
-	}
-}
-
-static bool
-level_is(const struct lv *lv, int i, const char *w)
-{
-	return i < lv->count && lv->n[i] == strlen(w) && memcmp(lv->s[i], w, lv->n[i]) == 0;
-}
-
-static int
-kind_index(const struct lv *lv)
-{
-	int k;
-
-	for (k = 0; k < 5; k++) {
-		if (level_is(lv, 1, kind_words[k]))
-			return k;
-	}
-	return -1;
-}
-
-static bool
-by_place(char kind)
-{
-	return kind == 'r' || kind == 's' || kind == 'w';
-}
-
 static void
 set_key(struct hub_hist_key *k, char kind, const char *s, size_t n)
 {
@@ -131,23 +79,26 @@ set_key(struct hub_hist_key *k, char kind, const char *s, size_t n)
 	k->key[n] = '\0';
 }
 
-/* The index entries of a stored topic: 0 to 4. */
-static int
-topic_keys(const char *topic, struct hub_hist_key keys[4])
+int
+hub_history_keys(const char *topic, struct hub_hist_key keys[4])
 {
-	struct lv lv;
-	char kind;
-	int k, i, n = 0;
+	struct hub_topic_levels lv;
+	const struct hub_kind_info *ki;
+	enum hub_kind k;
+	int i, n = 0;
 
-	if (split(topic, &lv) != 0 || !level_is(&lv, 0, "np") || (k = kind_index(&lv)) < 0)
+	if (hub_topic_split(topic, &lv) != HUB_OK || lv.count < 2 || !hub_level_is(&lv.l[0], "np"))
 		return 0;
-	kind = kind_letters[k];
-	set_key(&keys[n++], kind, "", 0);
-	if (by_place(kind)) {
+	k = hub_kind_parse(lv.l[1].s, lv.l[1].n);
+	if (k == HUB_KIND_COUNT || hub_kind_info(k)->index == 0)
+		return 0;
+	ki = hub_kind_info(k);
+	set_key(&keys[n++], ki->index, "", 0);
+	if (ki->by_place) {
 		for (i = 2; i <= 4 && i < lv.count; i++)
-			set_key(&keys[n++], kind, lv.s[i], lv.n[i]);
+			set_key(&keys[n++], ki->index, lv.l[i].s, lv.l[i].n);
 	} else if (lv.count > 2) {
-		set_key(&keys[n++], kind, lv.s[2], lv.n[2]);
+		set_key(&keys[n++], ki->index, lv.l[2].s, lv.l[2].n);
 	}
 	return n;
 }
@@ -165,98 +116,56 @@ key_val(const struct hub_hist_key *k, char *buf)
 	return v;
 }
 
-static bool
-is_wild(const struct lv *lv, int i)
+/* The index key of kind k that holds every topic of v: its place or inbox,
+ * or "" (the whole kind) when the filter leaves it open. */
+static void
+view_key(const struct hub_topic_view *v, struct hub_hist_key *key)
 {
-	return lv->n[i] == 1 && (lv->s[i][0] == '+' || lv->s[i][0] == '#');
+	const struct hub_kind_info *ki = hub_kind_info(v->kind);
+
+	if (v->kind == HUB_KIND_DM && !v->name.any)
+		set_key(key, ki->index, v->name.s, v->name.n);
+	else if (v->kind != HUB_KIND_DM && !v->any_area)
+		set_key(key, ki->index, v->area, strlen(v->area));
+	else
+		set_key(key, ki->index, "", 0);
 }
 
-static const char *
-check_filter(const struct lv *lv)
-{
-	int i;
-
-	for (i = 0; i < lv->count; i++) {
-		if (is_wild(lv, i)) {
-			if (lv->s[i][0] == '#' && i != lv->count - 1)
-				return "'#' must be the last level of a filter";
-		} else if (memchr(lv->s[i], '+', lv->n[i]) || memchr(lv->s[i], '#', lv->n[i])) {
-			return "a wildcard must fill a whole level";
-		}
-	}
-	return NULL;
-}
-
-/* The most specific place code a rep/status/show filter names; "" if none.
- * false when a literal cannot be a place at its level (the kind matches nothing). */
-static bool
-place_key(const struct lv *lv, const char **s, size_t *n)
-{
-	static const size_t want[3] = { 2, 4, 8 };
-	size_t j;
-	int i;
-
-	*s = "";
-	*n = 0;
-	for (i = 2; i <= 4 && i < lv->count; i++) {
-		if (is_wild(lv, i)) {
-			if (lv->s[i][0] == '#')
-				break;
-			continue;
-		}
-		if (lv->n[i] != want[i - 2])
-			return false;
-		for (j = 0; j < lv->n[i]; j++) {
-			if (lv->s[i][j] < '0' || lv->s[i][j] > '9')
-				return false;
-		}
-		*s = lv->s[i];
-		*n = lv->n[i];
-	}
-	return true;
-}
-
-const char *
+enum hub_refusal
 hub_history_plan(const char *filter, struct hub_hist_scan *q)
 {
-	struct lv lv;
-	const char *why, *s;
-	size_t n;
-	int k, only = -1;
+	struct hub_topic_levels lv;
+	struct hub_topic_view v;
+	enum hub_refusal why;
+	enum hub_kind k, only = HUB_KIND_COUNT;
 	bool all;
 
 	q->filter = filter;
 	q->nkeys = 0;
 	if (filter == NULL || filter[0] == '\0')
-		return "the filter is empty";
-	if (split(filter, &lv) != 0)
-		return "the filter has too many levels";
-	why = check_filter(&lv);
-	if (why != NULL)
+		return HUB_R_FILTER_EMPTY;
+	if (hub_topic_split(filter, &lv) != HUB_OK)
+		return HUB_R_FILTER_TOO_DEEP;
+	why = hub_filter_check(&lv);
+	if (why != HUB_OK)
 		return why;
-	if (!(level_is(&lv, 0, "np") || is_wild(&lv, 0)))
-		return "the filter must be under np/";
-	all = lv.s[0][0] == '#' || (lv.count > 1 && level_is(&lv, 1, "#"));
-	if (!all && lv.count > 1 && !is_wild(&lv, 1)) {
-		only = kind_index(&lv);
-		if (only < 0)
-			return "unknown topic kind in the filter (ann, rep, status, show, dm)";
+	if (!(hub_level_is(&lv.l[0], "np") || lv.l[0].any))
+		return HUB_R_FILTER_NOT_NP;
+	all = hub_level_is_hash(&lv.l[0]) || (lv.count > 1 && hub_level_is_hash(&lv.l[1]));
+	if (!all && lv.count > 1 && !lv.l[1].any) {
+		only = hub_kind_parse(lv.l[1].s, lv.l[1].n);
+		if (only == HUB_KIND_COUNT || hub_kind_info(only)->index == 0)
+			return HUB_R_FILTER_UNKNOWN_KIND;
 	}
-	for (k = 0; k < 5 && (all || lv.count > 1); k++) {
-		if (only >= 0 && k != only)
+	for (k = 0; k < HUB_KIND_COUNT && (all || lv.count > 1); k++) {
+		if (hub_kind_info(k)->index == 0 || (only != HUB_KIND_COUNT && k != only))
 			continue;
-		if (all) {
-			set_key(&q->keys[q->nkeys++], kind_letters[k], "", 0);
-		} else if (by_place(kind_letters[k])) {
-			if (place_key(&lv, &s, &n))
-				set_key(&q->keys[q->nkeys++], kind_letters[k], s, n);
-		} else {
-			s = lv.count > 2 && !is_wild(&lv, 2) ? lv.s[2] : "";
-			n = lv.count > 2 && !is_wild(&lv, 2) ? lv.n[2] : 0;
-			set_key(&q->keys[q->nkeys++], kind_letters[k], s, n);
-		}
+		if (all)
+			set_key(&q->keys[q->nkeys++], hub_kind_info(k)->index, "", 0);
+		else if (hub_topic_view(&lv, k, &v) == HUB_OK)  /* else it matches nothing stored */
+			view_key(&v, &q->keys[q->nkeys++]);
 	}
-	return NULL;
+	return HUB_OK;
 }
 
 /* ---- open, ids, put ---- */
@@ -464,7 +373,7 @@ do_put(void *txn, void *arg)
 	rec[1] = (uint8_t)tlen;
 	memcpy(rec + 2, a->topic, tlen);
 	memcpy(rec + 2 + tlen, a->payload, a->len);
-	n = topic_keys(a->topic, keys);
+	n = hub_history_keys(a->topic, keys);
 	for (i = 0; i < n && rc == 0; i++) {
 		k = key_val(&keys[i], kbuf);
 		rc = put_appending(txn, h->idx, &k, &hv, MDB_APPENDDUP);
@@ -754,34 +663,33 @@ struct expire_arg {
 	struct hub_history *h;
 	uint64_t before;
 	size_t max, removed;
+	hub_hist_id_fn id_of;
 };
 
-/* The stamped Envelope starts with field 1, the 16-byte id (protobuf-c packs
- * fields in number order): 0x0a 0x10 id. */
 static int
-drop_one(struct hub_history *h, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
+drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
 {
+	struct hub_history *h = a->h;
 	struct hub_hist_key keys[4];
 	char kbuf[INDEX_KEY_MAX + 1], topic[65536];
 	const uint8_t *d = v->mv_data;
 	size_t tlen = v->mv_size >= 2 ? ((size_t)d[0] << 8 | d[1]) : 0;
-	const uint8_t *p = d + 2 + tlen;
-	MDB_val ik, hv = { 8, k->mv_data }, idk = { 16, NULL };
+	uint8_t id[16];
+	MDB_val ik, hv = { 8, k->mv_data }, idk = { 16, id };
 	int n, i, rc;
 
 	if (v->mv_size < 2 + tlen)
 		return MDB_CORRUPTED;
 	memcpy(topic, d + 2, tlen);
 	topic[tlen] = '\0';
-	n = topic_keys(topic, keys);
+	n = hub_history_keys(topic, keys);
 	for (i = 0; i < n; i++) {
 		ik = key_val(&keys[i], kbuf);
 		rc = mdb_del(txn, h->idx, &ik, &hv);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
 	}
-	if (v->mv_size >= 2 + tlen + 18 && p[0] == 0x0a && p[1] == 0x10) {
-		idk.mv_data = (void *)(p + 2);
+	if (a->id_of(d + 2 + tlen, v->mv_size - 2 - tlen, id) == 0) {
 		rc = mdb_del(txn, h->ids, &idk, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
@@ -804,7 +712,7 @@ do_expire(void *txn, void *arg)
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (rc == 0 && a->removed < a->max && k.mv_size == 8
 	       && get_be64(k.mv_data) < a->before) {
-		rc = drop_one(a->h, txn, cur, &k, &v);
+		rc = drop_one(a, txn, cur, &k, &v);
 		if (rc == 0) {
 			a->removed++;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
@@ -817,9 +725,10 @@ do_expire(void *txn, void *arg)
 }
 
 int
-hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, size_t *removed)
+hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, hub_hist_id_fn id_of,
+		   size_t *removed)
 {
-	struct expire_arg a = { h, before_ms > 0 ? (uint64_t)before_ms << 16 : 0, max, 0 };
+	struct expire_arg a = { h, before_ms > 0 ? (uint64_t)before_ms << 16 : 0, max, 0, id_of };
 	int rc;
 
 	*removed = 0;

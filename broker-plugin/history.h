@@ -1,6 +1,7 @@
 /* history.h - every accepted message, kept in LMDB: by arrival (hid), by id
  * (deduplication) and by place (pages for a filter without scanning unrelated
- * messages). Knows nothing of MQTT or protobuf: plugin.c and query.c call in. */
+ * messages). Knows nothing of MQTT or protobuf: topics are read with topic.c,
+ * payloads are opaque, and the caller says how to find a payload's id. */
 #ifndef NP_HISTORY_H
 #define NP_HISTORY_H
 
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "refusal.h"
 #include "store.h"
 
 #define HUB_HID_MS(hid) ((int64_t)((hid) >> 16))
@@ -53,10 +55,10 @@ struct hub_hist_item {
 	size_t len;
 };
 
-/* An index to read: kind letter ('a' ann, 'r' rep, 's' status, 'w' show,
- * 'd' dm) and key: for a, d the exact area or inbox; for r, s, w a place code
- * (P, D or V: every such message is indexed under all three); "" is the
- * whole kind. */
+/* An index to read: kind letter (vocab.c's hub_kind_info()->index: 'a' ann,
+ * 'r' rep, 's' status, 'w' show, 'd' dm) and key: for a, d the exact area or
+ * inbox; for r, s, w a place code (P, D or V: every such message is indexed
+ * under all three); "" is the whole kind. */
 #define HUB_HIST_MAX_KEYS 24
 struct hub_hist_key {
 	char kind;
@@ -71,9 +73,13 @@ struct hub_hist_scan {
 	struct hub_hist_key keys[HUB_HIST_MAX_KEYS];
 };
 
+/* The index entries of a stored topic (0 to 4): its kind's "" and its place
+ * or inbox keys. */
+int hub_history_keys(const char *topic, struct hub_hist_key keys[4]);
+
 /* The indexes that hold every message an MQTT filter can match: fills
- * q->filter and q->keys. Returns NULL, or why the filter cannot be served. */
-const char *hub_history_plan(const char *filter, struct hub_hist_scan *q);
+ * q->filter and q->keys. Returns HUB_OK, or why the filter cannot be served. */
+enum hub_refusal hub_history_plan(const char *filter, struct hub_hist_scan *q);
 
 /* Calls fn for the stored messages of q's keys that match q's filter and time
  * range, with hid > q->after_hid, in hid order, each once; fn returns non-zero
@@ -88,8 +94,14 @@ int hub_history_scan(struct hub_history *h, const struct hub_hist_scan *q, size_
 int hub_history_each(struct hub_history *h, uint64_t after_hid,
 		     int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx);
 
-/* Deletes up to max messages received before before_ms, oldest first. */
-int hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, size_t *removed);
+/* Copies the 16-byte id of a stored payload (len bytes) to id: 0, or -1 when
+ * it has none (then its id is left in the ids table). */
+typedef int (*hub_hist_id_fn)(const void *payload, size_t len, uint8_t id[16]);
+
+/* Deletes up to max messages received before before_ms, oldest first, with
+ * their index entries and (found by id_of) their ids. */
+int hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, hub_hist_id_fn id_of,
+		       size_t *removed);
 /* Flushes to disk when sync_ms has passed since the last flush. */
 void hub_history_tick(struct hub_history *h, int64_t now_ms);
 

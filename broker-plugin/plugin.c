@@ -20,9 +20,10 @@
 #include "hub.h"
 #include "publish.h"
 #include "query.h"
+#include "topic.h"
 #include "validate.h"
 
-#define HISTORY_TOPIC "$CONTROL/np/v1/history"
+#define HISTORY_TOPIC HUB_TOPIC_HISTORY_REQUEST
 #define EXPIRE_BATCH 1000
 #define MAX_REQUEST 4096        /* bytes of a HistoryRequest, read only below this */
 
@@ -188,7 +189,7 @@ refuse_login(const char *user, const char *addr, const char *why)
 
 /* A client id "<name>-..." or "np-<name>-..." (libnpclient's) where <name> is
  * another user's name is refused: so an app's ids cannot be squatted. */
-static const char *
+static enum hub_refusal
 cid_names_another(struct hub_ctx *ctx, const char *cid, const char *user)
 {
 	char name[HUB_USERNAME_MAX + 1];
@@ -196,18 +197,18 @@ cid_names_another(struct hub_ctx *ctx, const char *cid, const char *user)
 	size_t n;
 
 	if (cid == NULL)
-		return NULL;
+		return HUB_OK;
 	if (strncmp(cid, "np-", 3) == 0)
 		cid += 3;
 	dash = strchr(cid, '-');
 	n = dash ? (size_t)(dash - cid) : 0;
 	if (n == 0 || n > HUB_USERNAME_MAX || !hub_username_valid(cid, n))
-		return NULL;
+		return HUB_OK;
 	memcpy(name, cid, n);
 	name[n] = '\0';
 	if (strcmp(name, user) == 0 || hub_auth_principal(ctx->auth, name) == NULL)
-		return NULL;
-	return "the client id names another user";
+		return HUB_OK;
+	return HUB_R_CLIENT_ID_OTHER_USER;
 }
 
 /* The password: one verified before passes at once; any other first takes a
@@ -222,7 +223,8 @@ on_basic_auth(int event, void *event_data, void *userdata)
 	const char *addr = mosquitto_client_address(ed->client);
 	const char *user = ed->username ? ed->username : "";
 	const char *cid = mosquitto_client_id(ed->client);
-	const char *why = NULL, *limit;
+	const char *why = NULL;
+	enum hub_refusal code = HUB_OK, limit;
 	char line[160];
 	int64_t now = hub_now_ms(), wait;
 
@@ -230,19 +232,21 @@ on_basic_auth(int event, void *event_data, void *userdata)
 	if (!hub_auth_known(ctx->auth, ed->username, ed->password)) {
 		wait = hub_throttle_login_begin(ctx->throttle, user, addr, now, &limit);
 		if (wait > 0) {
-			snprintf(line, sizeof(line), "%s: throttled, retry in %lld s", limit,
-				 (long long)(wait + 999) / 1000);
+			snprintf(line, sizeof(line), "%s: throttled, retry in %lld s",
+				 hub_refusal_text(limit), (long long)(wait + 999) / 1000);
 			return refuse_login(user, addr, line);
 		}
-		why = hub_auth_login(ctx->auth, ed->username, ed->password);
-		hub_throttle_login_end(ctx->throttle, user, addr, why == NULL, hub_now_ms());
+		code = hub_auth_login(ctx->auth, ed->username, ed->password);
+		hub_throttle_login_end(ctx->throttle, user, addr, code == HUB_OK, hub_now_ms());
 	}
-	if (why == NULL)
-		why = cid_names_another(ctx, cid, user);
-	if (why == NULL)
+	if (code == HUB_OK)
+		code = cid_names_another(ctx, cid, user);
+	if (code != HUB_OK)
+		why = hub_refusal_text(code);
+	else
 		why = hub_guard_admit(ctx->guard, cid, user);
 	if (why == NULL && hub_guard_connected(ctx->guard, ed->client, cid, user, now) != 0)
-		why = "out of memory";
+		why = hub_refusal_text(HUB_R_NOMEM);
 	return why == NULL ? MOSQ_ERR_SUCCESS : refuse_login(user, addr, why);
 }
 
@@ -265,7 +269,7 @@ on_acl_check(int event, void *event_data, void *userdata)
 	struct hub_ctx *ctx = userdata;
 	const struct hub_principal *p;
 	enum hub_access a;
-	const char *why;
+	enum hub_refusal why;
 
 	(void)event;
 	switch (ed->access) {
@@ -286,10 +290,11 @@ on_acl_check(int event, void *event_data, void *userdata)
 		return MOSQ_ERR_ACL_DENIED;
 	}
 	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	why = p ? hub_acl_check(p, a, ed->topic, a == HUB_READ ? NULL : &ctx->dir) : "unknown user";
-	if (why == NULL && a == HUB_READ)
+	why = p ? hub_acl_check(p, a, ed->topic, a == HUB_READ ? NULL : &ctx->dir)
+		: HUB_R_UNKNOWN_USER;
+	if (why == HUB_OK && a == HUB_READ)
 		return hub_publish_deliverable(ctx, ed) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
-	if (why == NULL)
+	if (why == HUB_OK)
 		return MOSQ_ERR_SUCCESS;
 	if (a == HUB_WRITE)
 		return hub_publish_refuse(ctx, ed->client, p, ed->topic, ed->payload,
@@ -299,7 +304,7 @@ on_acl_check(int event, void *event_data, void *userdata)
 				     "np: refused subscription by '%.64s' (client '%.64s') to '%.200s': "
 				     "%s",
 				     p ? p->username : "", mosquitto_client_id(ed->client),
-				     ed->topic, why);
+				     ed->topic, hub_refusal_text(why));
 	return MOSQ_ERR_ACL_DENIED;
 }
 
@@ -320,7 +325,8 @@ on_control(int event, void *event_data, void *userdata)
 	struct mosquitto_evt_control *ed = event_data;
 	struct hub_ctx *ctx = userdata;
 	const struct hub_principal *p;
-	const char *why = NULL;
+	enum hub_refusal why;
+	char text[200];
 	uint8_t *page;
 	size_t len;
 	int64_t now = hub_now_ms();
@@ -330,18 +336,19 @@ on_control(int event, void *event_data, void *userdata)
 	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
 	if (ed->payloadlen > MAX_REQUEST)
-		why = "the request is over 4096 bytes";
+		why = HUB_R_REQUEST_TOO_BIG;
 	else if (ed->properties != NULL)
-		why = "MQTT 5 properties are not accepted on requests";
+		why = HUB_R_REQUEST_PROPERTIES;
 	else
 		why = hub_throttle_request(ctx->throttle, p->username, now);
-	if (why != NULL) {
+	if (why != HUB_OK) {
+		hub_throttle_explain(ctx->throttle, why, text, sizeof(text));
 		mosquitto_log_printf(MOSQ_LOG_NOTICE,
 				     "np: refused history request by '%.64s' (client '%.64s'): %s",
-				     p->username, mosquitto_client_id(ed->client), why);
+				     p->username, mosquitto_client_id(ed->client), text);
 		if (!hub_throttle_reply(ctx->throttle, p->username, now))
 			return MOSQ_ERR_SUCCESS;
-		page = hub_query_refusal(why, now, &len);
+		page = hub_query_refusal(text, now, &len);
 	} else {
 		page = hub_query_answer(ctx->history, p, ed->payload, ed->payloadlen, now, &len);
 		if (page != NULL)
@@ -362,7 +369,7 @@ expire(struct hub_ctx *ctx, int64_t now)
 	if (ctx->opts.history_max_age_days == 0 || now < ctx->next_expire_ms)
 		return;
 	before = now - (int64_t)ctx->opts.history_max_age_days * 86400000;
-	if (hub_history_expire(ctx->history, before, EXPIRE_BATCH, &removed) != 0)
+	if (hub_history_expire(ctx->history, before, EXPIRE_BATCH, hub_msg_peek_id, &removed) != 0)
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: retention: %s",
 				     hub_history_error(ctx->history));
 	else if (removed > 0)

@@ -13,9 +13,8 @@
 #include <mosquitto.h>
 
 #include "publish.h"
+#include "topic.h"
 #include "validate.h"
-
-#define DUPLICATE_TOPIC "$np/duplicate"
 
 /* ---- replies ---- */
 
@@ -31,7 +30,7 @@ hub_publish_reply(struct hub_ctx *ctx, struct mosquitto *client, const char *use
 	if (buf != NULL && username != NULL && cid != NULL
 	    && (copy = mosquitto_malloc(len + HUB_SEAL_LEN)) != NULL) {
 		memcpy(copy, buf, len);
-		snprintf(topic, sizeof(topic), "np/reply/%s/%s", username, what);
+		hub_topic_reply(topic, sizeof(topic), username, what);
 		n = hub_seal_append(ctx->seal, topic, copy, len);
 		if (mosquitto_broker_publish(cid, topic, (int)n, copy, 1, false, NULL)
 		    != MOSQ_ERR_SUCCESS)
@@ -42,12 +41,14 @@ hub_publish_reply(struct hub_ctx *ctx, struct mosquitto *client, const char *use
 
 int
 hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client, const struct hub_principal *p,
-		   const char *topic, const void *payload, size_t len, const char *why)
+		   const char *topic, const void *payload, size_t len, enum hub_refusal code)
 {
 	const char *user = mosquitto_client_username(client);
 	uint8_t id[HUB_ID_LEN], *buf;
+	char why[200];
 	size_t blen = 0;
 
+	hub_throttle_explain(ctx->throttle, code, why, sizeof(why));
 	mosquitto_log_printf(MOSQ_LOG_NOTICE,
 			     "np: refused publish by '%.64s' (%s %s, client '%.64s') on '%.200s': %s",
 			     user ? user : "", p ? hub_role_name(p->role) : "-",
@@ -69,7 +70,7 @@ hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client, const struct h
 static int
 divert_duplicate(struct mosquitto_evt_message *ed, const char *user)
 {
-	char *t = mosquitto_strdup(DUPLICATE_TOPIC);
+	char *t = mosquitto_strdup(HUB_TOPIC_DUPLICATE);
 
 	if (t == NULL)
 		return MOSQ_ERR_NOMEM;
@@ -84,29 +85,29 @@ divert_duplicate(struct mosquitto_evt_message *ed, const char *user)
 
 /* An ack must name a stored report of the same village; an operator's only
  * an outage report. */
-static const char *
+static enum hub_refusal
 check_ack(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
 	  const uint8_t *report_id)
 {
 	char rtopic[256];
-	size_t village = strlen(topic) - 3;     /* ".../ack" -> ".../" */
+	size_t village = hub_topic_parent_len(topic);   /* "np/rep/P/D/V/" */
 	int rc;
 
 	rc = hub_history_find(ctx->history, report_id, rtopic, sizeof(rtopic), NULL, NULL);
 	if (rc == HUB_STORE_NOTFOUND)
-		return "ack of a report the hub does not hold";
+		return HUB_R_ACK_UNKNOWN_REPORT;
 	if (rc != 0)
-		return "history store failed";
-	if (strncmp(rtopic, topic, village) != 0 || strcmp(rtopic + village, "ack") == 0)
-		return "ack of a report of another village";
+		return HUB_R_STORE_FAILED;
+	if (strncmp(rtopic, topic, village) != 0 || strcmp(rtopic + village, HUB_ACK_WORD) == 0)
+		return HUB_R_ACK_OTHER_VILLAGE;
 	if (p->role == HUB_ROLE_OPERATOR && strcmp(rtopic + village, "outage") != 0)
-		return "operators acknowledge outage reports only";
-	return NULL;
+		return HUB_R_ACK_OPERATOR_OUTAGE;
+	return HUB_OK;
 }
 
-/* Returns NULL, or why the message is refused; *dup when it is a resend of
+/* Returns HUB_OK, or why the message is refused; *dup when it is a resend of
  * the same message by the same sender. */
-static const char *
+static enum hub_refusal
 check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
 	     struct hub_msg *m, bool *dup)
 {
@@ -125,36 +126,34 @@ check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *top
 		       && hub_msg_same(m, p, stored, hub_seal_strip(stored, len));
 		free(stored);
 		if (strcmp(owner, p->username) != 0)
-			return "the id belongs to another sender's message";
+			return HUB_R_ID_OTHER_SENDER;
 		if (!same)
-			return "the id is already used for a different message of yours "
-			       "(a resend must be byte for byte the same; a new message needs a new id)";
+			return HUB_R_ID_REUSED;
 		*dup = true;
-		return NULL;
+		return HUB_OK;
 	}
 	if (rc != HUB_STORE_NOTFOUND)
-		return "history store failed";
+		return HUB_R_STORE_FAILED;
 	report = hub_msg_ack_report(m);
-	return report != NULL ? check_ack(ctx, p, topic, report) : NULL;
+	return report != NULL ? check_ack(ctx, p, topic, report) : HUB_OK;
 }
 
-/* Decodes and checks a payload for p on topic; NULL and *out, or why not. */
-static const char *
+/* Decodes and checks a payload for p on topic; HUB_OK and *out, or why not. */
+static enum hub_refusal
 check_payload(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
 	      const void *payload, size_t len, int qos, struct hub_msg **out, bool *dup)
 {
-	const char *why;
+	enum hub_refusal why;
 
 	why = hub_throttle_publish(ctx->throttle, p->username, len, hub_now_ms());
-	if (why == NULL)
+	if (why == HUB_OK)
 		why = hub_msg_decode(out, payload, len, hub_topic_kind(topic),
 				     ctx->opts.max_payload);
-	if (why == NULL && qos > 1)
-		why = "QoS 2 is not accepted on np/: publish with QoS 1 (the hub "
-		      "deduplicates by id, so a resend is delivered once)";
-	if (why == NULL)
+	if (why == HUB_OK && qos > 1)
+		why = HUB_R_QOS2;
+	if (why == HUB_OK)
 		why = check_stored(ctx, p, topic, *out, dup);
-	if (why != NULL) {
+	if (why != HUB_OK) {
 		hub_msg_free(*out);
 		*out = NULL;
 	}
@@ -211,26 +210,25 @@ hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed)
 {
 	const struct hub_principal *p;
 	struct hub_msg *m = NULL;
-	const char *why = NULL;
+	enum hub_refusal why;
 	uint8_t *out = NULL;
 	size_t len = 0;
 	bool dup = false;
 	int rc;
 
-	if (strncmp(ed->topic, "np/", 3) != 0)
+	if (!hub_topic_is_np(ed->topic))
 		return MOSQ_ERR_SUCCESS;
 	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
 	if (p == NULL)
-		why = "unknown user";
+		why = HUB_R_UNKNOWN_USER;
 	else if (ed->properties != NULL)
-		why = "MQTT 5 properties (user properties, correlation data, response topic, "
-		      "content type) are not accepted on np/: everything travels in the envelope";
+		why = HUB_R_PROPERTIES;
 	else if (ed->payloadlen == 0 && ed->retain)
 		return clear_retained(ed, p);
 	else
 		why = check_payload(ctx, p, ed->topic, ed->payload, ed->payloadlen, ed->qos, &m,
 				    &dup);
-	if (why != NULL)
+	if (why != HUB_OK)
 		return hub_publish_refuse(ctx, ed->client, p, ed->topic, ed->payload,
 					  ed->payloadlen, why);
 	rc = dup ? divert_duplicate(ed, p->username)
@@ -238,8 +236,7 @@ hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed)
 	hub_msg_free(m);
 	if (rc == MOSQ_ERR_UNKNOWN)
 		return hub_publish_refuse(ctx, ed->client, p, ed->topic, ed->payload,
-					  ed->payloadlen,
-					  "the hub cannot store messages now (see its log)");
+					  ed->payloadlen, HUB_R_CANNOT_STORE);
 	if (out != NULL) {
 		ed->payload = out;      /* the broker frees the old payload */
 		ed->payloadlen = (uint32_t)len;
@@ -299,30 +296,31 @@ hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const 
 	const struct hub_principal *p = user ? hub_auth_principal(ctx->auth, user) : NULL;
 	struct hub_msg *m = NULL;
 	uint8_t id[HUB_ID_LEN];
-	const char *why;
+	enum hub_refusal why;
 	bool dup = false;
 
 	if (p == NULL) {
 		will_log(ed, user, "refused: the connection was never admitted");
 		return MOSQ_ERR_ACL_DENIED;
 	}
-	why = strncmp(ed->topic, "np/", 3) != 0 ? "a will may only go to an np/ topic"
+	why = !hub_topic_is_np(ed->topic) ? HUB_R_WILL_NOT_NP
 		: hub_acl_check(p, HUB_WRITE, ed->topic, &ctx->dir);
-	if (why == NULL && ed->properties != NULL)
-		why = "MQTT 5 properties are not accepted on np/";
-	if (why == NULL)
+	if (why == HUB_OK && ed->properties != NULL)
+		why = HUB_R_WILL_PROPERTIES;
+	if (why == HUB_OK)
 		why = check_payload(ctx, p, ed->topic, ed->payload, ed->payloadlen,
 				    ed->qos > 1 ? 1 : ed->qos, &m, &dup);
-	if (why == NULL && dup) {
+	if (why == HUB_OK && dup) {
 		/* a will is prepared once and sent at each unclean loss of the link:
 		 * each is a message of its own */
 		fresh_id(id);
 		hub_msg_set_id(m, id);
 	}
-	if (why != NULL) {
-		char line[300];
+	if (why != HUB_OK) {
+		char line[300], text[200];
 
-		snprintf(line, sizeof(line), "refused: %s", why);
+		snprintf(line, sizeof(line), "refused: %s",
+			 hub_throttle_explain(ctx->throttle, why, text, sizeof(text)));
 		will_log(ed, p->username, line);
 		return MOSQ_ERR_ACL_DENIED;
 	}
@@ -353,7 +351,7 @@ withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 bool
 hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 {
-	if (strncmp(ed->topic, "np/", 3) != 0)
+	if (!hub_topic_is_np(ed->topic))
 		return true;
 	if (hub_seal_check(ctx->seal, ed->topic, ed->payload, ed->payloadlen))
 		return true;

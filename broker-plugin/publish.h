@@ -28,11 +28,12 @@ int hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, co
  * hub's seal. A withheld retained payload is also cleared from the broker. */
 bool hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed);
 
-/* Logs and tells the publisher why (np/reply/<user>/error, at most
- * plugin_opt_reply_rate a second). Returns MOSQ_ERR_ACL_DENIED. */
+/* Logs and tells the publisher why (refusal.c's sentence, with the hub's
+ * limits in it; np/reply/<user>/error, at most plugin_opt_reply_rate a
+ * second). Returns MOSQ_ERR_ACL_DENIED. */
 int hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client,
 		       const struct hub_principal *p, const char *topic, const void *payload,
-		       size_t len, const char *why);
+		       size_t len, enum hub_refusal why);
 
 /* Seals buf (malloc'd, taken) and sends it on np/reply/<username>/<what> to
  * this client connection only. */

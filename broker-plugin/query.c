@@ -1,6 +1,6 @@
 /* query.c - history pages: decode the HistoryRequest, plan the index scan
- * (history.c), narrow it to what the asker's role can read at all, keep only
- * the messages acl.c lets the asker read, and pack the HistoryPage. */
+ * (history.c), narrow it to where acl.c says the asker may read at all, keep
+ * only the messages acl.c lets the asker read, and pack the HistoryPage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,60 +19,29 @@ struct page {
 	size_t n;
 };
 
-/* Where a role's reads of kind can be at all, as index keys; n = 0: nowhere. */
-static size_t
-reach(const struct hub_principal *p, char kind, const char *out[4], const char *branch)
-{
-	bool th = strcmp(p->scope, "TH") == 0;
-	const char *scope = th ? "" : p->scope;
-	enum hub_role r = p->role;
-
-	switch (kind) {
-	case 'r':
-		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR)
-			return (out[0] = scope, 1);
-		return 0;
-	case 's':
-		if (r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR)
-			return (out[0] = scope, 1);
-		return 0;
-	case 'w':
-		if (r == HUB_ROLE_AGENCY)
-			return (out[0] = scope, 1);
-		return r == HUB_ROLE_OPERATOR ? 0 : (out[0] = "", 1);
-	case 'a':
-		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT) {
-			/* TH, P, D, V: the branch areas, exact keys */
-			out[0] = "TH";
-			out[1] = branch;                /* "50" */
-			out[2] = branch + 3;            /* "5001" */
-			out[3] = branch + 8;            /* "50010101" */
-			return 4;
-		}
-		return r == HUB_ROLE_OPERATOR ? 0 : (out[0] = "", 1);
-	case 'd':
-		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_OFFICIAL)
-			return (out[0] = r == HUB_ROLE_VOLUNTEER ? p->scope : p->username, 1);
-		return 0;
-	default:
-		return 0;
-	}
-}
-
 static bool
 starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* A whole-kind key ("") holds every other key of its kind. */
 static void
 add_key(struct hub_hist_scan *out, char kind, const char *key)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < out->nkeys; i++) {
-		if (out->keys[i].kind == kind && strcmp(out->keys[i].key, key) == 0)
+		if (out->keys[i].kind == kind
+		    && (strcmp(out->keys[i].key, key) == 0 || out->keys[i].key[0] == '\0'))
 			return;
+	}
+	if (key[0] == '\0') {
+		for (i = j = 0; i < out->nkeys; i++) {
+			if (out->keys[i].kind != kind)
+				out->keys[j++] = out->keys[i];
+		}
+		out->nkeys = j;
 	}
 	if (out->nkeys < HUB_HIST_MAX_KEYS) {
 		out->keys[out->nkeys].kind = kind;
@@ -81,32 +50,51 @@ add_key(struct hub_hist_scan *out, char kind, const char *key)
 	}
 }
 
-/* Intersects the filter's index keys with the role's reach, so that a query
- * never reads indexes of messages the asker could not be given anyway. */
-static void
-narrow(const struct hub_principal *p, struct hub_hist_scan *q)
+/* The part of index key f (a place key of rep, status, show: every message
+ * naming f as P, D or V) that reach entry r covers, as a key; NULL: none. */
+static const char *
+meet_place(const char *f, const char *at, bool exact)
+{
+	if (starts(f, at) && !exact)
+		return f;
+	if (starts(at, f))
+		return at;
+	return NULL;
+}
+
+/* The same for an exact index (ann by area, dm by inbox; "": all of them). An
+ * area with the places within it is no one key: the whole kind stands in. */
+static const char *
+meet_exact(const char *f, const char *at, bool exact)
+{
+	if (exact)
+		return f[0] == '\0' || strcmp(f, at) == 0 ? at : NULL;
+	if (at[0] == '\0' || f[0] == '\0' || starts(f, at))
+		return f;
+	return NULL;
+}
+
+void
+hub_query_narrow(const struct hub_principal *p, struct hub_hist_scan *q)
 {
 	struct hub_hist_scan in = *q;
-	char branch[20];
-	const char *r[4];
-	const char *f;
-	size_t i, j, n;
-	bool exact;
+	struct hub_reach r;
+	enum hub_kind k;
+	const char *key;
+	size_t i, j;
 
-	if (p->role == HUB_ROLE_ADMIN)
-		return;
-	/* "50\05001\050010101": the branch areas of a village, NUL-separated */
-	snprintf(branch, sizeof(branch), "%.2s%c%.4s%c%.8s", p->scope, 0, p->scope, 0, p->scope);
 	q->nkeys = 0;
 	for (i = 0; i < in.nkeys; i++) {
-		f = in.keys[i].key;
-		exact = in.keys[i].kind == 'a' || in.keys[i].kind == 'd';
-		n = reach(p, in.keys[i].kind, r, branch);
-		for (j = 0; j < n; j++) {
-			if (exact ? (f[0] == '\0' || r[j][0] == '\0' || strcmp(f, r[j]) == 0)
-				  : (starts(f, r[j]) || starts(r[j], f)))
-				add_key(q, in.keys[i].kind,
-					exact ? (f[0] ? f : r[j]) : (strlen(f) > strlen(r[j]) ? f : r[j]));
+		k = hub_kind_of_index(in.keys[i].kind);
+		if (k == HUB_KIND_COUNT)
+			continue;
+		hub_acl_read_reach(p, k, &r);
+		for (j = 0; j < r.n; j++) {
+			key = hub_kind_info(k)->by_place
+				? meet_place(in.keys[i].key, r.r[j].at, r.r[j].exact)
+				: meet_exact(in.keys[i].key, r.r[j].at, r.r[j].exact);
+			if (key != NULL)
+				add_key(q, in.keys[i].kind, key);
 		}
 	}
 }
@@ -118,7 +106,7 @@ collect(void *ctx, const struct hub_hist_item *it)
 	Np__HistoryItem *item;
 	uint8_t *copy;
 
-	if (!pg->all_readable && hub_acl_check(pg->p, HUB_READ, it->topic, NULL) != NULL)
+	if (!pg->all_readable && hub_acl_check(pg->p, HUB_READ, it->topic, NULL) != HUB_OK)
 		return 0;
 	if (pg->n > 0 && pg->bytes + it->len + strlen(it->topic) + 16 > HUB_QUERY_MAX_BYTES)
 		return 1;
@@ -148,29 +136,29 @@ echoable(const char *id)
 	return n <= HUB_QUERY_MAX_CORRELATION && hub_utf8_valid(id, n);
 }
 
-static const char *
+static enum hub_refusal
 check_request(const Np__HistoryRequest *r, size_t len)
 {
 	if (r->base.n_unknown_fields > 0)
-		return "the request has unknown fields";
+		return HUB_R_REQUEST_UNKNOWN_FIELDS;
 	/* protobuf-c cuts a string at a NUL: what was read must pack to what came */
 	if (np__history_request__get_packed_size(r) != len)
-		return "the request holds a NUL byte or is not canonically encoded";
+		return HUB_R_REQUEST_NOT_CANONICAL;
 	if (r->since_ms < 0 || r->until_ms < 0)
-		return "since and until must not be negative";
+		return HUB_R_NEGATIVE_TIME;
 	if (r->until_ms > 0 && r->until_ms <= r->since_ms)
-		return "until must be after since";
+		return HUB_R_UNTIL_BEFORE_SINCE;
 	if (r->cursor.len != 0 && r->cursor.len != 8)
-		return "the cursor is not one this hub gave";
+		return HUB_R_BAD_CURSOR;
 	if (r->limit > HUB_QUERY_MAX_LIMIT)
-		return "limit is over 1000 (the hub's page size cap)";
+		return HUB_R_LIMIT_TOO_BIG;
 	if (strlen(r->filter) > HUB_QUERY_MAX_FILTER)
-		return "the filter is over 512 bytes";
+		return HUB_R_FILTER_TOO_LONG;
 	if (!hub_utf8_valid(r->filter, strlen(r->filter)))
-		return "the filter is not UTF-8";
+		return HUB_R_FILTER_UTF8;
 	if (!echoable(r->correlation_id))
-		return "the correlation id is over 128 bytes or not UTF-8";
-	return NULL;
+		return HUB_R_CORRELATION_ID;
+	return HUB_OK;
 }
 
 static uint64_t
@@ -194,31 +182,31 @@ pack_page(Np__HistoryPage *page, int64_t now_ms, size_t *out_len)
 	return hub_reply_pack(&e, now_ms, out_len);
 }
 
-static const char *
+static enum hub_refusal
 run(struct hub_history *h, const struct hub_principal *p, const Np__HistoryRequest *r,
     struct page *pg, uint8_t next[8], bool *more)
 {
 	struct hub_hist_scan q;
-	const char *why;
+	enum hub_refusal why;
 	uint64_t last;
 	int rc, i;
 
 	memset(&q, 0, sizeof(q));
 	why = hub_history_plan(r->filter, &q);
-	if (why != NULL)
+	if (why != HUB_OK)
 		return why;
-	narrow(p, &q);
+	hub_query_narrow(p, &q);
 	q.after_hid = cursor_hid(&r->cursor);
 	q.since_ms = r->since_ms;
 	q.until_ms = r->until_ms;
-	pg->all_readable = hub_acl_check(p, HUB_SUBSCRIBE, r->filter, NULL) == NULL;
+	pg->all_readable = hub_acl_check(p, HUB_SUBSCRIBE, r->filter, NULL) == HUB_OK;
 	rc = hub_history_scan(h, &q, HUB_QUERY_BUDGET, collect, pg, &last);
 	if (rc == HUB_STORE_ERROR)
-		return "the history store failed; try again";
+		return HUB_R_HISTORY_FAILED;
 	*more = rc != 0;
 	for (i = 7; i >= 0; i--, last >>= 8)
 		next[i] = (uint8_t)last;
-	return NULL;
+	return HUB_OK;
 }
 
 uint8_t *
@@ -229,14 +217,14 @@ hub_query_answer(struct hub_history *h, const struct hub_principal *p, const voi
 	Np__HistoryRequest *r;
 	struct page pg;
 	uint8_t next[8], *out = NULL;
-	const char *why;
+	enum hub_refusal why;
 	bool more = false;
 	size_t i;
 
 	memset(&pg, 0, sizeof(pg));
 	r = np__history_request__unpack(NULL, len, req);
-	why = r == NULL ? "the request is not an np.HistoryRequest" : check_request(r, len);
-	if (why == NULL) {
+	why = r == NULL ? HUB_R_NOT_REQUEST : check_request(r, len);
+	if (why == HUB_OK) {
 		pg.p = p;
 		pg.limit = r->limit ? r->limit : HUB_QUERY_DEFAULT_LIMIT;
 		pg.items = calloc(pg.limit, sizeof(*pg.items));
@@ -247,8 +235,8 @@ hub_query_answer(struct hub_history *h, const struct hub_principal *p, const voi
 		why = run(h, p, r, &pg, next, &more);
 	}
 	page.correlation_id = r != NULL && echoable(r->correlation_id) ? r->correlation_id : "";
-	if (why != NULL) {
-		page.error = (char *)why;
+	if (why != HUB_OK) {
+		page.error = (char *)hub_refusal_text(why);
 	} else {
 		page.n_items = pg.n;
 		page.items = pg.ptrs;

@@ -25,6 +25,10 @@
 uint8_t *hub_query_answer(struct hub_history *h, const struct hub_principal *p, const void *req,
 			  size_t len, int64_t now_ms, size_t *out_len);
 
+/* Keeps of q's index keys only what p may read at all (hub_acl_read_reach),
+ * so that a query never reads indexes of messages p could not be given. */
+void hub_query_narrow(const struct hub_principal *p, struct hub_hist_scan *q);
+
 /* A page with only error set (why, borrowed): a request refused unread. */
 uint8_t *hub_query_refusal(const char *why, int64_t now_ms, size_t *out_len);
 

@@ -48,7 +48,6 @@ struct hub_throttle {
 	double kdf_tokens;      /* the hub's own bucket of failed KDFs */
 	int64_t kdf_last_ms;
 	int64_t next_clean_ms;
-	char why[128];
 };
 
 /* ---- buckets ---- */
@@ -233,24 +232,24 @@ pair_locked(struct hub_throttle *l, const char *username, const char *address, i
 
 int64_t
 hub_throttle_login_begin(struct hub_throttle *l, const char *username, const char *address,
-			 int64_t now_ms, const char **why)
+			 int64_t now_ms, enum hub_refusal *why)
 {
 	struct entry *a = NULL;
 	char key[80];
 	bool fresh;
 	int64_t wait;
 
-	*why = NULL;
+	*why = HUB_OK;
 	if (l->o.login_max_failures > 0) {
 		wait = pair_locked(l, username, address, now_ms);
 		if (wait > 0) {
-			*why = "too many failed logins for this user from this address";
+			*why = HUB_R_LOGIN_PAIR_LOCKED;
 			return wait;
 		}
 		addr_key(address, key, sizeof(key));
 		a = table_get(l, &l->addrs, key, true, now_ms, &fresh);
 		if (a == NULL) {
-			*why = "too many failed logins from too many addresses";
+			*why = HUB_R_LOGIN_ADDRS_FULL;
 			return 1000;
 		}
 		if (fresh)
@@ -258,14 +257,14 @@ hub_throttle_login_begin(struct hub_throttle *l, const char *username, const cha
 		refill(&a->a, 1.0, addr_cap(&l->o), now_ms - a->last_ms);
 		a->last_ms = now_ms;
 		if (a->a < 1.0) {
-			*why = "too many failed logins from this address";
+			*why = HUB_R_LOGIN_ADDR;
 			return wait_for_one(a->a, 1.0);
 		}
 	}
 	refill(&l->kdf_tokens, l->o.login_kdf_rate, kdf_cap(&l->o), now_ms - l->kdf_last_ms);
 	l->kdf_last_ms = now_ms;
 	if (l->kdf_tokens < 1.0) {
-		*why = "too many failed logins at the hub";
+		*why = HUB_R_LOGIN_HUB;
 		return wait_for_one(l->kdf_tokens, l->o.login_kdf_rate);
 	}
 	l->kdf_tokens -= 1.0;
@@ -350,54 +349,65 @@ user_entry(struct hub_throttle *l, const char *username, int64_t now)
 	return u;
 }
 
-const char *
+enum hub_refusal
 hub_throttle_publish(struct hub_throttle *l, const char *username, size_t len, int64_t now_ms)
 {
 	struct entry *u;
 
 	if ((l->o.rate_msgs == 0 && l->o.rate_bytes == 0) || username == NULL)
-		return NULL;
+		return HUB_OK;
 	u = user_entry(l, username, now_ms);
 	if (u == NULL)
-		return "the hub is out of memory for rate limits";
-	if (l->o.rate_msgs > 0 && u->a < 1) {
-		snprintf(l->why, sizeof(l->why), "over the rate limit of %u messages/s (burst %u)",
-			 l->o.rate_msgs, l->o.rate_burst);
-		return l->why;
-	}
-	if (l->o.rate_bytes > 0 && u->b < (double)len) {
-		snprintf(l->why, sizeof(l->why), "over the rate limit of %zu bytes/s",
-			 l->o.rate_bytes);
-		return l->why;
-	}
+		return HUB_R_RATE_NOMEM;
+	if (l->o.rate_msgs > 0 && u->a < 1)
+		return HUB_R_RATE_MSGS;
+	if (l->o.rate_bytes > 0 && u->b < (double)len)
+		return HUB_R_RATE_BYTES;
 	if (l->o.rate_msgs > 0)
 		u->a -= 1;
 	if (l->o.rate_bytes > 0)
 		u->b -= (double)len;
-	return NULL;
+	return HUB_OK;
 }
 
-const char *
+enum hub_refusal
 hub_throttle_request(struct hub_throttle *l, const char *username, int64_t now_ms)
 {
 	struct entry *u = user_entry(l, username, now_ms);
 
 	if (u == NULL)
-		return "the hub is out of memory for rate limits";
-	if (u->c < 1) {
-		snprintf(l->why, sizeof(l->why),
-			 "over the limit of %u history requests/s; wait and ask again",
-			 l->o.history_rate);
-		return l->why;
-	}
-	if (u->d <= 0) {
-		snprintf(l->why, sizeof(l->why),
-			 "over the limit of %zu bytes of history/s; wait and ask again",
-			 l->o.history_rate_bytes);
-		return l->why;
-	}
+		return HUB_R_RATE_NOMEM;
+	if (u->c < 1)
+		return HUB_R_HISTORY_RATE;
+	if (u->d <= 0)
+		return HUB_R_HISTORY_BYTES;
 	u->c -= 1;
-	return NULL;
+	return HUB_OK;
+}
+
+const char *
+hub_throttle_explain(const struct hub_throttle *l, enum hub_refusal why, char *buf, size_t len)
+{
+	const char *f = hub_refusal_text(why);
+
+	switch (why) {
+	case HUB_R_RATE_MSGS:
+		snprintf(buf, len, f, l->o.rate_msgs, l->o.rate_burst);
+		break;
+	case HUB_R_RATE_BYTES:
+		snprintf(buf, len, f, l->o.rate_bytes);
+		break;
+	case HUB_R_HISTORY_RATE:
+		snprintf(buf, len, f, l->o.history_rate);
+		break;
+	case HUB_R_HISTORY_BYTES:
+		snprintf(buf, len, f, l->o.history_rate_bytes);
+		break;
+	default:
+		snprintf(buf, len, "%s", f);
+		break;
+	}
+	return buf;
 }
 
 void

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "refusal.h"
+
 struct hub_throttle_opts {
 	unsigned login_max_failures;    /* failed KDFs per (user, address) before a lock; 0: no locks */
 	unsigned login_lockout_s;       /* first lock; doubles with each further failure, to 64x */
@@ -33,20 +35,25 @@ void hub_throttle_free(struct hub_throttle *l);     /* NULL is fine */
 
 /* Before a password check that would run the KDF: 0 when it may run (a token
  * of the address's and the hub's budget is set aside for it), or the ms to
- * wait, with *why saying which limit (static). A refused attempt neither
- * counts as a failure nor extends a lock. */
+ * wait, with *why saying which limit. A refused attempt neither counts as a
+ * failure nor extends a lock. */
 int64_t hub_throttle_login_begin(struct hub_throttle *l, const char *username,
-				 const char *address, int64_t now_ms, const char **why);
+				 const char *address, int64_t now_ms, enum hub_refusal *why);
 /* After the check that login_begin allowed: ok gives the tokens back and
  * forgets the pair's failures; a failure counts towards the pair's lock. */
 void hub_throttle_login_end(struct hub_throttle *l, const char *username, const char *address,
 			    bool ok, int64_t now_ms);
 
-/* Accounts one publish; NULL, or why it is over the user's rate (static). */
-const char *hub_throttle_publish(struct hub_throttle *l, const char *username, size_t len,
-				 int64_t now_ms);
-/* Accounts one history request; NULL, or why it is over the user's rate. */
-const char *hub_throttle_request(struct hub_throttle *l, const char *username, int64_t now_ms);
+/* Accounts one publish; HUB_OK, or why it is over the user's rate. */
+enum hub_refusal hub_throttle_publish(struct hub_throttle *l, const char *username, size_t len,
+				      int64_t now_ms);
+/* Accounts one history request; HUB_OK, or why it is over the user's rate. */
+enum hub_refusal hub_throttle_request(struct hub_throttle *l, const char *username,
+				      int64_t now_ms);
+/* The sentence of why in buf (len bytes; returns buf), with this hub's limits
+ * in those that name one ("over the rate limit of 50 messages/s (burst 200)"). */
+const char *hub_throttle_explain(const struct hub_throttle *l, enum hub_refusal why, char *buf,
+				 size_t len);
 /* Charges len bytes of history page to the user (after it is built). */
 void hub_throttle_request_bytes(struct hub_throttle *l, const char *username, size_t len,
 				int64_t now_ms);

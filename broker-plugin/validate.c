@@ -55,63 +55,73 @@ hub_utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
-static const char *
-text(const char *s, const char *name_if_empty)
+/* A text field: HUB_OK, or why not; if_empty when it must not be empty. */
+static enum hub_refusal
+text(const char *s, enum hub_refusal if_empty)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (n == 0 && name_if_empty != NULL)
-		return name_if_empty;
+	if (n == 0 && if_empty != HUB_OK)
+		return if_empty;
 	if (n > TEXT_MAX)
-		return "text field is too long";
+		return HUB_R_TEXT_TOO_LONG;
 	if (!hub_utf8_valid(s, n))
-		return "text is not valid UTF-8";
-	return NULL;
+		return HUB_R_TEXT_UTF8;
+	return HUB_OK;
 }
 
-static const char *
+/* The refusals of a text that must not be empty: one cut to nothing by a NUL
+ * byte is told as a NUL (see hub_msg_decode). */
+static bool
+is_empty_text(enum hub_refusal why)
+{
+	return why == HUB_R_REPORT_NO_TITLE || why == HUB_R_ANN_NO_TITLE
+	       || why == HUB_R_SHOW_NO_TITLE || why == HUB_R_DM_EMPTY;
+}
+
+static enum hub_refusal
 check_body(const Np__Envelope *e, enum hub_topic_kind kind)
 {
-	const char *why;
+	enum hub_refusal why;
 
 	switch (e->body_case) {
 	case NP__ENVELOPE__BODY_REPORT:
 		if (kind != HUB_TOPIC_REPORT)
 			break;
-		why = text(e->report->title, "report has no title");
-		return why ? why : text(e->report->detail, NULL);
+		why = text(e->report->title, HUB_R_REPORT_NO_TITLE);
+		return why != HUB_OK ? why : text(e->report->detail, HUB_OK);
 	case NP__ENVELOPE__BODY_ACK:
 		if (kind != HUB_TOPIC_ACK)
 			break;
 		if (e->ack->report_id.len != HUB_ID_LEN)
-			return "ack report_id is not 16 bytes";
+			return HUB_R_ACK_REPORT_ID;
 		if (e->ack->state < NP__ACK_STATE__RECEIVED || e->ack->state > NP__ACK_STATE__REJECTED)
-			return "ack state is not one of received, in_progress, resolved, rejected";
-		return text(e->ack->note, NULL);
+			return HUB_R_ACK_STATE;
+		return text(e->ack->note, HUB_OK);
 	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
 		if (kind != HUB_TOPIC_ANN)
 			break;
-		why = text(e->announcement->title, "announcement has no title");
-		return why ? why : text(e->announcement->body, NULL);
+		why = text(e->announcement->title, HUB_R_ANN_NO_TITLE);
+		return why != HUB_OK ? why : text(e->announcement->body, HUB_OK);
 	case NP__ENVELOPE__BODY_DM:
 		if (kind != HUB_TOPIC_DM)
 			break;
-		return text(e->dm->text, "direct message is empty");
+		return text(e->dm->text, HUB_R_DM_EMPTY);
 	case NP__ENVELOPE__BODY_SHOWCASE:
 		if (kind != HUB_TOPIC_SHOW)
 			break;
-		why = text(e->showcase->title, "showcase has no title");
-		return why ? why : text(e->showcase->description, NULL);
+		why = text(e->showcase->title, HUB_R_SHOW_NO_TITLE);
+		return why != HUB_OK ? why : text(e->showcase->description, HUB_OK);
 	case NP__ENVELOPE__BODY_STATUS:
 		if (kind != HUB_TOPIC_STATUS)
 			break;
-		return NULL;
+		return HUB_OK;
 	case NP__ENVELOPE__BODY__NOT_SET:
-		return "envelope has no body";
+		return HUB_R_NO_BODY;
 	default:
-		return "body is written by the hub only";
+		return HUB_R_BODY_HUB_ONLY;
 	}
-	return "body does not fit the topic";
+	return HUB_R_BODY_MISFIT;
 }
 
 static bool
@@ -120,72 +130,71 @@ has_unknown(const ProtobufCMessage *m)
 	return m != NULL && m->n_unknown_fields > 0;
 }
 
-static const char *
+static enum hub_refusal
 check_envelope(const Np__Envelope *e, enum hub_topic_kind kind)
 {
-	const char *why;
+	enum hub_refusal why;
 
 	if (has_unknown(&e->base) || (e->sender && has_unknown(&e->sender->base)))
-		return "envelope has unknown fields";
+		return HUB_R_ENVELOPE_UNKNOWN_FIELDS;
 	if (e->id.len != HUB_ID_LEN)
-		return "id is not 16 bytes";
+		return HUB_R_ID_LENGTH;
 	if (memcmp(e->id.data, (const uint8_t[HUB_ID_LEN]){ 0 }, HUB_ID_LEN) == 0)
-		return "id is all zeros (want 16 random or time-ordered bytes)";
+		return HUB_R_ID_ZERO;
 	if (e->seal.len != 0)
-		return "the seal is set by the hub only";
+		return HUB_R_SEAL_SET;
 	why = check_body(e, kind);
-	if (why != NULL)
+	if (why != HUB_OK)
 		return why;
 	/* bodies are checked for unknown fields through their base */
 	if (e->report && has_unknown(&e->report->base))
-		return "body has unknown fields";
+		return HUB_R_BODY_UNKNOWN_FIELDS;
 	if (e->ack && has_unknown(&e->ack->base))
-		return "body has unknown fields";
+		return HUB_R_BODY_UNKNOWN_FIELDS;
 	if (e->announcement && has_unknown(&e->announcement->base))
-		return "body has unknown fields";
+		return HUB_R_BODY_UNKNOWN_FIELDS;
 	if (e->dm && has_unknown(&e->dm->base))
-		return "body has unknown fields";
+		return HUB_R_BODY_UNKNOWN_FIELDS;
 	if (e->showcase && has_unknown(&e->showcase->base))
-		return "body has unknown fields";
+		return HUB_R_BODY_UNKNOWN_FIELDS;
 	if (e->status && has_unknown(&e->status->base))
-		return "body has unknown fields";
-	return NULL;
+		return HUB_R_BODY_UNKNOWN_FIELDS;
+	return HUB_OK;
 }
 
-const char *
+enum hub_refusal
 hub_msg_decode(struct hub_msg **out, const void *buf, size_t len, enum hub_topic_kind kind,
 	       size_t max_payload)
 {
 	struct hub_msg *m;
-	const char *why;
+	enum hub_refusal why;
 
 	*out = NULL;
 	if (len > max_payload)
-		return "payload is over the size limit";
+		return HUB_R_PAYLOAD_TOO_BIG;
 	if (len == 0)
-		return "payload is empty (want an np.Envelope)";
+		return HUB_R_PAYLOAD_EMPTY;
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
-		return "out of memory";
+		return HUB_R_NOMEM;
 	m->env = np__envelope__unpack(NULL, len, buf);
 	if (m->env == NULL) {
 		free(m);
-		return "payload is not an np.Envelope";
+		return HUB_R_NOT_ENVELOPE;
 	}
 	why = check_envelope(m->env, kind);
 	/* protobuf-c cuts a string at an embedded NUL without a word, and the
 	 * hub stores what it packs: so what was decoded must pack to exactly
 	 * the bytes received. Our encoders (protobuf-c, protoc) are canonical.
 	 * A text cut to nothing by a NUL is told as a NUL, not as empty. */
-	if ((why == NULL || strstr(why, "no title") || strstr(why, "empty"))
-	    && np__envelope__get_packed_size(m->env) != len)
-		why = "text holds a NUL byte or the envelope is not canonically encoded";
-	if (why != NULL) {
+	if ((why == HUB_OK || is_empty_text(why)) && np__envelope__get_packed_size(m->env) != len)
+		why = HUB_R_NOT_CANONICAL;
+	if (why != HUB_OK) {
 		hub_msg_free(m);
 		return why;
 	}
 	*out = m;
-	return NULL;
+	return HUB_OK;
 }
 
 int

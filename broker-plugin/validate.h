@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "acl.h"
+#include "refusal.h"
 
 #define HUB_ID_LEN 16
 #define HUB_DEFAULT_MAX_PAYLOAD 65536
@@ -14,10 +15,10 @@
 struct hub_msg;         /* an unpacked Envelope */
 
 /* Decodes buf (borrowed) as the body of a publish on a topic of the given kind.
- * Returns NULL and sets *out (owned by the caller, free with hub_msg_free), or a
- * static sentence saying why the payload is refused and leaves *out NULL. */
-const char *hub_msg_decode(struct hub_msg **out, const void *buf, size_t len,
-			   enum hub_topic_kind kind, size_t max_payload);
+ * Returns HUB_OK and sets *out (owned by the caller, free with hub_msg_free), or
+ * the refusal saying why the payload is refused and leaves *out NULL. */
+enum hub_refusal hub_msg_decode(struct hub_msg **out, const void *buf, size_t len,
+				enum hub_topic_kind kind, size_t max_payload);
 /* Overwrites the sender with p and received_at_ms with now_ms. */
 int hub_msg_stamp(struct hub_msg *m, const struct hub_principal *p, int64_t now_ms);
 size_t hub_msg_packed_size(const struct hub_msg *m);

@@ -14,6 +14,27 @@ static const char *const category_names[HUB_CATEGORY_COUNT] = {
 	"event", "network", "emergency", "general",
 };
 
+static const char *const report_kinds[HUB_REPORT_KIND_COUNT] = {
+	"outage", "need", "incident", "feedback",
+};
+
+static const char *const show_kinds[] = { "product", "story", "place" };
+
+/* Same numbers as np.AckState in proto/np.proto. */
+static const char *const ack_states[] = {
+	"unspecified", "received", "in_progress", "resolved", "rejected",
+};
+
+/* The index letters are part of the history tables' keys: never change one. */
+static const struct hub_kind_info kinds[HUB_KIND_COUNT] = {
+	[HUB_KIND_ANN] = { "ann", 2, 'a', false },
+	[HUB_KIND_REP] = { "rep", 4, 'r', true },
+	[HUB_KIND_STATUS] = { "status", 3, 's', true },
+	[HUB_KIND_SHOW] = { "show", 4, 'w', true },
+	[HUB_KIND_DM] = { "dm", 1, 'd', false },
+	[HUB_KIND_REPLY] = { "reply", 2, 0, false },
+};
+
 static bool
 word_in(const char *s, size_t n, const char *const *words, size_t count)
 {
@@ -88,20 +109,60 @@ hub_categories_parse(const char *list, uint16_t *mask)
 	}
 }
 
+const struct hub_kind_info *
+hub_kind_info(enum hub_kind k)
+{
+	return &kinds[k];
+}
+
+enum hub_kind
+hub_kind_parse(const char *s, size_t n)
+{
+	int k;
+
+	for (k = 0; k < HUB_KIND_COUNT; k++) {
+		if (strlen(kinds[k].word) == n && memcmp(kinds[k].word, s, n) == 0)
+			return (enum hub_kind)k;
+	}
+	return HUB_KIND_COUNT;
+}
+
+enum hub_kind
+hub_kind_of_index(char letter)
+{
+	int k;
+
+	for (k = 0; k < HUB_KIND_COUNT && letter != 0; k++) {
+		if (kinds[k].index == letter)
+			return (enum hub_kind)k;
+	}
+	return HUB_KIND_COUNT;
+}
+
 bool
 hub_report_kind_valid(const char *s, size_t n)
 {
-	static const char *const kinds[] = { "outage", "need", "incident", "feedback" };
+	return word_in(s, n, report_kinds, HUB_REPORT_KIND_COUNT);
+}
 
-	return word_in(s, n, kinds, sizeof(kinds) / sizeof(kinds[0]));
+const char *
+hub_report_kind_name(int i)
+{
+	return i >= 0 && i < HUB_REPORT_KIND_COUNT ? report_kinds[i] : NULL;
+}
+
+const char *
+hub_ack_state_name(int s)
+{
+	if (s < 0 || (size_t)s >= sizeof(ack_states) / sizeof(ack_states[0]))
+		return "unknown";
+	return ack_states[s];
 }
 
 bool
 hub_show_kind_valid(const char *s, size_t n)
 {
-	static const char *const kinds[] = { "product", "story", "place" };
-
-	return word_in(s, n, kinds, sizeof(kinds) / sizeof(kinds[0]));
+	return word_in(s, n, show_kinds, sizeof(show_kinds) / sizeof(show_kinds[0]));
 }
 
 enum hub_level

@@ -1,5 +1,6 @@
-/* vocab.h - the words of DESIGN.md: roles, categories, report and showcase
- * kinds, area codes and usernames. Pure functions, shared by the plugin and np-admin. */
+/* vocab.h - the words of DESIGN.md: roles, categories, topic kinds, report and
+ * showcase kinds, ack states, area codes and usernames. One table each, in
+ * vocab.c. Pure functions, shared by the plugin and np-admin. */
 #ifndef NP_VOCAB_H
 #define NP_VOCAB_H
 
@@ -24,6 +25,28 @@ enum hub_level { HUB_LEVEL_BAD = 0, HUB_LEVEL_NATION, HUB_LEVEL_PROVINCE, HUB_LE
 #define HUB_AREA_MAX 8          /* longest area code, a village */
 #define HUB_USERNAME_MAX 64
 #define HUB_CATEGORY_COUNT 9
+#define HUB_REPORT_KIND_COUNT 4
+#define HUB_ACK_WORD "ack"      /* np/rep/P/D/V/ack: the level of an ack, after the report kinds */
+
+/* The kinds of np topic, np/<word>/... (DESIGN.md "Topics"). */
+enum hub_kind {
+	HUB_KIND_ANN, HUB_KIND_REP, HUB_KIND_STATUS, HUB_KIND_SHOW, HUB_KIND_DM, HUB_KIND_REPLY,
+	HUB_KIND_COUNT
+};
+
+struct hub_kind_info {
+	const char *word;       /* np/<word>/... */
+	int fields;             /* levels after np/<word>; reply: owner + at least one */
+	char index;             /* its history index letter (on disk); 0: not kept */
+	bool by_place;          /* fields are P/D/V (+ a sub-level), indexed under each */
+};
+
+/* The row of k (k < HUB_KIND_COUNT). */
+const struct hub_kind_info *hub_kind_info(enum hub_kind k);
+/* The kind named by s[0..n), or HUB_KIND_COUNT. */
+enum hub_kind hub_kind_parse(const char *s, size_t n);
+/* The kind of a history index letter, or HUB_KIND_COUNT. */
+enum hub_kind hub_kind_of_index(char letter);
 
 /* "volunteer" -> HUB_ROLE_VOLUNTEER; HUB_ROLE_NONE when unknown. */
 enum hub_role hub_role_parse(const char *s);
@@ -37,6 +60,10 @@ const char *hub_category_name(int index);
 size_t hub_categories_parse(const char *list, uint16_t *mask);
 
 bool hub_report_kind_valid(const char *s, size_t n);   /* outage|need|incident|feedback */
+/* Report kind i (0..HUB_REPORT_KIND_COUNT-1) in DESIGN.md's order; NULL out of range. */
+const char *hub_report_kind_name(int i);
+/* np.AckState s: "unspecified", "received", ...; "unknown" out of range. */
+const char *hub_ack_state_name(int s);
 bool hub_show_kind_valid(const char *s, size_t n);     /* product|story|place */
 
 /* The level of the code of n bytes: TH, 2, 4, 6 or 8 digits; HUB_LEVEL_BAD otherwise. */

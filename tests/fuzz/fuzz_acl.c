@@ -104,13 +104,13 @@ static const struct hub_principal admin = { "root", HUB_ROLE_ADMIN, "TH", 0 };
 static const char *
 check(const struct hub_principal *p, enum hub_access a, const char *topic, bool with_dir)
 {
-	const char *why;
+	enum hub_refusal why;
 
 	dir_state.forbidden = a == HUB_READ;
 	dir_state.topic = topic;
 	why = hub_acl_check(p, a, topic, with_dir ? &dir : NULL);
 	dir_state.forbidden = false;
-	return why;
+	return why == HUB_OK ? NULL : hub_refusal_text(why);
 }
 
 static bool

@@ -111,7 +111,7 @@ check_stamped(struct hub_msg *m, const struct hub_principal *p, const Np__Envelo
 {
 	struct hub_msg *again = NULL;
 	Np__Envelope *e;
-	const char *why;
+	enum hub_refusal why;
 	size_t n = hub_msg_packed_size(m);
 	uint8_t *buf = malloc(n ? n : 1);
 
@@ -136,7 +136,7 @@ check_stamped(struct hub_msg *m, const struct hub_principal *p, const Np__Envelo
 
 	/* what the hub sends on is a payload it would accept itself */
 	why = hub_msg_decode(&again, buf, n, kind, SIZE_MAX);
-	FUZZ_CHECK(why == NULL, "the stamped message is refused: %s", why);
+	FUZZ_CHECK(why == HUB_OK, "the stamped message is refused: %s", hub_refusal_text(why));
 	FUZZ_CHECK(memcmp(hub_msg_id(again), hub_msg_id(m), HUB_ID_LEN) == 0,
 		   "the stamped message decodes to another id");
 	hub_msg_free(again);
@@ -177,7 +177,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *payload;
 	uint8_t id[HUB_ID_LEN];
 	char topic[TOPIC_MAX + 1];
-	const char *why;
+	enum hub_refusal why;
 	size_t len;
 	int peek;
 
@@ -194,7 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	e = np__envelope__unpack(NULL, len, payload);
 	why = hub_msg_decode(&m, payload, len, kind, HUB_DEFAULT_MAX_PAYLOAD);
-	FUZZ_CHECK((why == NULL) == (m != NULL), "hub_msg_decode: reason and result disagree");
+	FUZZ_CHECK((why == HUB_OK) == (m != NULL), "hub_msg_decode: reason and result disagree");
 	peek = hub_msg_peek_id(payload, len, id);
 	/* O(1): it reads an id that opens the payload, as in every canonical one */
 	FUZZ_CHECK((peek == 0) == (len >= 2 + HUB_ID_LEN && payload[0] == 0x0a
@@ -220,7 +220,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = len < TOPIC_MAX ? len : TOPIC_MAX;
 	memcpy(topic, payload, len);
 	topic[len] = '\0';
-	check_refusal(peek == 0 ? id : NULL, topic, why != NULL ? why : "accepted");
+	check_refusal(peek == 0 ? id : NULL, topic,
+		      why != HUB_OK ? hub_refusal_text(why) : "accepted");
 	if (e != NULL)
 		np__envelope__free_unpacked(e, NULL);
 	return 0;

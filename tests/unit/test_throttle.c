@@ -29,13 +29,13 @@ make(void)
 static int64_t
 failed_login(struct hub_throttle *l, const char *user, const char *addr, int64_t now)
 {
-	const char *why;
+	enum hub_refusal why;
 	int64_t wait = hub_throttle_login_begin(l, user, addr, now, &why);
 
 	if (wait == 0)
 		hub_throttle_login_end(l, user, addr, false, now);
 	else
-		assert_non_null(why);
+		assert_int_not_equal(why, HUB_OK);
 	return wait;
 }
 
@@ -59,7 +59,7 @@ static void
 a_right_password_gets_in_within_a_second_of_the_storm_ending(void **state)
 {
 	struct hub_throttle *l = make();
-	const char *why;
+	enum hub_refusal why;
 	char user[32];
 	int i;
 
@@ -69,7 +69,7 @@ a_right_password_gets_in_within_a_second_of_the_storm_ending(void **state)
 		failed_login(l, user, "10.1.2.3", 1000 + i);
 	}
 	assert_true(hub_throttle_login_begin(l, "nok", "10.1.2.3", 1500, &why) > 0);
-	assert_string_equal(why, "too many failed logins from this address");
+	assert_int_equal(why, HUB_R_LOGIN_ADDR);
 	/* the storm stops at 1.5 s; a token is back by 2.5 s */
 	assert_int_equal(hub_throttle_login_begin(l, "nok", "10.1.2.3", 2501, &why), 0);
 	hub_throttle_login_end(l, "nok", "10.1.2.3", true, 2501);
@@ -82,7 +82,7 @@ static void
 retrying_during_a_lock_neither_extends_it_nor_runs_the_kdf(void **state)
 {
 	struct hub_throttle *l = make();
-	const char *why;
+	enum hub_refusal why;
 	int64_t t, wait, first;
 	int i;
 
@@ -91,7 +91,7 @@ retrying_during_a_lock_neither_extends_it_nor_runs_the_kdf(void **state)
 		assert_int_equal(failed_login(l, "res", "10.0.0.9", 1000), 0);
 	first = hub_throttle_login_begin(l, "res", "10.0.0.9", 1000, &why);
 	assert_true(first > 29000 && first <= 30000);   /* login_lockout_s 30 */
-	assert_string_equal(why, "too many failed logins for this user from this address");
+	assert_int_equal(why, HUB_R_LOGIN_PAIR_LOCKED);
 	for (t = 1000; t < 31000; t += 100) {
 		wait = hub_throttle_login_begin(l, "res", "10.0.0.9", t, &why);
 		assert_true(wait > 0);
@@ -105,7 +105,7 @@ static void
 another_address_is_not_locked_by_a_pair_lock(void **state)
 {
 	struct hub_throttle *l = make();
-	const char *why;
+	enum hub_refusal why;
 	int i;
 
 	(void)state;
@@ -142,7 +142,7 @@ static void
 a_full_table_never_frees_an_address_that_still_owes(void **state)
 {
 	struct hub_throttle *l = make();
-	const char *why;
+	enum hub_refusal why;
 	char addr[48];
 	int i;
 
@@ -180,16 +180,18 @@ static void
 the_publish_rate_refuses_the_excess_with_a_reason(void **state)
 {
 	struct hub_throttle *l = make();
+	char buf[128];
 	int i, ok = 0;
 
 	(void)state;
 	for (i = 0; i < 300; i++)
-		ok += hub_throttle_publish(l, "somchai", 10, 1000) == NULL;
+		ok += hub_throttle_publish(l, "somchai", 10, 1000) == HUB_OK;
 	assert_int_equal(ok, 200);      /* the burst */
-	assert_string_equal(hub_throttle_publish(l, "somchai", 10, 1000),
+	assert_int_equal(hub_throttle_publish(l, "somchai", 10, 1000), HUB_R_RATE_MSGS);
+	assert_string_equal(hub_throttle_explain(l, HUB_R_RATE_MSGS, buf, sizeof(buf)),
 			    "over the rate limit of 50 messages/s (burst 200)");
-	assert_null(hub_throttle_publish(l, "somchai", 10, 1100));     /* 5 back */
-	assert_null(hub_throttle_publish(l, "other", 10, 1100));
+	assert_int_equal(hub_throttle_publish(l, "somchai", 10, 1100), HUB_OK);  /* 5 back */
+	assert_int_equal(hub_throttle_publish(l, "other", 10, 1100), HUB_OK);
 	hub_throttle_free(l);
 }
 
@@ -197,19 +199,22 @@ static void
 history_requests_are_limited_in_number_and_bytes(void **state)
 {
 	struct hub_throttle *l = make();
+	char buf[128];
 	int i, ok = 0;
 
 	(void)state;
 	for (i = 0; i < 100; i++)
-		ok += hub_throttle_request(l, "cm", 1000) == NULL;
+		ok += hub_throttle_request(l, "cm", 1000) == HUB_OK;
 	assert_int_equal(ok, 20);
-	assert_string_equal(hub_throttle_request(l, "cm", 1000),
+	assert_int_equal(hub_throttle_request(l, "cm", 1000), HUB_R_HISTORY_RATE);
+	assert_string_equal(hub_throttle_explain(l, HUB_R_HISTORY_RATE, buf, sizeof(buf)),
 			    "over the limit of 5 history requests/s; wait and ask again");
-	assert_null(hub_throttle_request(l, "other", 1000));
+	assert_int_equal(hub_throttle_request(l, "other", 1000), HUB_OK);
 	hub_throttle_request_bytes(l, "other", 5u << 20, 1000);      /* 4 MiB burst spent */
-	assert_string_equal(hub_throttle_request(l, "other", 1000),
+	assert_int_equal(hub_throttle_request(l, "other", 1000), HUB_R_HISTORY_BYTES);
+	assert_string_equal(hub_throttle_explain(l, HUB_R_HISTORY_BYTES, buf, sizeof(buf)),
 			    "over the limit of 2097152 bytes of history/s; wait and ask again");
-	assert_null(hub_throttle_request(l, "other", 2000));  /* 2 MiB back: out of debt */
+	assert_int_equal(hub_throttle_request(l, "other", 2000), HUB_OK); /* out of debt */
 	hub_throttle_free(l);
 }
 

@@ -1,0 +1,133 @@
+/* refusal.c - the one table of the hub's refusal sentences (see refusal.h).
+ * These are the words of the log and of Refusal.reason and HistoryPage.error:
+ * change one here and it changes everywhere, for users and logs alike. */
+#include <stddef.h>
+
+#include "refusal.h"
+
+static const char *const texts[HUB_R_COUNT] = {
+	[HUB_OK] = "granted",
+	[HUB_R_EMPTY_TOPIC] = "empty topic",
+	[HUB_R_TOPIC_TOO_DEEP] = "topic has too many levels",
+	[HUB_R_WILDCARD_IN_TOPIC] = "a topic may not hold wildcards",
+	[HUB_R_NOT_NP] = "topic is not under np/",
+	[HUB_R_NOT_VALID_NP] = "not a valid np topic",
+	[HUB_R_UNKNOWN_KIND] = "unknown topic kind",
+	[HUB_R_WRONG_DEPTH] = "wrong number of levels for this topic kind",
+	[HUB_R_BAD_AREA] = "bad area code",
+	[HUB_R_BAD_PROVINCE] = "bad province code",
+	[HUB_R_BAD_DISTRICT] = "bad district code",
+	[HUB_R_BAD_VILLAGE] = "bad village code",
+	[HUB_R_PLACES_DISAGREE] = "province, district and village codes do not agree",
+	[HUB_R_UNKNOWN_CATEGORY] = "unknown category",
+	[HUB_R_UNKNOWN_SHOW_KIND] = "unknown showcase kind",
+	[HUB_R_UNKNOWN_REPORT_KIND] = "unknown report kind",
+	[HUB_R_BAD_INBOX] = "bad inbox address (a village code or an official's username)",
+	[HUB_R_BAD_REPLY_USER] = "bad username in reply topic",
+	[HUB_R_FILTER_MATCHES_NOTHING] = "filter matches no valid np topic",
+
+	[HUB_R_NOT_AUTHENTICATED] = "not authenticated",
+	[HUB_R_HUB_OWN] = "$np/ is the hub's own",
+	[HUB_R_SYS_ADMIN] = "$SYS is for the admin",
+	[HUB_R_BAD_SHARE] = "bad shared subscription",
+	[HUB_R_SHARE_NOT_OWN] = "a shared subscription group must be named after its user "
+				"($share/<username>/... or $share/<username>~<name>/...)",
+	[HUB_R_NO_PLACE] = "place is not in the registry",
+	[HUB_R_NO_INBOX_VILLAGE] = "inbox village is not in the registry",
+	[HUB_R_NO_INBOX_OFFICIAL] = "inbox user is not an official",
+	[HUB_R_READ_ANN] = "may not read announcements of that area",
+	[HUB_R_READ_REP] = "may not read reports of that area or kind",
+	[HUB_R_READ_STATUS] = "may not read status of that area",
+	[HUB_R_READ_SHOW] = "may not read showcase of that area",
+	[HUB_R_READ_DM] = "may not read another inbox",
+	[HUB_R_READ_REPLY] = "may not read another user's replies",
+	[HUB_R_WRITE_ANN] = "may not announce to that area or category",
+	[HUB_R_WRITE_ACK] = "may not acknowledge reports of that area",
+	[HUB_R_WRITE_REP] = "may report only for one's own village",
+	[HUB_R_WRITE_OWN_VILLAGE] = "may publish status and showcase only for one's own village",
+	[HUB_R_WRITE_DM] = "role may not send direct messages",
+	[HUB_R_WRITE_REPLY] = "reply topics are written by the hub only",
+
+	[HUB_R_PAYLOAD_TOO_BIG] = "payload is over the size limit",
+	[HUB_R_PAYLOAD_EMPTY] = "payload is empty (want an np.Envelope)",
+	[HUB_R_NOT_ENVELOPE] = "payload is not an np.Envelope",
+	[HUB_R_NOT_CANONICAL] = "text holds a NUL byte or the envelope is not canonically encoded",
+	[HUB_R_ENVELOPE_UNKNOWN_FIELDS] = "envelope has unknown fields",
+	[HUB_R_BODY_UNKNOWN_FIELDS] = "body has unknown fields",
+	[HUB_R_ID_LENGTH] = "id is not 16 bytes",
+	[HUB_R_ID_ZERO] = "id is all zeros (want 16 random or time-ordered bytes)",
+	[HUB_R_SEAL_SET] = "the seal is set by the hub only",
+	[HUB_R_NO_BODY] = "envelope has no body",
+	[HUB_R_BODY_HUB_ONLY] = "body is written by the hub only",
+	[HUB_R_BODY_MISFIT] = "body does not fit the topic",
+	[HUB_R_TEXT_TOO_LONG] = "text field is too long",
+	[HUB_R_TEXT_UTF8] = "text is not valid UTF-8",
+	[HUB_R_REPORT_NO_TITLE] = "report has no title",
+	[HUB_R_ANN_NO_TITLE] = "announcement has no title",
+	[HUB_R_SHOW_NO_TITLE] = "showcase has no title",
+	[HUB_R_DM_EMPTY] = "direct message is empty",
+	[HUB_R_ACK_REPORT_ID] = "ack report_id is not 16 bytes",
+	[HUB_R_ACK_STATE] = "ack state is not one of received, in_progress, resolved, rejected",
+
+	[HUB_R_UNKNOWN_USER] = "unknown user",
+	[HUB_R_PROPERTIES] = "MQTT 5 properties (user properties, correlation data, response "
+			     "topic, content type) are not accepted on np/: everything travels "
+			     "in the envelope",
+	[HUB_R_QOS2] = "QoS 2 is not accepted on np/: publish with QoS 1 (the hub "
+		       "deduplicates by id, so a resend is delivered once)",
+	[HUB_R_ID_OTHER_SENDER] = "the id belongs to another sender's message",
+	[HUB_R_ID_REUSED] = "the id is already used for a different message of yours "
+			    "(a resend must be byte for byte the same; a new message needs a new id)",
+	[HUB_R_ACK_UNKNOWN_REPORT] = "ack of a report the hub does not hold",
+	[HUB_R_ACK_OTHER_VILLAGE] = "ack of a report of another village",
+	[HUB_R_ACK_OPERATOR_OUTAGE] = "operators acknowledge outage reports only",
+	[HUB_R_STORE_FAILED] = "history store failed",
+	[HUB_R_CANNOT_STORE] = "the hub cannot store messages now (see its log)",
+	[HUB_R_WILL_NOT_NP] = "a will may only go to an np/ topic",
+	[HUB_R_WILL_PROPERTIES] = "MQTT 5 properties are not accepted on np/",
+
+	[HUB_R_LOGIN_PAIR_LOCKED] = "too many failed logins for this user from this address",
+	[HUB_R_LOGIN_ADDRS_FULL] = "too many failed logins from too many addresses",
+	[HUB_R_LOGIN_ADDR] = "too many failed logins from this address",
+	[HUB_R_LOGIN_HUB] = "too many failed logins at the hub",
+	[HUB_R_RATE_NOMEM] = "the hub is out of memory for rate limits",
+	[HUB_R_RATE_MSGS] = "over the rate limit of %u messages/s (burst %u)",
+	[HUB_R_RATE_BYTES] = "over the rate limit of %zu bytes/s",
+	[HUB_R_HISTORY_RATE] = "over the limit of %u history requests/s; wait and ask again",
+	[HUB_R_HISTORY_BYTES] = "over the limit of %zu bytes of history/s; wait and ask again",
+
+	[HUB_R_REQUEST_TOO_BIG] = "the request is over 4096 bytes",
+	[HUB_R_REQUEST_PROPERTIES] = "MQTT 5 properties are not accepted on requests",
+	[HUB_R_NOT_REQUEST] = "the request is not an np.HistoryRequest",
+	[HUB_R_REQUEST_UNKNOWN_FIELDS] = "the request has unknown fields",
+	[HUB_R_REQUEST_NOT_CANONICAL] = "the request holds a NUL byte or is not canonically encoded",
+	[HUB_R_NEGATIVE_TIME] = "since and until must not be negative",
+	[HUB_R_UNTIL_BEFORE_SINCE] = "until must be after since",
+	[HUB_R_BAD_CURSOR] = "the cursor is not one this hub gave",
+	[HUB_R_LIMIT_TOO_BIG] = "limit is over 1000 (the hub's page size cap)",
+	[HUB_R_FILTER_TOO_LONG] = "the filter is over 512 bytes",
+	[HUB_R_FILTER_UTF8] = "the filter is not UTF-8",
+	[HUB_R_CORRELATION_ID] = "the correlation id is over 128 bytes or not UTF-8",
+	[HUB_R_HISTORY_FAILED] = "the history store failed; try again",
+	[HUB_R_FILTER_EMPTY] = "the filter is empty",
+	[HUB_R_FILTER_TOO_DEEP] = "the filter has too many levels",
+	[HUB_R_HASH_NOT_LAST] = "'#' must be the last level of a filter",
+	[HUB_R_WILDCARD_PART] = "a wildcard must fill a whole level",
+	[HUB_R_FILTER_NOT_NP] = "the filter must be under np/",
+	[HUB_R_FILTER_UNKNOWN_KIND] = "unknown topic kind in the filter (ann, rep, status, show, dm)",
+
+	[HUB_R_NO_USERNAME] = "no username (anonymous logins are refused)",
+	[HUB_R_NO_PASSWORD] = "no password",
+	[HUB_R_USER_DB] = "user database error",
+	[HUB_R_WRONG_PASSWORD] = "wrong password",
+	[HUB_R_CLIENT_ID_OTHER_USER] = "the client id names another user",
+	[HUB_R_NOMEM] = "out of memory",
+};
+
+const char *
+hub_refusal_text(enum hub_refusal r)
+{
+	if ((unsigned)r >= HUB_R_COUNT || texts[r] == NULL)
+		return "unknown refusal";
+	return texts[r];
+}
