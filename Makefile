@@ -7,7 +7,8 @@ BUILD   := $(if $(SAN),build-san,build)
 GEN      = $(BUILD)/gen
 CFLAGS  += $(if $(SAN),$(SANF))
 LDFLAGS += $(if $(SAN),$(SANF))
-CPPFLAGS += -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(GEN) -Ibroker-plugin -Iclient-lib -Itests/broker
+CSTD     = -std=c99
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(GEN) -Ibroker-plugin -Iclient-lib
 
 PB_SRC    = $(GEN)/np.pb-c.c
 CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c broker-plugin/kdf.c \
@@ -45,11 +46,19 @@ $(GEN)/np.pb-c.c $(GEN)/np.pb-c.h: proto/np.proto
 
 $(PB_OBJ): $(GEN)/np.pb-c.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(GEN)/np.pb-c.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(XCFLAGS) -fPIC -MMD -MP -c $< -o $@
+	$(CC) $(CSTD) $(CPPFLAGS) $(WARN) $(CFLAGS) $(XCFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+# only the tests include tests/broker/harness.h
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests/broker
+
+# Objects reached only through pattern rules (examples, tests) would be
+# deleted as intermediates, then rebuilt by the next make because their .d
+# files name them: keep every file make builds.
+.SECONDARY:
 
 $(BUILD)/np_plugin.so: $(call obj,$(PLUGIN_SRCS)) $(PB_OBJ) broker-plugin/plugin.map
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=broker-plugin/plugin.map \
