@@ -137,6 +137,11 @@ test: deps
 	@$(MAKE) --no-print-directory SAN=1 all tests-build
 	@tests/run.sh
 
+# The fast offline tests, no broker and no network: unit tests, fuzz replays
+# and np-admin in $(BUILD) (make SAN=1 check: in build-san/). Fails when one does.
+check: $(BUILD)/np-admin $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
+	@tests/run.sh --offline $(BUILD)
+
 clean:
 	rm -rf build build-san
 
