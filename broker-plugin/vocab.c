@@ -46,6 +46,18 @@ hub_role_name(enum hub_role r)
 	return role_names[r];
 }
 
+const char *
+hub_ack_state_name(int state)
+{
+	static const char *const names[] = {
+		"unspecified", "received", "in_progress", "resolved", "rejected",
+	};
+
+	if (state < 0 || (size_t)state >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[state];
+}
+
 int
 hub_category_index(const char *s, size_t n)
 {

@@ -30,6 +30,10 @@ enum hub_role hub_role_parse(const char *s);
 /* HUB_ROLE_VOLUNTEER -> "volunteer"; "unknown" when out of range. */
 const char *hub_role_name(enum hub_role r);
 
+/* An np.AckState by number: "unspecified", "received", "in_progress",
+ * "resolved", "rejected"; "unknown" when out of range. */
+const char *hub_ack_state_name(int state);
+
 /* Category name (n bytes, not NUL-terminated) -> bit index 0..8, or -1. */
 int hub_category_index(const char *s, size_t n);
 const char *hub_category_name(int index);
