@@ -16,7 +16,7 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
-            admin/user_import.c $(CORE_SRCS)
+            admin/user_import.c admin/user.c admin/encode.c $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/codec.c client-lib/outbox.c
 EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history
 EXAMPLE_COMMON = examples/common.c
