@@ -129,7 +129,7 @@ parse_error(struct csv_parser *csv)
 	return csv_strerror(csv_error(csv));
 }
 
-int
+enum admin_rc
 admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows)
 {
 	struct csv_parser csv;
@@ -145,11 +145,12 @@ admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows)
 	fp = fopen(path, "rb");
 	if (fp == NULL) {
 		fprintf(stderr, "np-admin: cannot read %s: %s\n", path, strerror(errno));
-		return -1;
+		return ADMIN_FAIL;
 	}
 	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+		fprintf(stderr, "np-admin: out of memory\n");
 		fclose(fp);
-		return -1;
+		return ADMIN_FAIL;
 	}
 	/* fed a line at a time, so errors can name the line a record is on */
 	while (!p.failed && (n = (size_t)getline(&line, &cap, fp)) != (size_t)-1) {
@@ -175,7 +176,7 @@ admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows)
 		if (rows->v[n].file == NULL)
 			rows->v[n].file = path;
 	}
-	return p.failed ? -1 : 0;
+	return p.failed ? ADMIN_FAIL : ADMIN_OK;
 }
 
 static int
@@ -188,39 +189,41 @@ cmp_rows(const void *a, const void *b)
 }
 
 /* A code twice in one import is an error naming both rows. */
-static int
+static enum admin_rc
 check_duplicates(const struct place_rows *rows)
 {
+	enum admin_rc rc = ADMIN_OK;
 	struct row *v;
 	size_t i;
-	int rc = 0;
 
 	if (rows->n < 2)
-		return 0;
+		return ADMIN_OK;
 	v = malloc(rows->n * sizeof(*v));
-	if (v == NULL)
-		return -1;
+	if (v == NULL) {
+		fprintf(stderr, "np-admin: out of memory\n");
+		return ADMIN_FAIL;
+	}
 	memcpy(v, rows->v, rows->n * sizeof(*v));
 	qsort(v, rows->n, sizeof(*v), cmp_rows);
-	for (i = 1; i < rows->n && rc == 0; i++) {
+	for (i = 1; i < rows->n && rc == ADMIN_OK; i++) {
 		if (strcmp(v[i].code, v[i - 1].code) == 0) {
 			fprintf(stderr, "%s:%lu: code '%s' is already on %s:%lu\n", v[i].file,
 				v[i].line, v[i].code, v[i - 1].file, v[i - 1].line);
-			rc = -1;
+			rc = ADMIN_FAIL;
 		}
 	}
 	free(v);
 	return rc;
 }
 
-int
+enum admin_rc
 admin_check_parents(struct hub_store *s, const struct place_rows *rows)
 {
 	char parent[HUB_AREA_MAX + 1];
 	size_t i, len;
 
-	if (check_duplicates(rows) != 0)
-		return -1;
+	if (check_duplicates(rows) != ADMIN_OK)
+		return ADMIN_FAIL;
 	for (i = 0; i < rows->n; i++) {
 		len = strlen(rows->v[i].code);
 		if (len == 2)
@@ -230,10 +233,10 @@ admin_check_parents(struct hub_store *s, const struct place_rows *rows)
 		if (!hub_store_batch_place_exists(s, parent)) {
 			fprintf(stderr, "%s:%lu: code '%s': its parent '%s' is not in the registry\n",
 				rows->v[i].file, rows->v[i].line, rows->v[i].code, parent);
-			return -1;
+			return ADMIN_FAIL;
 		}
 	}
-	return 0;
+	return ADMIN_OK;
 }
 
 void

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "user.h"
 
 #define VILLAGES_WITH_FOUR 2347
 
@@ -24,7 +25,7 @@ static const struct demo_user {
 	{ "admin", "admin", "TH", NULL, "hub administrator" },
 };
 
-static int
+static enum admin_rc
 add_villages(struct hub_store *s, const struct place_rows *rows, size_t *count)
 {
 	struct hub_place v;
@@ -44,45 +45,51 @@ add_villages(struct hub_store *s, const struct place_rows *rows, size_t *count)
 			v.code[8] = '\0';
 			snprintf(v.name_th, sizeof(v.name_th), "หมู่ %d", n);
 			snprintf(v.name_en, sizeof(v.name_en), "Mu %d", n);
-			if (hub_store_batch_place_put(s, &v) != 0)
-				return -1;
+			if (hub_store_batch_place_put(s, &v) != 0) {
+				fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+				return ADMIN_FAIL;
+			}
 			(*count)++;
 		}
 	}
-	return 0;
+	return ADMIN_OK;
 }
 
-static int
+static enum admin_rc
 import_geo(struct hub_store *s, const char *geo_dir, size_t *villages)
 {
 	static const char *const files[] = { "provinces.csv", "districts.csv", "subdistricts.csv" };
 	char path[4][4096];
 	struct place_rows rows = { 0 };
-	int rc = 0;
+	enum admin_rc rc = ADMIN_OK;
 	size_t i;
 
-	if (hub_store_batch_begin(s) != 0)
-		return -1;
-	for (i = 0; i < 3 && rc == 0; i++) {
+	if (hub_store_batch_begin(s) != 0) {
+		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		return ADMIN_FAIL;
+	}
+	for (i = 0; i < 3 && rc == ADMIN_OK; i++) {
 		snprintf(path[i], sizeof(path[i]), "%s/%s", geo_dir, files[i]);
 		rc = admin_import_csv(s, path[i], &rows);
-		if (rc != 0 && access(path[i], R_OK) != 0)
+		if (rc != ADMIN_OK && access(path[i], R_OK) != 0)
 			fprintf(stderr, "np-admin: the geo data is not in %s: give its directory "
 				"with demo --geo DIR (or NP_GEO_DIR)\n", geo_dir);
 	}
-	if (rc == 0)
+	if (rc == ADMIN_OK)
 		rc = admin_check_parents(s, &rows);
-	if (rc == 0)
+	if (rc == ADMIN_OK)
 		rc = add_villages(s, &rows, villages);
-	if (rc == 0)
-		rc = hub_store_batch_commit(s);
-	else
+	if (rc != ADMIN_OK) {
 		hub_store_batch_abort(s);
+	} else if (hub_store_batch_commit(s) != 0) {
+		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		rc = ADMIN_FAIL;
+	}
 	admin_rows_free(&rows);
 	return rc;
 }
 
-int
+enum admin_rc
 admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations)
 {
 	size_t counts[HUB_LEVEL_VILLAGE + 1];
@@ -90,8 +97,12 @@ admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations)
 	char password[64];
 	struct hub_user u;
 
-	if (import_geo(s, geo_dir, &villages) != 0 || hub_store_place_count(s, counts) != 0)
-		return -1;
+	if (import_geo(s, geo_dir, &villages) != ADMIN_OK)
+		return ADMIN_FAIL;
+	if (hub_store_place_count(s, counts) != 0) {
+		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		return ADMIN_FAIL;
+	}
 	printf("registry: %zu provinces, %zu districts, %zu subdistricts, %zu villages\n",
 	       counts[HUB_LEVEL_PROVINCE], counts[HUB_LEVEL_DISTRICT],
 	       counts[HUB_LEVEL_SUBDISTRICT], counts[HUB_LEVEL_VILLAGE]);
@@ -106,9 +117,9 @@ admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations)
 			continue;
 		}
 		if (admin_user_add(s, d->name, d->role, d->area, d->categories, password,
-				   iterations) != 0)
-			return -1;
+				   iterations) != ADMIN_OK)
+			return ADMIN_FAIL;
 		printf("  %-15s %-20s %s %s  %s\n", d->name, password, d->role, d->area, d->about);
 	}
-	return 0;
+	return ADMIN_OK;
 }

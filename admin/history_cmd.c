@@ -3,13 +3,12 @@
  * size, consistent while the broker keeps writing). */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
+#include "encode.h"
 #include "history.h"
 #include "np.pb-c.h"
 #include "topic.h"
@@ -18,161 +17,33 @@
 struct export {
 	bool csv;
 	unsigned long long count;
-	const char *since_err;
 };
-
-static void
-hex(const ProtobufCBinaryData *b, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < b->len && i < 32; i++) {
-		out[2 * i] = digits[b->data[i] >> 4];
-		out[2 * i + 1] = digits[b->data[i] & 15];
-	}
-	out[2 * i] = '\0';
-}
-
-static json_t *
-body_json(const Np__Envelope *e, const char **kind)
-{
-	char id[65];
-
-	switch (e->body_case) {
-	case NP__ENVELOPE__BODY_REPORT:
-		*kind = "report";
-		return json_pack("{s:s,s:s}", "title", e->report->title, "detail", e->report->detail);
-	case NP__ENVELOPE__BODY_ACK:
-		*kind = "ack";
-		hex(&e->ack->report_id, id);
-		return json_pack("{s:s,s:s,s:s}", "report_id", id, "state",
-				 hub_ack_state_name((int)e->ack->state),
-				 "note", e->ack->note);
-	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
-		*kind = "announcement";
-		return json_pack("{s:s,s:s}", "title", e->announcement->title, "body",
-				 e->announcement->body);
-	case NP__ENVELOPE__BODY_DM:
-		*kind = "dm";
-		return json_pack("{s:s}", "text", e->dm->text);
-	case NP__ENVELOPE__BODY_SHOWCASE:
-		*kind = "showcase";
-		return json_pack("{s:s,s:s}", "title", e->showcase->title, "description",
-				 e->showcase->description);
-	case NP__ENVELOPE__BODY_STATUS:
-		*kind = "status";
-		return json_pack("{s:b}", "online", e->status->online);
-	default:
-		*kind = "none";
-		return json_object();
-	}
-}
-
-static int
-print_jsonl(const struct hub_hist_item *it, const Np__Envelope *e)
-{
-	const char *kind;
-	char id[65];
-	json_t *o, *body = body_json(e, &kind);
-	char *line;
-
-	hex(&e->id, id);
-	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:I,s:I,s:s,s:o}", "topic", it->topic, "id", id,
-		      "sender", "username", e->sender ? e->sender->username : "", "role",
-		      hub_role_name(e->sender ? (enum hub_role)e->sender->role : HUB_ROLE_NONE),
-		      "area",
-		      e->sender ? e->sender->area : "", "sent_at_ms", (json_int_t)e->sent_at_ms,
-		      "received_at_ms", (json_int_t)e->received_at_ms, "kind", kind, kind, body);
-	if (o == NULL)
-		return -1;
-	line = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (line == NULL)
-		return -1;
-	puts(line);
-	free(line);
-	return 0;
-}
-
-static void
-csv_field(const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
-	} else {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	}
-	putchar(last ? '\n' : ',');
-}
-
-/* received_at_ms,topic,id,sender,role,area,kind,title,text,extra */
-static int
-print_csv(const struct hub_hist_item *it, const Np__Envelope *e)
-{
-	const char *kind, *title = "", *text = "";
-	char id[65], extra[96] = "", ms[32];
-	json_t *body = body_json(e, &kind);
-
-	json_decref(body);
-	if (e->body_case == NP__ENVELOPE__BODY_REPORT) {
-		title = e->report->title;
-		text = e->report->detail;
-	} else if (e->body_case == NP__ENVELOPE__BODY_ANNOUNCEMENT) {
-		title = e->announcement->title;
-		text = e->announcement->body;
-	} else if (e->body_case == NP__ENVELOPE__BODY_SHOWCASE) {
-		title = e->showcase->title;
-		text = e->showcase->description;
-	} else if (e->body_case == NP__ENVELOPE__BODY_DM) {
-		text = e->dm->text;
-	} else if (e->body_case == NP__ENVELOPE__BODY_ACK) {
-		text = e->ack->note;
-		hex(&e->ack->report_id, id);
-		snprintf(extra, sizeof(extra), "%s %s", id,
-			 hub_ack_state_name((int)e->ack->state));
-	} else if (e->body_case == NP__ENVELOPE__BODY_STATUS) {
-		snprintf(extra, sizeof(extra), "%s", e->status->online ? "online" : "offline");
-	}
-	hex(&e->id, id);
-	snprintf(ms, sizeof(ms), "%" PRId64, e->received_at_ms);
-	csv_field(ms, false);
-	csv_field(it->topic, false);
-	csv_field(id, false);
-	csv_field(e->sender ? e->sender->username : "", false);
-	csv_field(hub_role_name(e->sender ? (enum hub_role)e->sender->role : HUB_ROLE_NONE), false);
-	csv_field(e->sender ? e->sender->area : "", false);
-	csv_field(kind, false);
-	csv_field(title, false);
-	csv_field(text, false);
-	csv_field(extra, true);
-	return 0;
-}
 
 static int
 export_one(void *ctx, const struct hub_hist_item *it)
 {
 	struct export *x = ctx;
 	Np__Envelope *e = np__envelope__unpack(NULL, it->len, it->payload);
-	int rc;
+	enum admin_rc rc = ADMIN_OK;
 
 	if (e == NULL) {
 		fprintf(stderr, "np-admin: skipping an unreadable message on %s\n", it->topic);
 		return 0;
 	}
-	rc = x->csv ? print_csv(it, e) : print_jsonl(it, e);
+	if (x->csv)
+		admin_msg_print_csv(it->topic, e);
+	else
+		rc = admin_msg_print_json(it->topic, e);
 	np__envelope__free_unpacked(e, NULL);
 	x->count++;
-	return rc != 0 || ferror(stdout) ? 1 : 0;
+	if (rc == ADMIN_OK && ferror(stdout)) {
+		fprintf(stderr, "np-admin: cannot write the export\n");
+		rc = ADMIN_FAIL;
+	}
+	return rc == ADMIN_OK ? 0 : 1;  /* 1 stops the scan */
 }
 
-static int
+static enum admin_rc
 parse_ms(const char *name, const char *s, int64_t *out)
 {
 	char *end;
@@ -182,13 +53,13 @@ parse_ms(const char *name, const char *s, int64_t *out)
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < 0) {
 		fprintf(stderr, "np-admin: %s wants milliseconds since 1970, not '%s'\n", name, s);
-		return -1;
+		return ADMIN_FAIL;
 	}
 	*out = v;
-	return 0;
+	return ADMIN_OK;
 }
 
-static int
+static enum admin_rc
 cmd_export(struct hub_history *h, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -197,7 +68,7 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hub_hist_scan q;
-	struct export x = { false, 0, NULL };
+	struct export x = { false, 0 };
 	const char *filter = "np/#";
 	enum hub_refusal why;
 	uint64_t last;
@@ -208,34 +79,40 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'f')
 			filter = optarg;
-		else if (c == 's' && parse_ms("--since", optarg, &q.since_ms) == 0)
+		else if (c == 's' && parse_ms("--since", optarg, &q.since_ms) == ADMIN_OK)
 			continue;
-		else if (c == 'u' && parse_ms("--until", optarg, &q.until_ms) == 0)
+		else if (c == 'u' && parse_ms("--until", optarg, &q.until_ms) == ADMIN_OK)
 			continue;
 		else if (c == 'F' && (strcmp(optarg, "csv") == 0 || strcmp(optarg, "jsonl") == 0))
 			x.csv = strcmp(optarg, "csv") == 0;
 		else {
 			if (c == 'F')
 				fprintf(stderr, "np-admin: --format is jsonl or csv\n");
-			return 2;
+			return ADMIN_USAGE;
 		}
 	}
 	if (optind != argc)
-		return 2;
+		return ADMIN_USAGE;
 	why = hub_history_plan(filter, &q);
 	if (why != HUB_OK) {
 		fprintf(stderr, "np-admin: --filter '%s': %s\n", filter, hub_refusal_text(why));
-		return 1;
+		return ADMIN_FAIL;
 	}
 	if (x.csv)
-		puts("received_at_ms,topic,id,sender,role,area,kind,title,text,extra");
+		puts(admin_msg_csv_header);
 	rc = hub_history_scan(h, &q, SIZE_MAX, export_one, &x, &last);
 	if (rc == HUB_STORE_ERROR) {
 		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
-		return 1;
+		return ADMIN_FAIL;
 	}
 	fprintf(stderr, "np-admin: exported %llu messages\n", x.count);
-	return fflush(stdout) == 0 && rc != 1 ? 0 : 1;
+	if (rc == 1)
+		return ADMIN_FAIL;      /* export_one said why */
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "np-admin: cannot write the export\n");
+		return ADMIN_FAIL;
+	}
+	return ADMIN_OK;
 }
 
 /* One row of "kind,..." in np-admin history stats: a kept kind, a report
@@ -328,7 +205,7 @@ count_one(void *ctx, const struct hub_hist_item *it)
 	return 0;
 }
 
-static int
+static enum admin_rc
 cmd_stats(struct hub_history *h)
 {
 	struct stats st;
@@ -338,7 +215,7 @@ cmd_stats(struct hub_history *h)
 	stat_rows(&st);
 	if (hub_history_each(h, 0, count_one, &st) != 0) {
 		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
-		return 1;
+		return ADMIN_FAIL;
 	}
 	printf("messages,%llu\nbytes,%llu\n", st.total, st.bytes);
 	for (i = 0; i < st.nrows; i++) {
@@ -351,32 +228,32 @@ cmd_stats(struct hub_history *h)
 		if (st.by_province[i] > 0)
 			printf("province,%02zu,%llu\n", i, st.by_province[i]);
 	}
-	return 0;
+	return ADMIN_OK;
 }
 
-int
+enum admin_rc
 admin_history(struct hub_store *s, int argc, char **argv)
 {
 	struct hub_history *h = NULL;
 	unsigned long long n;
 	char err[300], *end;
+	enum admin_rc rc;
 	bool load;
-	int rc;
 
 	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "stats") != 0
 			 && strcmp(argv[1], "load") != 0))
-		return 2;
+		return ADMIN_USAGE;
 	load = strcmp(argv[1], "load") == 0;
 	/* a bulk load flushes once at the end rather than at every message */
 	if (hub_history_open(&h, s, load ? 60000 : 0, err, sizeof(err)) != 0) {
 		fprintf(stderr, "np-admin: %s\n", err);
-		return 1;
+		return ADMIN_FAIL;
 	}
 	if (load) {
 		n = argc == 3 ? strtoull(argv[2], &end, 10) : 0;
-		rc = argc == 3 && *end == '\0' && n > 0 ? admin_history_load(h, s, n) : 2;
+		rc = argc == 3 && *end == '\0' && n > 0 ? admin_history_load(h, s, n) : ADMIN_USAGE;
 	} else if (strcmp(argv[1], "stats") == 0) {
-		rc = argc == 2 ? cmd_stats(h) : 2;
+		rc = argc == 2 ? cmd_stats(h) : ADMIN_USAGE;
 	} else {
 		rc = cmd_export(h, argc - 1, argv + 1);
 	}

@@ -17,6 +17,7 @@
 struct villages {
 	char (*code)[HUB_AREA_MAX + 1];
 	size_t n, cap;
+	bool nomem;
 };
 
 static int
@@ -30,8 +31,10 @@ add_village(void *ctx, const struct hub_place *p)
 	if (v->n == v->cap) {
 		v->cap = v->cap ? 2 * v->cap : 32768;
 		grown = realloc(v->code, v->cap * sizeof(*v->code));
-		if (grown == NULL)
+		if (grown == NULL) {
+			v->nomem = true;
 			return 1;
+		}
 		v->code = grown;
 	}
 	memcpy(v->code[v->n++], p->code, HUB_AREA_MAX + 1);
@@ -75,10 +78,10 @@ pack_report(const char *village, size_t i, int64_t ms, uint8_t *buf, uint8_t id[
 	return np__envelope__pack(&e, buf);
 }
 
-int
+enum admin_rc
 admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long long n)
 {
-	struct villages v = { NULL, 0, 0 };
+	struct villages v = { NULL, 0, 0, false };
 	struct timespec t0, t1;
 	uint8_t buf[1024], id[16];
 	char topic[64], user[16];
@@ -88,10 +91,15 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 	const char *vc;
 	double secs;
 
-	if (hub_store_place_each(s, "", add_village, &v) != 0 || v.n == 0) {
+	if (hub_store_place_each(s, "", add_village, &v) != 0 || v.nomem) {
+		fprintf(stderr, "np-admin: %s\n", v.nomem ? "out of memory" : hub_store_error(s));
+		free(v.code);
+		return ADMIN_FAIL;
+	}
+	if (v.n == 0) {
 		fprintf(stderr, "np-admin: the registry has no villages (run np-admin demo first)\n");
 		free(v.code);
-		return 1;
+		return ADMIN_FAIL;
 	}
 	clock_gettime(CLOCK_REALTIME, &t0);
 	now = (int64_t)t0.tv_sec * 1000 - (int64_t)n;  /* one report per ms, ending now */
@@ -106,13 +114,13 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 		if (hub_history_put(h, hub_history_next_hid(h, ms), topic, id, user, buf, len) != 0) {
 			fprintf(stderr, "np-admin: after %llu messages: %s\n", i, hub_history_error(h));
 			free(v.code);
-			return 1;
+			return ADMIN_FAIL;
 		}
 		bytes += len + strlen(topic);
 		if ((i + 1) % 10000 == 0 && hub_history_commit(h) != 0) {
 			fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
 			free(v.code);
-			return 1;
+			return ADMIN_FAIL;
 		}
 		if ((i + 1) % 1000000 == 0)
 			fprintf(stderr, "np-admin: %llu messages loaded\n", i + 1);
@@ -120,7 +128,7 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 	if (hub_history_commit(h) != 0) {
 		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
 		free(v.code);
-		return 1;
+		return ADMIN_FAIL;
 	}
 	hub_history_tick(h, INT64_MAX);         /* flush */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -128,5 +136,5 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 	printf("loaded %llu messages over %zu villages in %.1f s (%.1f us each), %zu payload+topic "
 	       "bytes\n", n, v.n, secs, secs * 1e6 / (double)(n ? n : 1), bytes);
 	free(v.code);
-	return 0;
+	return ADMIN_OK;
 }

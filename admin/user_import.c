@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "admin.h"
+#include "user.h"
 
 #define FIELD_MAX 1024
 
@@ -56,6 +56,7 @@ add_row(struct parse *p)
 		p->cap = p->cap ? 2 * p->cap : 1024;
 		r = realloc(p->rows, p->cap * sizeof(*r));
 		if (r == NULL) {
+			fprintf(stderr, "np-admin: out of memory\n");
 			p->failed = 1;
 			return;
 		}
@@ -67,7 +68,8 @@ add_row(struct parse *p)
 	for (c = cats; *c; c++)
 		if (*c == ';')
 			*c = ',';       /* a;b in the CSV, a,b on the command line */
-	if (admin_user_check(p->s, p->f[0], p->f[1], p->f[2], cats[0] ? cats : NULL, &r->u) != 0) {
+	if (admin_user_check(p->s, p->f[0], p->f[1], p->f[2], cats[0] ? cats : NULL, &r->u)
+	    != ADMIN_OK) {
 		fprintf(stderr, "%s:%lu: the row above is refused\n", p->path, p->line);
 		p->failed = 1;
 		return;
@@ -78,6 +80,11 @@ add_row(struct parse *p)
 		return;
 	}
 	r->password = strdup(p->f[3]);
+	if (r->password == NULL) {
+		fprintf(stderr, "np-admin: out of memory\n");
+		p->failed = 1;
+		return;
+	}
 	r->line = p->line;
 	p->n++;
 }
@@ -132,7 +139,7 @@ hash_rows(void *arg)
 	}
 }
 
-static int
+static enum admin_rc
 hash_all(struct import_row *rows, size_t n, unsigned iterations)
 {
 	struct job j = { rows, n, 0, iterations, PTHREAD_MUTEX_INITIALIZER, 0 };
@@ -148,10 +155,12 @@ hash_all(struct import_row *rows, size_t n, unsigned iterations)
 		hash_rows(&j);
 	while (k-- > 0)
 		pthread_join(t[k], NULL);
-	return j.failed ? -1 : 0;
+	if (j.failed)
+		fprintf(stderr, "np-admin: cannot hash the passwords\n");
+	return j.failed ? ADMIN_FAIL : ADMIN_OK;
 }
 
-static int
+static enum admin_rc
 read_rows(struct parse *p)
 {
 	struct csv_parser csv;
@@ -162,7 +171,7 @@ read_rows(struct parse *p)
 
 	if (fp == NULL) {
 		fprintf(stderr, "np-admin: cannot read %s: %s\n", p->path, strerror(errno));
-		return -1;
+		return ADMIN_FAIL;
 	}
 	csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI);
 	while (!p->failed && (n = getline(&line, &cap, fp)) != -1) {
@@ -177,50 +186,67 @@ read_rows(struct parse *p)
 	csv_free(&csv);
 	free(line);
 	fclose(fp);
-	return p->failed ? -1 : 0;
+	return p->failed ? ADMIN_FAIL : ADMIN_OK;
 }
 
-int
+/* Writes the checked, hashed rows in one transaction, all or none. */
+static enum admin_rc
+store_rows(struct hub_store *s, const struct parse *p)
+{
+	struct hub_user *users = malloc((p->n ? p->n : 1) * sizeof(*users));
+	size_t i, bad = 0;
+	int rc;
+
+	if (users == NULL) {
+		fprintf(stderr, "np-admin: out of memory\n");
+		return ADMIN_FAIL;
+	}
+	for (i = 0; i < p->n; i++)
+		users[i] = p->rows[i].u;
+	rc = hub_store_users_add(s, users, p->n, &bad);
+	if (rc == HUB_STORE_EXISTS)
+		fprintf(stderr, "%s:%lu: user '%s' already exists\n", p->path, p->rows[bad].line,
+			p->rows[bad].u.name);
+	else if (rc != 0)
+		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+	else
+		printf("%zu users imported from %s\n", p->n, p->path);
+	free(users);
+	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
+}
+
+enum admin_rc
 admin_user_import(struct hub_store *s, int argc, char **argv)
 {
 	static const struct option opts[] = { { "iterations", required_argument, NULL, 'i' },
 					      { NULL, 0, NULL, 0 } };
 	unsigned iterations = HUB_KDF_DEFAULT_ITERATIONS;
 	struct parse p;
-	struct hub_user *users = NULL;
-	size_t i, bad = 0;
-	int c, rc = -1;
+	enum admin_rc rc;
+	size_t i;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'i' || admin_parse_iterations(optarg, &iterations) != 0)
-			return 2;
+		if (c != 'i' || admin_parse_iterations(optarg, &iterations) != ADMIN_OK)
+			return ADMIN_USAGE;
 	}
 	if (optind != argc - 1)
-		return 2;
+		return ADMIN_USAGE;
 	memset(&p, 0, sizeof(p));
 	p.s = s;
 	p.path = argv[optind];
-	if (read_rows(&p) == 0 && hash_all(p.rows, p.n, iterations) == 0
-	    && (users = malloc((p.n ? p.n : 1) * sizeof(*users))) != NULL) {
-		for (i = 0; i < p.n; i++)
-			users[i] = p.rows[i].u;
-		rc = hub_store_users_add(s, users, p.n, &bad);
-		if (rc == HUB_STORE_EXISTS)
-			fprintf(stderr, "%s:%lu: user '%s' already exists\n", p.path, p.rows[bad].line,
-				p.rows[bad].u.name);
-		else if (rc != 0)
-			fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
-		else
-			printf("%zu users imported from %s\n", p.n, p.path);
-	}
-	if (rc != 0)
+	rc = read_rows(&p);
+	if (rc == ADMIN_OK)
+		rc = hash_all(p.rows, p.n, iterations);
+	if (rc == ADMIN_OK)
+		rc = store_rows(s, &p);
+	if (rc != ADMIN_OK)
 		fprintf(stderr, "np-admin: nothing imported from %s\n", p.path);
 	for (i = 0; i < p.n; i++) {
 		memset(p.rows[i].password, 0, strlen(p.rows[i].password));
 		free(p.rows[i].password);
 	}
 	free(p.rows);
-	free(users);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }

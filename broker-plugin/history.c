@@ -54,6 +54,62 @@ get_be64(const uint8_t *p)
 	return v;
 }
 
+/* ---- the msgs record ----
+ *
+ * Key: the hid, HID_LEN bytes big-endian (also the value of ids and idx).
+ *   OFFSET  SIZE  DESCRIPTION
+ *        0     2  topic length T, big-endian (at most MSG_TOPIC_MAX)
+ *        2     T  topic, without NUL
+ *      2+T     *  the stamped Envelope, packed, as plugin.c passed it
+ * Written by msg_pack only, read by msg_unpack only. The other tables:
+ *   ids  key the Envelope's id (ENVELOPE_ID_LEN bytes), value its hid
+ *   idx  key a kind letter and a place or inbox (key_val), values hids */
+enum {
+	MSG_TOPIC_LEN_OFF = 0,
+	MSG_TOPIC_OFF = MSG_TOPIC_LEN_OFF + 2,
+	MSG_HEAD_LEN = MSG_TOPIC_OFF,   /* then topic and payload */
+};
+#define MSG_TOPIC_MAX 65535
+#define HID_LEN 8
+#define ENVELOPE_ID_LEN 16
+
+_Static_assert(MSG_HEAD_LEN == 2, "a stored message starts with its 2-byte topic length");
+_Static_assert(HID_LEN == sizeof(uint64_t), "a hid key is one big-endian uint64_t");
+
+/* The record of topic (tlen bytes) and payload into rec, of
+ * MSG_HEAD_LEN + tlen + len bytes (tlen <= MSG_TOPIC_MAX). */
+static void
+msg_pack(uint8_t *rec, const char *topic, size_t tlen, const void *payload, size_t len)
+{
+	rec[MSG_TOPIC_LEN_OFF] = (uint8_t)(tlen >> 8);
+	rec[MSG_TOPIC_LEN_OFF + 1] = (uint8_t)tlen;
+	memcpy(rec + MSG_TOPIC_OFF, topic, tlen);
+	memcpy(rec + MSG_TOPIC_OFF + tlen, payload, len);
+}
+
+/* The record v of hid into *it: its topic copied, NUL-terminated, into topic
+ * (topiclen bytes), its payload borrowed from v. 0, or MDB_CORRUPTED. */
+static int
+msg_unpack(const MDB_val *v, uint64_t hid, struct hub_hist_item *it, char *topic,
+	   size_t topiclen)
+{
+	const uint8_t *d = v->mv_data;
+	size_t tlen;
+
+	if (v->mv_size < MSG_HEAD_LEN)
+		return MDB_CORRUPTED;
+	tlen = (size_t)d[MSG_TOPIC_LEN_OFF] << 8 | d[MSG_TOPIC_LEN_OFF + 1];
+	if (v->mv_size < MSG_HEAD_LEN + tlen || tlen >= topiclen)
+		return MDB_CORRUPTED;
+	memcpy(topic, d + MSG_TOPIC_OFF, tlen);
+	topic[tlen] = '\0';
+	it->hid = hid;
+	it->topic = topic;
+	it->payload = d + MSG_TOPIC_OFF + tlen;
+	it->len = v->mv_size - MSG_HEAD_LEN - tlen;
+	return 0;
+}
+
 static int
 fail(struct hub_history *h, const char *what, int rc)
 {
@@ -197,7 +253,7 @@ read_last_hid(struct hub_history *h)
 	rc = mdb_cursor_open(txn, h->msgs, &cur);
 	if (rc == 0) {
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-		if (rc == 0 && k.mv_size == 8)
+		if (rc == 0 && k.mv_size == HID_LEN)
 			h->last_hid = get_be64(k.mv_data);
 		mdb_cursor_close(cur);
 	}
@@ -261,36 +317,24 @@ static int
 get_msg(struct hub_history *h, MDB_txn *txn, uint64_t hid, struct hub_hist_item *it,
 	char *topic, size_t topiclen)
 {
-	uint8_t kb[8];
-	MDB_val k = { 8, kb }, v;
-	const uint8_t *d;
-	size_t tlen;
+	uint8_t kb[HID_LEN];
+	MDB_val k = { HID_LEN, kb }, v;
 	int rc;
 
 	be64(kb, hid);
 	rc = mdb_get(txn, h->msgs, &k, &v);
 	if (rc != 0)
 		return rc;
-	d = v.mv_data;
-	tlen = v.mv_size >= 2 ? ((size_t)d[0] << 8 | d[1]) : 0;
-	if (v.mv_size < 2 + tlen || tlen >= topiclen)
-		return MDB_CORRUPTED;
-	memcpy(topic, d + 2, tlen);
-	topic[tlen] = '\0';
-	it->hid = hid;
-	it->topic = topic;
-	it->payload = d + 2 + tlen;
-	it->len = v.mv_size - 2 - tlen;
-	return 0;
+	return msg_unpack(&v, hid, it, topic, topiclen);
 }
 
 int
 hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_t topiclen,
 		 void **payload, size_t *len)
 {
-	MDB_val k = { 16, (void *)id }, v;
+	MDB_val k = { ENVELOPE_ID_LEN, (void *)id }, v;
 	struct hub_hist_item it;
-	char t[65536];
+	char t[MSG_TOPIC_MAX + 1];
 	void *txn;
 	int rc;
 
@@ -301,7 +345,7 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_
 	else if (hub_store_read_begin(h->store, &txn) != 0)
 		return fail(h, "cannot read history", EIO);
 	rc = mdb_get(txn, h->ids, &k, &v);
-	if (rc == 0 && v.mv_size != 8)
+	if (rc == 0 && v.mv_size != HID_LEN)
 		rc = MDB_CORRUPTED;
 	if (rc == 0)
 		rc = get_msg(h, txn, get_be64(v.mv_data), &it, t, sizeof(t));
@@ -348,19 +392,18 @@ do_put(void *txn, void *arg)
 	struct hub_history *h = a->h;
 	struct hub_hist_key keys[4];
 	char kbuf[INDEX_KEY_MAX + 1];
-	uint8_t hidb[8];
+	uint8_t hidb[HID_LEN];
 	size_t tlen = strlen(a->topic);
-	MDB_val k = { 16, (void *)a->id }, v = { 8, hidb }, hv = { 8, hidb };
-	uint8_t *rec;
+	MDB_val k = { ENVELOPE_ID_LEN, (void *)a->id }, v = { HID_LEN, hidb }, hv = { HID_LEN, hidb };
 	int rc, n, i;
 
 	be64(hidb, a->hid);
 	rc = mdb_put(txn, h->ids, &k, &v, MDB_NOOVERWRITE);
 	if (rc != 0)
 		return rc;
-	k.mv_size = 8;
+	k.mv_size = HID_LEN;
 	k.mv_data = hidb;
-	v.mv_size = 2 + tlen + a->len;
+	v.mv_size = MSG_HEAD_LEN + tlen + a->len;
 	v.mv_data = NULL;
 	/* hids only grow: appending fills pages instead of splitting them in half */
 	rc = mdb_put(txn, h->msgs, &k, &v, MDB_RESERVE | MDB_APPEND);
@@ -368,11 +411,7 @@ do_put(void *txn, void *arg)
 		rc = mdb_put(txn, h->msgs, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
 	if (rc != 0)
 		return rc;
-	rec = v.mv_data;
-	rec[0] = (uint8_t)(tlen >> 8);
-	rec[1] = (uint8_t)tlen;
-	memcpy(rec + 2, a->topic, tlen);
-	memcpy(rec + 2 + tlen, a->payload, a->len);
+	msg_pack(v.mv_data, a->topic, tlen, a->payload, a->len);
 	n = hub_history_keys(a->topic, keys);
 	for (i = 0; i < n && rc == 0; i++) {
 		k = key_val(&keys[i], kbuf);
@@ -420,7 +459,7 @@ hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const ui
 	struct put_arg a = { h, hid, topic, id, username, payload, len };
 	int rc;
 
-	if (strlen(topic) > 65535 || strlen(username) > HUB_USERNAME_MAX) {
+	if (strlen(topic) > MSG_TOPIC_MAX || strlen(username) > HUB_USERNAME_MAX) {
 		snprintf(h->err, sizeof(h->err), "topic or username too long to store");
 		return HUB_STORE_ERROR;
 	}
@@ -491,7 +530,7 @@ struct head {
 static void
 head_read(struct head *hd, int rc, const MDB_val *v)
 {
-	hd->live = rc == 0 && v->mv_size == 8;
+	hd->live = rc == 0 && v->mv_size == HID_LEN;
 	if (hd->live)
 		hd->hid = get_be64(v->mv_data);
 }
@@ -501,7 +540,7 @@ heads_open(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, u
 	   struct head *heads)
 {
 	char kbuf[INDEX_KEY_MAX + 1];
-	uint8_t sb[8];
+	uint8_t sb[HID_LEN];
 	MDB_val k, v;
 	size_t i;
 	int rc;
@@ -512,7 +551,7 @@ heads_open(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, u
 		if (rc != 0)
 			return rc;
 		k = key_val(&q->keys[i], kbuf);
-		v.mv_size = 8;
+		v.mv_size = HID_LEN;
 		v.mv_data = sb;
 		rc = mdb_cursor_get(heads[i].cur, &k, &v, MDB_GET_BOTH_RANGE);
 		head_read(&heads[i], rc, &v);
@@ -561,7 +600,7 @@ scan_loop(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, st
 	struct hub_hist_item it;
 	struct head *hd;
 	uint64_t hid;
-	char topic[65536];
+	char topic[MSG_TOPIC_MAX + 1];
 	int rc;
 
 	for (;;) {
@@ -620,11 +659,9 @@ hub_history_each(struct hub_history *h, uint64_t after_hid,
 {
 	struct hub_hist_item it;
 	MDB_cursor *cur = NULL;
-	uint8_t sb[8];
-	MDB_val k = { 8, sb }, v;
-	char topic[65536];
-	const uint8_t *d;
-	size_t tlen;
+	uint8_t sb[HID_LEN];
+	MDB_val k = { HID_LEN, sb }, v;
+	char topic[MSG_TOPIC_MAX + 1];
 	void *txn;
 	int rc;
 
@@ -635,18 +672,12 @@ hub_history_each(struct hub_history *h, uint64_t after_hid,
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (rc == 0) {
-		d = v.mv_data;
-		tlen = v.mv_size >= 2 ? ((size_t)d[0] << 8 | d[1]) : 0;
-		if (k.mv_size != 8 || v.mv_size < 2 + tlen) {
+		if (k.mv_size != HID_LEN)
 			rc = MDB_CORRUPTED;
+		else
+			rc = msg_unpack(&v, get_be64(k.mv_data), &it, topic, sizeof(topic));
+		if (rc != 0)
 			break;
-		}
-		memcpy(topic, d + 2, tlen);
-		topic[tlen] = '\0';
-		it.hid = get_be64(k.mv_data);
-		it.topic = topic;
-		it.payload = d + 2 + tlen;
-		it.len = v.mv_size - 2 - tlen;
 		if (fn(ctx, &it) != 0)
 			break;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -666,22 +697,20 @@ struct expire_arg {
 	hub_hist_id_fn id_of;
 };
 
+/* Deletes the message under the cursor, its index entries and its id. */
 static int
 drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
 {
 	struct hub_history *h = a->h;
 	struct hub_hist_key keys[4];
-	char kbuf[INDEX_KEY_MAX + 1], topic[65536];
-	const uint8_t *d = v->mv_data;
-	size_t tlen = v->mv_size >= 2 ? ((size_t)d[0] << 8 | d[1]) : 0;
-	uint8_t id[16];
-	MDB_val ik, hv = { 8, k->mv_data }, idk = { 16, id };
+	char kbuf[INDEX_KEY_MAX + 1], topic[MSG_TOPIC_MAX + 1];
+	struct hub_hist_item it;
+	uint8_t id[ENVELOPE_ID_LEN];
+	MDB_val ik, hv = { HID_LEN, k->mv_data }, idk = { ENVELOPE_ID_LEN, id };
 	int n, i, rc;
 
-	if (v->mv_size < 2 + tlen)
+	if (msg_unpack(v, 0, &it, topic, sizeof(topic)) != 0)
 		return MDB_CORRUPTED;
-	memcpy(topic, d + 2, tlen);
-	topic[tlen] = '\0';
 	n = hub_history_keys(topic, keys);
 	for (i = 0; i < n; i++) {
 		ik = key_val(&keys[i], kbuf);
@@ -689,7 +718,7 @@ drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, 
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
 	}
-	if (a->id_of(d + 2 + tlen, v->mv_size - 2 - tlen, id) == 0) {
+	if (a->id_of(it.payload, it.len, id) == 0) {
 		rc = mdb_del(txn, h->ids, &idk, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
@@ -710,7 +739,7 @@ do_expire(void *txn, void *arg)
 	if (rc != 0)
 		return rc;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (rc == 0 && a->removed < a->max && k.mv_size == 8
+	while (rc == 0 && a->removed < a->max && k.mv_size == HID_LEN
 	       && get_be64(k.mv_data) < a->before) {
 		rc = drop_one(a, txn, cur, &k, &v);
 		if (rc == 0) {

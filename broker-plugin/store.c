@@ -1,8 +1,26 @@
 /* store.c - users, places and meta records in the LMDB directory.
  *
  * One environment, named databases "meta", "users" and "places" (history.c adds
- * its own). Keys are the username or area code without NUL. A user record is a
- * fixed little-endian layout (see user_pack); a place is "name_th\0name_en\0".
+ * its own). Keys are the username or area code without NUL. The records, each
+ * written by one *_pack and read by one *_unpack function below:
+ *
+ *   users   the user record, fixed, little-endian:
+ *           OFFSET  SIZE  DESCRIPTION
+ *                0     1  format version, 1
+ *                1     1  role (enum hub_role: np.Role's numbers)
+ *                2     2  categories, bit i = hub_category_name(i)
+ *                4     4  PBKDF2 iterations
+ *                8    16  salt (HUB_KDF_SALT_LEN)
+ *               24    64  hash (HUB_KDF_HASH_LEN)
+ *               88     1  area code length, at most 8
+ *               89     8  area code, zero-padded (HUB_AREA_MAX)
+ *               97        total
+ *   places  name_th, NUL, name_en, NUL (each at most HUB_PLACE_NAME_MAX bytes)
+ *   meta    "schema"    -> "np-hub/1"
+ *           "users_gen" -> u64 little-endian, bumped by every user add and delete
+ *           other names -> hub_store_secret's random bytes
+ * tests/admin/test_admin.sh reads the user record with mdb_dump, on its own.
+ *
  * The map grows by itself: a write that hits MDB_MAP_FULL doubles the map and is
  * retried, and a map grown by another process is adopted (MDB_MAP_RESIZED).
  *
@@ -26,8 +44,27 @@
 #include "store.h"
 
 #define SCHEMA "np-hub/1"
-#define USER_REC_LEN 97
 #define INITIAL_MAP (64u << 20)
+
+/* The user record's offsets (the table at the top), each from the one before. */
+enum {
+	USER_VERSION_OFF = 0,
+	USER_ROLE_OFF = USER_VERSION_OFF + 1,
+	USER_CATEGORIES_OFF = USER_ROLE_OFF + 1,
+	USER_ITERATIONS_OFF = USER_CATEGORIES_OFF + 2,
+	USER_SALT_OFF = USER_ITERATIONS_OFF + 4,
+	USER_HASH_OFF = USER_SALT_OFF + HUB_KDF_SALT_LEN,
+	USER_AREA_LEN_OFF = USER_HASH_OFF + HUB_KDF_HASH_LEN,
+	USER_AREA_OFF = USER_AREA_LEN_OFF + 1,
+	USER_REC_LEN = USER_AREA_OFF + HUB_AREA_MAX,
+};
+#define USER_VERSION 1
+#define USERS_GEN_LEN 8
+
+_Static_assert(USER_HASH_OFF == 24 && USER_AREA_LEN_OFF == 88 && USER_AREA_OFF == 89,
+	       "the user record's fields stay where existing databases have them");
+_Static_assert(USER_REC_LEN == 97, "a user record is 97 bytes on disk");
+_Static_assert(HUB_AREA_MAX <= UINT8_MAX, "the area length fits its byte");
 
 struct hub_store {
 	MDB_env *env;
@@ -361,19 +398,19 @@ get_le(const uint8_t *p, int n)
 }
 
 static void
-user_pack(const struct hub_user *u, uint8_t *b)
+user_pack(const struct hub_user *u, uint8_t b[USER_REC_LEN])
 {
-	size_t alen = strlen(u->area);
+	size_t alen = strnlen(u->area, HUB_AREA_MAX);
 
 	memset(b, 0, USER_REC_LEN);
-	b[0] = 1;
-	b[1] = (uint8_t)u->role;
-	put_le(b + 2, u->categories, 2);
-	put_le(b + 4, u->iterations, 4);
-	memcpy(b + 8, u->salt, HUB_KDF_SALT_LEN);
-	memcpy(b + 24, u->hash, HUB_KDF_HASH_LEN);
-	b[88] = (uint8_t)alen;
-	memcpy(b + 89, u->area, alen);
+	b[USER_VERSION_OFF] = USER_VERSION;
+	b[USER_ROLE_OFF] = (uint8_t)u->role;
+	put_le(b + USER_CATEGORIES_OFF, u->categories, 2);
+	put_le(b + USER_ITERATIONS_OFF, u->iterations, 4);
+	memcpy(b + USER_SALT_OFF, u->salt, HUB_KDF_SALT_LEN);
+	memcpy(b + USER_HASH_OFF, u->hash, HUB_KDF_HASH_LEN);
+	b[USER_AREA_LEN_OFF] = (uint8_t)alen;
+	memcpy(b + USER_AREA_OFF, u->area, alen);
 }
 
 static int
@@ -381,18 +418,25 @@ user_unpack(const MDB_val *k, const MDB_val *v, struct hub_user *u)
 {
 	const uint8_t *b = v->mv_data;
 
-	if (v->mv_size != USER_REC_LEN || b[0] != 1 || b[88] > HUB_AREA_MAX
-	    || k->mv_size > HUB_USERNAME_MAX)
+	if (v->mv_size != USER_REC_LEN || b[USER_VERSION_OFF] != USER_VERSION
+	    || b[USER_AREA_LEN_OFF] > HUB_AREA_MAX || k->mv_size > HUB_USERNAME_MAX)
 		return -1;
 	memset(u, 0, sizeof(*u));
 	memcpy(u->name, k->mv_data, k->mv_size);
-	u->role = (enum hub_role)b[1];
-	u->categories = (uint16_t)get_le(b + 2, 2);
-	u->iterations = (uint32_t)get_le(b + 4, 4);
-	memcpy(u->salt, b + 8, HUB_KDF_SALT_LEN);
-	memcpy(u->hash, b + 24, HUB_KDF_HASH_LEN);
-	memcpy(u->area, b + 89, b[88]);
+	u->role = (enum hub_role)b[USER_ROLE_OFF];
+	u->categories = (uint16_t)get_le(b + USER_CATEGORIES_OFF, 2);
+	u->iterations = (uint32_t)get_le(b + USER_ITERATIONS_OFF, 4);
+	memcpy(u->salt, b + USER_SALT_OFF, HUB_KDF_SALT_LEN);
+	memcpy(u->hash, b + USER_HASH_OFF, HUB_KDF_HASH_LEN);
+	memcpy(u->area, b + USER_AREA_OFF, b[USER_AREA_LEN_OFF]);
 	return 0;
+}
+
+/* The "users_gen" meta record; 0 when it is absent or not 8 bytes. */
+static uint64_t
+gen_unpack(int found, const MDB_val *v)
+{
+	return found == 0 && v->mv_size == USERS_GEN_LEN ? get_le(v->mv_data, USERS_GEN_LEN) : 0;
 }
 
 int
@@ -419,13 +463,12 @@ static int
 bump_generation(struct hub_store *s, MDB_txn *txn)
 {
 	MDB_val k = { 9, "users_gen" }, v;
-	uint8_t b[8] = { 0 };
-	uint64_t gen = 0;
+	uint8_t b[USERS_GEN_LEN];
+	uint64_t gen;
 
-	if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 8)
-		gen = get_le(v.mv_data, 8);
-	put_le(b, gen + 1, 8);
-	v.mv_size = 8;
+	gen = gen_unpack(mdb_get(txn, s->meta, &k, &v), &v);
+	put_le(b, gen + 1, USERS_GEN_LEN);
+	v.mv_size = USERS_GEN_LEN;
 	v.mv_data = b;
 	return mdb_put(txn, s->meta, &k, &v, 0);
 }
@@ -531,13 +574,26 @@ hub_store_users_generation(struct hub_store *s)
 
 	if (read_begin(s, &txn) != 0)
 		return 0;
-	if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 8)
-		gen = get_le(v.mv_data, 8);
+	gen = gen_unpack(mdb_get(txn, s->meta, &k, &v), &v);
 	read_end(s);
 	return gen;
 }
 
 /* ---- places ---- */
+
+/* The place record into buf (2 * HUB_PLACE_NAME_MAX + 2 bytes); its length. */
+static size_t
+place_pack(const struct hub_place *p, char *buf)
+{
+	size_t th = strnlen(p->name_th, HUB_PLACE_NAME_MAX);
+	size_t en = strnlen(p->name_en, HUB_PLACE_NAME_MAX);
+
+	memcpy(buf, p->name_th, th);
+	buf[th] = '\0';
+	memcpy(buf + th + 1, p->name_en, en);
+	buf[th + 1 + en] = '\0';
+	return th + en + 2;
+}
 
 static int
 place_unpack(const MDB_val *k, const MDB_val *v, struct hub_place *p)
@@ -633,12 +689,11 @@ int
 hub_store_batch_place_put(struct hub_store *s, const struct hub_place *p)
 {
 	char buf[2 * HUB_PLACE_NAME_MAX + 2];
-	size_t th = strlen(p->name_th), en = strlen(p->name_en);
-	MDB_val k = { strlen(p->code), (void *)p->code }, v = { th + en + 2, buf };
+	MDB_val k = { strlen(p->code), (void *)p->code }, v;
 	int rc;
 
-	memcpy(buf, p->name_th, th + 1);
-	memcpy(buf + th + 1, p->name_en, en + 1);
+	v.mv_size = place_pack(p, buf);
+	v.mv_data = buf;
 	rc = mdb_put(s->batch, s->places, &k, &v, 0);
 	return rc == 0 ? 0 : fail(s, "cannot write place", rc);
 }

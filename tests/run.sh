@@ -3,7 +3,15 @@
 # and build-san/): unit tests and np-admin tests in both builds (the second under
 # AddressSanitizer + UndefinedBehaviorSanitizer), broker tests against a real
 # mosquitto. Every runner speaks TAP; the last line is "N passed, N failed".
+#
+#   tests/run.sh --offline BUILD...   (make check) only what needs no broker: the
+#                                     unit tests, fuzz replays and np-admin tests
 set -u
+offline=""
+if [ "${1:-}" = "--offline" ]; then
+	offline=1
+	shift
+fi
 cd "$(dirname "$0")/.."
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
@@ -39,15 +47,35 @@ run_tap() {
 	fail=$((fail + nok))
 }
 
+# summary: the last line, and the exit status
+summary() {
+	[ -n "$failed_names" ] && echo "# failing:$failed_names"
+	echo "$pass passed, $fail failed, $skipped skipped"
+	[ "$fail" -eq 0 ]
+}
+
+# offline BUILD: the unit tests (test_fuzz_*: the fuzz replays) and np-admin's
+offline() {
+	for t in "$1"/tests/test_*; do
+		[ -x "$t" ] && run_tap "$t" "$t"
+	done
+	run_tap "tests/admin ($1)" tests/admin/test_admin.sh "$1/np-admin"
+}
+
+if [ -n "$offline" ]; then
+	for b in "$@"; do
+		offline "$b"
+	done
+	summary
+	exit
+fi
+
 # The database every broker test starts from: the demo plus test users.
 tests/make-template-db.sh build/test-template-db || exit 1
 export NP_TEMPLATE_DB="$PWD/build/test-template-db"
 
 for b in build build-san; do
-	for t in "$b"/tests/test_*; do
-		[ -x "$t" ] && run_tap "$t" "$t"
-	done
-	run_tap "tests/admin ($b)" tests/admin/test_admin.sh "$b/np-admin"
+	offline "$b"
 	run_tap "tests/examples ($b)" tests/examples/test_examples.sh "$b"
 	# the client library (in this build) against a hub (always the plain plugin)
 	for t in "$b"/tests/client/test_*; do
@@ -77,6 +105,4 @@ else
 	echo "not ok - no libasan.so for the sanitizer run of the broker tests"
 	fail=$((fail + 1))
 fi
-[ -n "$failed_names" ] && echo "# failing:$failed_names"
-echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" -eq 0 ]
+summary

@@ -8,9 +8,13 @@
  * replays tests/fuzz/regressions/<target>/ and tests/fuzz/corpus/<target>/,
  * relative to the current directory (tests/run.sh runs from the repo root).
  * Prints TAP: one line per directory or file argument; an input that crashes
- * stops the process, and its path is on the line before the crash report. */
+ * stops the process, and its path is on the line before the crash report.
+ * A directory that is missing or holds no input fails its line (a replay of
+ * nothing proves nothing); only the default regressions directory may be
+ * absent, since a target that never crashed has none. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +57,9 @@ run_file(const char *path)
 }
 
 /* Runs every regular file of dir in name order; the count, or -1. A missing
- * directory is an empty one (a target without regressions has none). */
+ * directory counts as empty when may_be_missing, else it is -1. */
 static long
-run_dir(const char *dir)
+run_dir(const char *dir, bool may_be_missing)
 {
 	struct dirent *d;
 	struct stat st;
@@ -65,7 +69,7 @@ run_dir(const char *dir)
 	DIR *dp = opendir(dir);
 
 	if (dp == NULL)
-		return errno == ENOENT ? 0 : -1;
+		return errno == ENOENT && may_be_missing ? 0 : -1;
 	while ((d = readdir(dp)) != NULL) {
 		if (d->d_name[0] == '.')
 			continue;
@@ -105,6 +109,7 @@ main(int argc, char **argv)
 	char *defaults[2] = { dirs[0], dirs[1] };
 	char **paths = argv + 1;
 	int npaths = argc - 1, i, failed = 0;
+	bool defaults_used = npaths == 0, optional;
 	struct stat st;
 	long n;
 
@@ -121,14 +126,17 @@ main(int argc, char **argv)
 	printf("1..%d\n", npaths);
 	fflush(stdout);
 	for (i = 0; i < npaths; i++) {
+		optional = defaults_used && i == 0;     /* the regressions */
 		if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
 			n = run_file(paths[i]) == 0 ? 1 : -1;
 		else
-			n = run_dir(paths[i]);
-		if (n < 0)
+			n = run_dir(paths[i], optional);
+		if (n < 0 || (n == 0 && !optional))
 			failed = 1;
-		printf("%s %d - %s replays %s (%ld inputs)\n", n < 0 ? "not ok" : "ok", i + 1,
-		       target, paths[i], n < 0 ? 0 : n);
+		printf("%s %d - %s replays %s (%ld inputs)%s\n",
+		       n < 0 || (n == 0 && !optional) ? "not ok" : "ok", i + 1, target, paths[i],
+		       n < 0 ? 0 : n, n < 0 ? ": missing or unreadable" : n == 0 && !optional
+		       ? ": nothing to replay" : "");
 		fflush(stdout);
 	}
 	return failed;

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "np.pb-c.h"
 #include "vocab.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -158,6 +159,30 @@ role_names_round_trip_and_unknown_ones_do_not(void **state)
 	assert_string_equal(hub_role_name(HUB_ROLE_NONE), "unknown");
 	assert_string_equal(hub_role_name((enum hub_role)7), "unknown");
 	assert_string_equal(hub_role_name((enum hub_role)-1), "unknown");
+}
+
+/* np.proto's AckState names, lower case, without the ACK_STATE_ prefix */
+static void
+ack_state_names_are_np_protos(void **state)
+{
+	const ProtobufCEnumDescriptor *d = &np__ack_state__descriptor;
+	char want[32];
+	const char *name;
+	unsigned i;
+	size_t j;
+
+	(void)state;
+	for (i = 0; i < d->n_values; i++) {
+		name = d->values[i].name;
+		if (strncmp(name, "ACK_STATE_", 10) == 0)
+			name += 10;
+		for (j = 0; name[j] != '\0' && j < sizeof(want) - 1; j++)
+			want[j] = (char)(name[j] >= 'A' && name[j] <= 'Z' ? name[j] - 'A' + 'a' : name[j]);
+		want[j] = '\0';
+		assert_string_equal(hub_ack_state_name(d->values[i].value), want);
+	}
+	assert_string_equal(hub_ack_state_name((int)d->n_values), "unknown");
+	assert_string_equal(hub_ack_state_name(-1), "unknown");
 }
 
 /* ---- usernames ---- */
@@ -319,6 +344,7 @@ main(void)
 		cmocka_unit_test(area_within_is_th_or_a_prefix),
 		cmocka_unit_test(role_may_hold_follows_the_roles_table),
 		cmocka_unit_test(role_names_round_trip_and_unknown_ones_do_not),
+		cmocka_unit_test(ack_state_names_are_np_protos),
 		cmocka_unit_test(username_starts_with_a_letter_and_holds_only_the_allowed_bytes),
 		cmocka_unit_test(username_is_at_most_64_bytes),
 		cmocka_unit_test(category_names_and_indexes_round_trip),

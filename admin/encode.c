@@ -1,0 +1,186 @@
+/* encode.c - np-admin's output formats, in one place: CSV (registry list,
+ * history export --format csv), hex ids, and the JSON shape of a stored message
+ * (jansson). The body of each message kind is read once, in body_of, for both
+ * formats. Role and ack state names are vocab.c's. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode.h"
+#include "vocab.h"
+
+/* What both formats print of a message's body. */
+struct body {
+	const char *kind;                       /* the body's name; "none" without one */
+	const char *title_key, *title;          /* NULL key: the kind has no title */
+	const char *text_key, *text;            /* NULL key: the kind has no text */
+	char report_id[2 * ADMIN_HEX_MAX + 1];  /* ack only */
+	const char *state;                      /* ack only; NULL otherwise */
+	int online;                             /* status only: 0 or 1; -1 otherwise */
+};
+
+void
+admin_hex(const uint8_t *b, size_t len, char out[2 * ADMIN_HEX_MAX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len && i < ADMIN_HEX_MAX; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+static void
+csv_field(const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+void
+admin_csv_row(const char *const *fields, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		csv_field(fields[i]);
+		putchar(i + 1 < n ? ',' : '\n');
+	}
+}
+
+static void
+set_body(struct body *b, const char *kind, const char *title_key, const char *title,
+	 const char *text_key, const char *text)
+{
+	b->kind = kind;
+	b->title_key = title_key;
+	b->title = title;
+	b->text_key = text_key;
+	b->text = text;
+}
+
+static void
+body_of(const Np__Envelope *e, struct body *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->kind = "none";
+	b->online = -1;
+	switch (e->body_case) {
+	case NP__ENVELOPE__BODY_REPORT:
+		set_body(b, "report", "title", e->report->title, "detail", e->report->detail);
+		break;
+	case NP__ENVELOPE__BODY_ACK:
+		set_body(b, "ack", NULL, NULL, "note", e->ack->note);
+		admin_hex(e->ack->report_id.data, e->ack->report_id.len, b->report_id);
+		b->state = hub_ack_state_name((int)e->ack->state);
+		break;
+	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
+		set_body(b, "announcement", "title", e->announcement->title, "body",
+			 e->announcement->body);
+		break;
+	case NP__ENVELOPE__BODY_DM:
+		set_body(b, "dm", NULL, NULL, "text", e->dm->text);
+		break;
+	case NP__ENVELOPE__BODY_SHOWCASE:
+		set_body(b, "showcase", "title", e->showcase->title, "description",
+			 e->showcase->description);
+		break;
+	case NP__ENVELOPE__BODY_STATUS:
+		b->kind = "status";
+		b->online = e->status->online ? 1 : 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static json_t *
+body_json(const struct body *b)
+{
+	if (b->online >= 0)
+		return json_pack("{s:b}", "online", b->online);
+	if (b->state != NULL)
+		return json_pack("{s:s,s:s,s:s}", "report_id", b->report_id, "state", b->state,
+				 "note", b->text);
+	if (b->title_key != NULL)
+		return json_pack("{s:s,s:s}", b->title_key, b->title, b->text_key, b->text);
+	if (b->text_key != NULL)
+		return json_pack("{s:s}", b->text_key, b->text);
+	return json_object();
+}
+
+static const char *
+sender_role(const Np__Envelope *e)
+{
+	return hub_role_name(e->sender ? (enum hub_role)e->sender->role : HUB_ROLE_NONE);
+}
+
+enum admin_rc
+admin_msg_print_json(const char *topic, const Np__Envelope *e)
+{
+	char id[2 * ADMIN_HEX_MAX + 1];
+	char *line = NULL;
+	struct body b;
+	json_t *o;
+
+	body_of(e, &b);
+	admin_hex(e->id.data, e->id.len, id);
+	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:I,s:I,s:s,s:o}", "topic", topic, "id", id,
+		      "sender", "username", e->sender ? e->sender->username : "", "role",
+		      sender_role(e), "area", e->sender ? e->sender->area : "", "sent_at_ms",
+		      (json_int_t)e->sent_at_ms, "received_at_ms", (json_int_t)e->received_at_ms,
+		      "kind", b.kind, b.kind, body_json(&b));
+	if (o != NULL)
+		line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (line == NULL) {
+		fprintf(stderr, "np-admin: cannot write the message on %s as JSON\n", topic);
+		return ADMIN_FAIL;
+	}
+	puts(line);
+	free(line);
+	return ADMIN_OK;
+}
+
+const char admin_msg_csv_header[] = "received_at_ms,topic,id,sender,role,area,kind,title,text,"
+				    "extra";
+
+void
+admin_msg_print_csv(const char *topic, const Np__Envelope *e)
+{
+	char id[2 * ADMIN_HEX_MAX + 1], extra[96] = "", ms[32];
+	const char *row[10];
+	struct body b;
+
+	body_of(e, &b);
+	if (b.state != NULL)
+		snprintf(extra, sizeof(extra), "%s %s", b.report_id, b.state);
+	else if (b.online >= 0)
+		snprintf(extra, sizeof(extra), "%s", b.online ? "online" : "offline");
+	admin_hex(e->id.data, e->id.len, id);
+	snprintf(ms, sizeof(ms), "%" PRId64, e->received_at_ms);
+	row[0] = ms;
+	row[1] = topic;
+	row[2] = id;
+	row[3] = e->sender ? e->sender->username : "";
+	row[4] = sender_role(e);
+	row[5] = e->sender ? e->sender->area : "";
+	row[6] = b.kind;
+	row[7] = b.title != NULL ? b.title : "";
+	row[8] = b.text != NULL ? b.text : "";
+	row[9] = extra;
+	admin_csv_row(row, 10);
+}
