@@ -29,7 +29,7 @@ struct tmpdb {
 };
 
 /* Removes dir and everything under it. */
-static void
+static inline void
 tmpdb_rm(const char *dir)
 {
 	struct dirent *d;
@@ -40,7 +40,8 @@ tmpdb_rm(const char *dir)
 	while (dp != NULL && (d = readdir(dp)) != NULL) {
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) >= (int)sizeof(path))
+			continue;
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			tmpdb_rm(path);
 		else
@@ -52,7 +53,7 @@ tmpdb_rm(const char *dir)
 }
 
 /* A new, initialised store in a fresh temporary directory. */
-static void
+static inline void
 tmpdb_open(struct tmpdb *t)
 {
 	char err[256];
@@ -65,7 +66,7 @@ tmpdb_open(struct tmpdb *t)
 	assert_int_equal(hub_store_init(t->s), 0);
 }
 
-static void
+static inline void
 tmpdb_close(struct tmpdb *t)
 {
 	hub_store_close(t->s);
@@ -74,7 +75,7 @@ tmpdb_close(struct tmpdb *t)
 }
 
 /* The map's size now. */
-static size_t
+static inline size_t
 tmpdb_mapsize(struct tmpdb *t)
 {
 	MDB_envinfo info;
@@ -85,7 +86,7 @@ tmpdb_mapsize(struct tmpdb *t)
 
 /* Shrinks the map to the pages in use (LMDB rounds a smaller size up to
  * them): the next write that needs a new page meets MDB_MAP_FULL. */
-static size_t
+static inline size_t
 tmpdb_shrink_map(struct tmpdb *t)
 {
 	assert_int_equal(mdb_env_set_mapsize(hub_store_env(t->s), 1), 0);
@@ -95,7 +96,7 @@ tmpdb_shrink_map(struct tmpdb *t)
 /* Puts t->dir on a file system of its own of mb MiB (tmpfs, in a mount
  * namespace of this process, so nothing outlives it): false when this
  * process may not mount (not root), and the caller skips. */
-static bool
+static inline bool
 tmpdb_small_disk(struct tmpdb *t, unsigned mb)
 {
 	char opts[32];
@@ -112,7 +113,7 @@ tmpdb_small_disk(struct tmpdb *t, unsigned mb)
 	return true;
 }
 
-static void
+static inline void
 tmpdb_small_disk_close(struct tmpdb *t)
 {
 	hub_store_close(t->s);
@@ -123,7 +124,7 @@ tmpdb_small_disk_close(struct tmpdb *t)
 
 /* Fills the file system under path up to its last block; returns the filler
  * file's name in name. */
-static void
+static inline void
 tmpdb_fill_disk(const char *dir, char *name, size_t namelen)
 {
 	static const char block[4096];
