@@ -17,6 +17,7 @@ struct page {
 	Np__HistoryItem **ptrs;
 	uint8_t **copies;
 	size_t n;
+	uint64_t untaken;       /* the hid a full page stopped at without taking it */
 };
 
 /* Where a role's reads of kind can be at all, as index keys; n = 0: nowhere. */
@@ -121,10 +122,10 @@ collect(void *ctx, const struct hub_hist_item *it)
 	if (!pg->all_readable && hub_acl_check(pg->p, HUB_READ, it->topic, NULL) != NULL)
 		return 0;
 	if (pg->n > 0 && pg->bytes + it->len + strlen(it->topic) + 16 > HUB_QUERY_MAX_BYTES)
-		return 1;
+		return (pg->untaken = it->hid, 1);
 	copy = malloc(it->len + strlen(it->topic) + 2);
 	if (copy == NULL)
-		return 1;
+		return (pg->untaken = it->hid, 1);
 	memcpy(copy, it->payload, it->len);
 	strcpy((char *)copy + it->len, it->topic);
 	item = &pg->items[pg->n];
@@ -216,6 +217,8 @@ run(struct hub_history *h, const struct hub_principal *p, const Np__HistoryReque
 	if (rc == HUB_STORE_ERROR)
 		return "the history store failed; try again";
 	*more = rc != 0;
+	if (rc == 1 && pg->untaken != 0)
+		last = pg->untaken - 1;         /* the next page starts with it */
 	for (i = 7; i >= 0; i--, last >>= 8)
 		next[i] = (uint8_t)last;
 	return NULL;
