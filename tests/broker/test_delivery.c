@@ -50,11 +50,6 @@ static bool passed;
 static struct peer peers[32];
 static size_t npeers;
 
-static const char *const demo_users[] = {
-	"somchai", "malee", "nok", "ministry", "cm_official", "muang_official",
-	"agri_agency", "nt_operator", "admin", NULL,
-};
-
 static int
 setup(void **state)
 {
@@ -83,22 +78,14 @@ teardown(void **state)
 static struct peer *
 join(const char *user, int version)
 {
-	const char *const *d;
-	const char *suffix = "pw";
 	struct peer *p;
-	char pass[96];
 	int rc;
 
 	assert_true(npeers < COUNT(peers));
-	for (d = demo_users; *d != NULL; d++) {
-		if (strcmp(*d, user) == 0)
-			suffix = "demo";
-	}
-	snprintf(pass, sizeof(pass), "%s-%s", user, suffix);
 	p = &peers[npeers];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s (MQTT %s)", user, version == 5 ? "5" : "3.1.1");
-	p->c = tc_connect(&hub, user, pass, version, &rc);
+	p->c = tc_login(&hub, user, version, &rc);
 	if (p->c == NULL)
 		fprintf(stderr, "# %s cannot log in: CONNACK %d\n", p->name, rc);
 	assert_non_null(p->c);
