@@ -5,7 +5,10 @@ NP_BENCH_MK := 1
 .PHONY: bench bench-full bench-build
 BENCH_MAKE = $(MAKE) --no-print-directory $(addprefix -f ,$(filter-out %.d,$(MAKEFILE_LIST)))
 
-$(BUILD)/npbench: $(BUILD)/obj/bench/npbench.o $(PB_OBJ)
+NPBENCH_SRCS = bench/npbench.c bench/npb_pool.c bench/npb_throughput.c bench/npb_connect.c \
+	       bench/npb_fanout.c bench/npb_history.c bench/npb_dynsec.c
+
+$(BUILD)/npbench: $(call obj,$(NPBENCH_SRCS)) $(PB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lmosquitto -lprotobuf-c -ljansson -lcrypto -lpthread
 
 $(BUILD)/bench_acl: $(BUILD)/obj/bench/bench_acl.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)

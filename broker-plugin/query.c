@@ -17,6 +17,7 @@ struct page {
 	Np__HistoryItem **ptrs;
 	uint8_t **copies;
 	size_t n;
+	uint64_t untaken;       /* the hid a full page stopped at without taking it */
 };
 
 static bool
@@ -109,10 +110,10 @@ collect(void *ctx, const struct hub_hist_item *it)
 	if (!pg->all_readable && hub_acl_check(pg->p, HUB_READ, it->topic, NULL) != HUB_OK)
 		return 0;
 	if (pg->n > 0 && pg->bytes + it->len + strlen(it->topic) + 16 > HUB_QUERY_MAX_BYTES)
-		return 1;
+		return (pg->untaken = it->hid, 1);
 	copy = malloc(it->len + strlen(it->topic) + 2);
 	if (copy == NULL)
-		return 1;
+		return (pg->untaken = it->hid, 1);
 	memcpy(copy, it->payload, it->len);
 	strcpy((char *)copy + it->len, it->topic);
 	item = &pg->items[pg->n];
@@ -204,6 +205,8 @@ run(struct hub_history *h, const struct hub_principal *p, const Np__HistoryReque
 	if (rc == HUB_STORE_ERROR)
 		return HUB_R_HISTORY_FAILED;
 	*more = rc != 0;
+	if (rc == 1 && pg->untaken != 0)
+		last = pg->untaken - 1;         /* the next page starts with it */
 	for (i = 7; i >= 0; i--, last >>= 8)
 		next[i] = (uint8_t)last;
 	return HUB_OK;

@@ -114,8 +114,8 @@ grow(struct hub_store *s)
 	rc = mdb_env_info(s->env, &info);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
-	if (rc == 0)
-		rc = allocate_map(s);
+	if (rc == 0 && (rc = allocate_map(s)) != 0)
+		mdb_env_set_mapsize(s->env, info.me_mapsize);  /* leave no hole to write into */
 	return rc;
 }
 

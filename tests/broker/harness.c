@@ -564,6 +564,35 @@ tc_connect(struct hub *h, const char *user, const char *pass, int version, int *
 	return c;
 }
 
+/* The users of np-admin demo; every other template user is a test user. */
+static const char *const demo_users[] = {
+	"ministry", "cm_official", "muang_official", "somchai", "malee", "nok", "agri_agency",
+	"nt_operator", "admin",
+};
+
+void
+tc_password_of(const char *user, char *pw, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		if (strcmp(user, demo_users[i]) == 0) {
+			snprintf(pw, n, "%s-demo", user);
+			return;
+		}
+	}
+	snprintf(pw, n, "%s-pw", user);
+}
+
+struct tc *
+tc_login(struct hub *h, const char *user, int version, int *connack)
+{
+	char pw[96];
+
+	tc_password_of(user, pw, sizeof(pw));
+	return tc_connect(h, user, pw, version, connack);
+}
+
 int
 tc_subscribe(struct tc *c, const char *filter, int qos)
 {

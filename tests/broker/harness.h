@@ -58,6 +58,11 @@ struct tc *tc_connect(struct hub *h, const char *user, const char *pass, int ver
  * test of many short request/answer rounds runs ms, not tens of ms, a round
  * (the broker needs set_tcp_nodelay true in its extra config too). */
 void tc_nodelay(bool on);
+/* The password of a template-database user: np-admin demo's users have
+ * "<name>-demo", tests/make-template-db.sh's "<name>-pw". */
+void tc_password_of(const char *user, char *pw, size_t n);
+/* tc_connect with the user's template password. */
+struct tc *tc_login(struct hub *h, const char *user, int version, int *connack);
 /* Subscribes and returns the SUBACK code (granted QoS, or 0x80/0x87). */
 int tc_subscribe(struct tc *c, const char *filter, int qos);
 /* Subscribes to n filters in one SUBSCRIBE packet; codes[i] gets the SUBACK

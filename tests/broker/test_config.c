@@ -170,7 +170,7 @@ good_config_with_max_payload_starts_and_applies_it(void **state)
 	assert_int_equal(hub_start(&hub, "plugin_opt_max_payload 1000"), 0);
 	assert_true(hub_alive(&hub));
 	assert_true(hub_log_has(&hub, "max payload 1000 bytes"));
-	vol = tc_connect(&hub, "somchai", "somchai-demo", 5, &rc);
+	vol = tc_login(&hub, "somchai", 5, &rc);
 	assert_non_null(vol);
 	memset(title, 'a', 1100);
 	title[1100] = '\0';

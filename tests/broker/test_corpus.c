@@ -110,24 +110,6 @@ static uint8_t id_somchai[16];  /* stored outage report of somchai (50010101) */
 static uint8_t id_malee[16];    /* stored outage report of malee (50010102) */
 static uint8_t id_need[16];     /* stored need report of somchai */
 
-static const char *const demo_users[] = { "ministry", "cm_official", "muang_official",
-					  "somchai", "malee", "nok", "agri_agency",
-					  "nt_operator", "admin" };
-
-static void
-password_of(const char *user, char *pw, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
-		if (strcmp(user, demo_users[i]) == 0) {
-			snprintf(pw, n, "%s-demo", user);
-			return;
-		}
-	}
-	snprintf(pw, n, "%s-pw", user);
-}
-
 /* One connection per user and MQTT version, made when a row first needs it. */
 static struct {
 	char user[32];
@@ -138,7 +120,6 @@ static struct {
 static struct tc *
 conn_of(const char *user, int version)
 {
-	char pw[64];
 	size_t i;
 	int rc;
 
@@ -147,8 +128,7 @@ conn_of(const char *user, int version)
 			return conns[i].c;
 	}
 	assert_true(i < sizeof(conns) / sizeof(conns[0]));
-	password_of(user, pw, sizeof(pw));
-	conns[i].c = tc_connect(&hub, user, pw, version, &rc);
+	conns[i].c = tc_login(&hub, user, version, &rc);
 	if (conns[i].c == NULL)
 		fail_msg("login of %s (MQTT %d) refused: %d", user, version, rc);
 	snprintf(conns[i].user, sizeof(conns[i].user), "%s", user);
@@ -965,12 +945,11 @@ run_subscribe_many(const struct row *r)
 		"np/rep/50/5001/50010101/ack", "np/rep/50/5001/50010101/+", "np/dm/50010101",
 		"np/reply/somchai/#", "np/reply/somchai/error", "np/reply/somchai/+",
 	};
-	char *filters[200], who[64], what[256], pw[64];
+	char *filters[200], who[64], what[256];
 	int codes[200], i, n, rc;
 	struct tc *c;
 
-	password_of(r->user, pw, sizeof(pw));
-	c = tc_connect(&hub, r->user, pw, 5, &rc);
+	c = tc_login(&hub, r->user, 5, &rc);
 	assert_non_null(c);
 	for (i = 0; i < 200; i++) {
 		char f[64];
@@ -1138,7 +1117,7 @@ broker_alive_and_good_reports_go_through_after_the_corpus(void **state)
 	print_message("corpus: %zu bad inputs replayed\n", CORPUS_ROWS);
 	assert_true(CORPUS_ROWS >= 60);
 	assert_true(hub_alive(&hub));
-	c = tc_connect(&hub, "somchai", "somchai-demo", 5, &rc);
+	c = tc_login(&hub, "somchai", 5, &rc);
 	assert_non_null(c);
 	while (tc_next(prov, &m, 200))  /* what accepted rows left for the official */
 		tc_msg_free(&m);
@@ -1196,8 +1175,8 @@ group_setup(void **state)
 		      "plugin_opt_reply_rate 100000\nplugin_opt_history_rate 10000\n"
 		      "set_tcp_nodelay true") != 0)
 		return -1;
-	watch = tc_connect(&hub, "admin", "admin-demo", 5, &rc);
-	prov = tc_connect(&hub, "cm_official", "cm_official-demo", 5, &rc);
+	watch = tc_login(&hub, "admin", 5, &rc);
+	prov = tc_login(&hub, "cm_official", 5, &rc);
 	if (watch == NULL || prov == NULL)
 		return -1;
 	if (tc_subscribe(watch, "np/rep/#", 1) != 1 || tc_subscribe(watch, "np/ann/#", 1) != 1

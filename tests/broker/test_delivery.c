@@ -41,6 +41,7 @@ static const struct who NT_OPERATOR = { "nt_operator", NP__ROLE__OPERATOR, "50" 
 
 /* A connection of one user; every one is closed in teardown. */
 struct peer {
+	char label[64];         /* as a step names it (see struct step) */
 	char name[64];
 	struct tc *c;
 };
@@ -49,11 +50,7 @@ static struct hub hub;
 static bool passed;
 static struct peer peers[32];
 static size_t npeers;
-
-static const char *const demo_users[] = {
-	"somchai", "malee", "nok", "ministry", "cm_official", "muang_official",
-	"agri_agency", "nt_operator", "admin", NULL,
-};
+static unsigned long checks;   /* checks run, printed at the end */
 
 static int
 setup(void **state)
@@ -83,25 +80,19 @@ teardown(void **state)
 static struct peer *
 join(const char *user, int version)
 {
-	const char *const *d;
-	const char *suffix = "pw";
 	struct peer *p;
-	char pass[96];
 	int rc;
 
 	assert_true(npeers < COUNT(peers));
-	for (d = demo_users; *d != NULL; d++) {
-		if (strcmp(*d, user) == 0)
-			suffix = "demo";
-	}
-	snprintf(pass, sizeof(pass), "%s-%s", user, suffix);
 	p = &peers[npeers];
 	memset(p, 0, sizeof(*p));
+	snprintf(p->label, sizeof(p->label), "%s", user);
 	snprintf(p->name, sizeof(p->name), "%s (MQTT %s)", user, version == 5 ? "5" : "3.1.1");
-	p->c = tc_connect(&hub, user, pass, version, &rc);
+	p->c = tc_login(&hub, user, version, &rc);
 	if (p->c == NULL)
 		fprintf(stderr, "# %s cannot log in: CONNACK %d\n", p->name, rc);
 	assert_non_null(p->c);
+	checks++;
 	npeers++;
 	return p;
 }
@@ -111,6 +102,7 @@ subscribe(struct peer *p, const char *filter, int want)
 {
 	int got = tc_subscribe(p->c, filter, 1);
 
+	checks++;
 	if (got != want)
 		fprintf(stderr, "# %s subscribes '%s': expected SUBACK 0x%02x, got 0x%02x\n",
 			p->name, filter, (unsigned)want, (unsigned)got);
@@ -143,6 +135,7 @@ publish(struct peer *p, const char *topic, uint8_t *buf, const size_t *len, bool
 {
 	int rc = tc_publish(p->c, topic, buf, *len, 1);
 
+	checks++;
 	free(buf);
 	if (want_accepted ? accepted(rc) : rc == REFUSED)
 		return true;
@@ -196,6 +189,7 @@ receives_msg(struct peer *p, const char *topic, const struct who *w, const char 
 	Np__Envelope *e;
 	bool ok;
 
+	checks++;
 	if (!next_msg(p, &m, 2000)) {
 		fprintf(stderr, "# %s: expected '%s' on '%s' from %s, received nothing\n", p->name,
 			text, topic, w->user);
@@ -233,6 +227,7 @@ receives_nothing(struct peer *p)
 {
 	struct tc_msg m;
 
+	checks++;
 	if (!next_msg(p, &m, QUIET_MS))
 		return true;
 	fprintf(stderr, "# %s received a message on '%s' it must not\n", p->name, m.topic);
@@ -240,69 +235,167 @@ receives_nothing(struct peer *p)
 	return false;
 }
 
+/* ---- scenarios as tables ----
+ * A step names its peer by label: the username, then "#tag" for another
+ * connection of the same user or "@4" for one with MQTT 3.1.1. A peer logs in
+ * when it is first named (peer()); a test names its silent ones first, so
+ * that every connection is made before the first publish, as before. */
+struct step {
+	char op;                /* 'S'ubscribe, 'P'ublish, 'R'eceives, 'N'othing received */
+	const char *peer;
+	const char *topic;      /* S: the filter */
+	int want;               /* S: the SUBACK; P: ACCEPTED or REFUSED_PUB */
+	char body;              /* P: 'r'eport, 'a'nnouncement, 'd'm, 's'tatus, sho'w'case */
+	const char *text;       /* P: the body's text (status: "online"/"offline"); R: expected */
+	const struct who *from; /* R: the stamp expected */
+};
+
+#define SUB(p, f, w) { 'S', p, f, w, 0, NULL, NULL }
+#define PUB(p, t, b, x, ok) { 'P', p, t, ok, b, x, NULL }
+#define GETS(p, t, w, x) { 'R', p, t, 0, 0, x, w }
+#define QUIET(p) { 'N', p, NULL, 0, 0, NULL, NULL }
+#define ACCEPTED 1
+#define REFUSED_PUB 0
+
+/* The peer a step label names, logged in on first use. */
+static struct peer *
+peer(const char *label)
+{
+	char user[32];
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; i < npeers; i++) {
+		if (strcmp(peers[i].label, label) == 0)
+			return &peers[i];
+	}
+	snprintf(user, sizeof(user), "%.*s", (int)strcspn(label, "#@"), label);
+	p = join(user, strstr(label, "@4") != NULL ? 4 : 5);
+	snprintf(p->label, sizeof(p->label), "%s", label);
+	return p;
+}
+
+/* Logs in every label of a NULL-terminated list, in order. */
+static void
+peers_join(const char *const *labels)
+{
+	for (; *labels != NULL; labels++)
+		peer(*labels);
+}
+
+static uint8_t *
+body_of(char body, const char *text, size_t *len)
+{
+	switch (body) {
+	case 'r':
+		return env_report(text, len);
+	case 'a':
+		return env_announcement(text, len);
+	case 'd':
+		return env_dm(text, len);
+	case 's':
+		return env_status(strcmp(text, "online") == 0, len);
+	case 'w':
+		return env_showcase(text, len);
+	default:
+		fail_msg("unknown body '%c'", body);
+		return NULL;
+	}
+}
+
+/* Runs n steps in order; false when a publish, receive or quiet check failed
+ * (a SUBACK that differs fails the test at once, as subscribe() does). */
+static bool
+run(const struct step *s, size_t n)
+{
+	uint8_t *buf;
+	size_t i, len;
+	bool ok = true;
+
+	for (i = 0; i < n; i++, s++) {
+		switch (s->op) {
+		case 'S':
+			subscribe(peer(s->peer), s->topic, s->want);
+			break;
+		case 'P':
+			buf = body_of(s->body, s->text, &len);
+			ok &= publish(peer(s->peer), s->topic, buf, &len, s->want != 0);
+			break;
+		case 'R':
+			ok &= receives(peer(s->peer), s->topic, s->from, s->text);
+			break;
+		case 'N':
+			ok &= receives_nothing(peer(s->peer));
+			break;
+		default:
+			fail_msg("unknown step '%c'", s->op);
+		}
+	}
+	return ok;
+}
+
+#define RUN(steps) run(steps, COUNT(steps))
+
 static void
 somchai_outage_report_reaches_officials_and_operator_of_its_area_only(void **state)
 {
-	static const char *const topic = "np/rep/50/5001/50010101/outage";
-	struct peer *somchai, *cm, *cm_shared, *muang, *ministry, *nt, *bkk, *d5002;
-	size_t len;
-	bool ok = true;
+#define T "np/rep/50/5001/50010101/outage"
+#define X "ไฟดับทั้งหมู่บ้าน"
+	static const char *const who[] = {
+		"somchai", "cm_official", "cm_official#shared", "muang_official", "ministry",
+		"nt_operator", "bkk_official", "d5002_official", NULL,
+	};
+	static const struct step steps[] = {
+		SUB("cm_official", "np/rep/50/#", GRANTED),
+		SUB("cm_official#shared", "$share/cm_official/np/rep/50/#", GRANTED),
+		SUB("muang_official", "np/rep/50/5001/#", GRANTED),
+		SUB("ministry", "np/rep/#", GRANTED),
+		SUB("nt_operator", "np/rep/50/+/+/outage", GRANTED),
+		SUB("bkk_official", "np/rep/50/#", REFUSED),
+		SUB("bkk_official", "np/rep/10/#", GRANTED),
+		SUB("d5002_official", "np/rep/50/5001/#", REFUSED),
+		SUB("d5002_official", "np/rep/50/5002/#", GRANTED),
+		PUB("somchai", T, 'r', X, ACCEPTED),
+		GETS("cm_official", T, &SOMCHAI, X),
+		GETS("cm_official#shared", T, &SOMCHAI, X),
+		GETS("muang_official", T, &SOMCHAI, X),
+		GETS("ministry", T, &SOMCHAI, X),
+		GETS("nt_operator", T, &SOMCHAI, X),
+		QUIET("bkk_official"),
+		QUIET("d5002_official"),
+	};
+#undef T
+#undef X
 
 	(void)state;
-	somchai = join("somchai", 5);
-	cm = join("cm_official", 5);
-	cm_shared = join("cm_official", 5);
-	muang = join("muang_official", 5);
-	ministry = join("ministry", 5);
-	nt = join("nt_operator", 5);
-	bkk = join("bkk_official", 5);
-	d5002 = join("d5002_official", 5);
-	subscribe(cm, "np/rep/50/#", GRANTED);
-	subscribe(cm_shared, "$share/cm_official/np/rep/50/#", GRANTED);
-	subscribe(muang, "np/rep/50/5001/#", GRANTED);
-	subscribe(ministry, "np/rep/#", GRANTED);
-	subscribe(nt, "np/rep/50/+/+/outage", GRANTED);
-	subscribe(bkk, "np/rep/50/#", REFUSED);
-	subscribe(bkk, "np/rep/10/#", GRANTED);
-	subscribe(d5002, "np/rep/50/5001/#", REFUSED);
-	subscribe(d5002, "np/rep/50/5002/#", GRANTED);
-
-	ok &= publish(somchai, topic, env_report("ไฟดับทั้งหมู่บ้าน", &len), &len, true);
-	ok &= receives(cm, topic, &SOMCHAI, "ไฟดับทั้งหมู่บ้าน");
-	ok &= receives(cm_shared, topic, &SOMCHAI, "ไฟดับทั้งหมู่บ้าน");
-	ok &= receives(muang, topic, &SOMCHAI, "ไฟดับทั้งหมู่บ้าน");
-	ok &= receives(ministry, topic, &SOMCHAI, "ไฟดับทั้งหมู่บ้าน");
-	ok &= receives(nt, topic, &SOMCHAI, "ไฟดับทั้งหมู่บ้าน");
-	ok &= receives_nothing(bkk);
-	ok &= receives_nothing(d5002);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
 static void
 need_report_is_not_delivered_to_the_operator(void **state)
 {
-	static const char *const topic = "np/rep/50/5001/50010101/need";
-	struct peer *somchai, *cm, *nt, *nt_national;
-	size_t len;
-	bool ok = true;
+#define T "np/rep/50/5001/50010101/need"
+	static const char *const who[] = {
+		"somchai", "cm_official", "nt_operator", "nt_national", NULL,
+	};
+	static const struct step steps[] = {
+		SUB("cm_official", "np/rep/50/#", GRANTED),
+		SUB("nt_operator", "np/rep/50/+/+/need", REFUSED),
+		SUB("nt_operator", "np/rep/50/+/+/outage", GRANTED),
+		SUB("nt_operator", "np/rep/50/+/+/ack", GRANTED),
+		SUB("nt_national", "np/rep/+/+/+/outage", GRANTED),
+		PUB("somchai", T, 'r', "ต้องการคอมพิวเตอร์", ACCEPTED),
+		GETS("cm_official", T, &SOMCHAI, "ต้องการคอมพิวเตอร์"),
+		QUIET("nt_operator"),
+		QUIET("nt_national"),
+	};
+#undef T
 
 	(void)state;
-	somchai = join("somchai", 5);
-	cm = join("cm_official", 5);
-	nt = join("nt_operator", 5);
-	nt_national = join("nt_national", 5);
-	subscribe(cm, "np/rep/50/#", GRANTED);
-	subscribe(nt, "np/rep/50/+/+/need", REFUSED);
-	subscribe(nt, "np/rep/50/+/+/outage", GRANTED);
-	subscribe(nt, "np/rep/50/+/+/ack", GRANTED);
-	subscribe(nt_national, "np/rep/+/+/+/outage", GRANTED);
-
-	ok &= publish(somchai, topic, env_report("ต้องการคอมพิวเตอร์", &len), &len, true);
-	ok &= receives(cm, topic, &SOMCHAI, "ต้องการคอมพิวเตอร์");
-	ok &= receives_nothing(nt);
-	ok &= receives_nothing(nt_national);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
@@ -330,11 +423,69 @@ ack_env(const uint8_t report_id[16], Np__AckState state, const char *note, uint8
 	return env_pack(&e, len);
 }
 
+/* One ack publish of the table below. */
+struct ack_row {
+	const char *peer, *topic;
+	bool of_need;           /* acknowledges the need report, else the outage report */
+	Np__AckState state;
+	const char *note;
+	bool accept;
+};
+
+static bool
+publish_acks(const struct ack_row *r, size_t n, const uint8_t outage_id[16],
+	     const uint8_t need_id[16])
+{
+	uint8_t *buf;
+	size_t i, len;
+	bool ok = true;
+
+	for (i = 0; i < n; i++, r++) {
+		buf = ack_env(r->of_need ? need_id : outage_id, r->state, r->note, NULL, &len);
+		ok &= publish(peer(r->peer), r->topic, buf, &len, r->accept);
+	}
+	return ok;
+}
+
 static void
 acks_reach_the_reporting_village_and_its_readers_not_the_sibling(void **state)
 {
-	static const char *const topic = "np/rep/50/5001/50010101/ack";
-	struct peer *cm, *somchai, *malee, *nt, *muang, *bkk;
+#define T "np/rep/50/5001/50010101/ack"
+	static const char *const who[] = {
+		"cm_official", "somchai", "malee", "nt_operator", "muang_official", "bkk_official",
+		NULL,
+	};
+	static const struct step listen[] = {
+		SUB("somchai", "np/rep/50/5001/50010101/#", GRANTED),
+		SUB("malee", "np/rep/50/5001/50010101/#", REFUSED),
+		SUB("malee", "np/rep/50/5001/50010102/#", GRANTED),
+		SUB("nt_operator", "np/rep/50/+/+/ack", GRANTED),
+		SUB("muang_official", "np/rep/50/5001/+/ack", GRANTED),
+	};
+	static const struct step in_progress[] = {
+		GETS("nt_operator", T, &CM_OFFICIAL, "ช่างจะไปพรุ่งนี้"),
+		GETS("muang_official", T, &CM_OFFICIAL, "ช่างจะไปพรุ่งนี้"),
+	};
+	/* the operator acknowledges the outage report, not the need report */
+	static const struct ack_row resolve[] = {
+		{ "nt_operator", T, false, NP__ACK_STATE__RESOLVED, "ซ่อมเสร็จแล้ว", true },
+	};
+	static const struct step resolved[] = {
+		GETS("somchai", T, &NT_OPERATOR, "ซ่อมเสร็จแล้ว"),
+		GETS("muang_official", T, &NT_OPERATOR, "ซ่อมเสร็จแล้ว"),
+		GETS("nt_operator", T, &NT_OPERATOR, "ซ่อมเสร็จแล้ว"),  /* its own, stamped */
+	};
+	static const struct ack_row refused[] = {
+		{ "nt_operator", T, true, NP__ACK_STATE__RECEIVED, "x", false },
+		/* acks outside scope, on another village's topic, or by the volunteer */
+		{ "bkk_official", T, false, NP__ACK_STATE__RECEIVED, "x", false },
+		{ "cm_official", "np/rep/50/5001/50010102/ack", false, NP__ACK_STATE__RECEIVED, "x",
+		  false },
+		{ "somchai", T, false, NP__ACK_STATE__RESOLVED, "x", false },
+	};
+	static const struct step quiet[] = {
+		QUIET("somchai"), QUIET("malee"), QUIET("nt_operator"), QUIET("muang_official"),
+	};
 	struct tc_msg raw;
 	Np__Envelope *got;
 	uint8_t id[16], outage_id[16], need_id[16], *buf;
@@ -342,30 +493,19 @@ acks_reach_the_reporting_village_and_its_readers_not_the_sibling(void **state)
 	bool ok = true;
 
 	(void)state;
-	cm = join("cm_official", 5);
-	somchai = join("somchai", 5);
-	malee = join("malee", 5);
-	nt = join("nt_operator", 5);
-	muang = join("muang_official", 5);
-	bkk = join("bkk_official", 5);
-
+	peers_join(who);
 	/* the reports being acknowledged, sent before anyone listens */
 	buf = env_report("เสาสัญญาณล้ม", &len);
 	id_of(buf, len, outage_id);
-	ok &= publish(somchai, "np/rep/50/5001/50010101/outage", buf, &len, true);
+	ok &= publish(peer("somchai"), "np/rep/50/5001/50010101/outage", buf, &len, true);
 	buf = env_report("ขอจุดกระจายสัญญาณเพิ่ม", &len);
 	id_of(buf, len, need_id);
-	ok &= publish(somchai, "np/rep/50/5001/50010101/need", buf, &len, true);
-
-	subscribe(somchai, "np/rep/50/5001/50010101/#", GRANTED);
-	subscribe(malee, "np/rep/50/5001/50010101/#", REFUSED);
-	subscribe(malee, "np/rep/50/5001/50010102/#", GRANTED);
-	subscribe(nt, "np/rep/50/+/+/ack", GRANTED);
-	subscribe(muang, "np/rep/50/5001/+/ack", GRANTED);
+	ok &= publish(peer("somchai"), "np/rep/50/5001/50010101/need", buf, &len, true);
+	ok &= RUN(listen);
 
 	buf = ack_env(outage_id, NP__ACK_STATE__IN_PROGRESS, "ช่างจะไปพรุ่งนี้", id, &len);
-	ok &= publish(cm, topic, buf, &len, true);
-	if (receives_msg(somchai, topic, &CM_OFFICIAL, "ช่างจะไปพรุ่งนี้", &raw)) {
+	ok &= publish(peer("cm_official"), T, buf, &len, true);
+	if (receives_msg(peer("somchai"), T, &CM_OFFICIAL, "ช่างจะไปพรุ่งนี้", &raw)) {
 		got = env_unpack(&raw);
 		assert_non_null(got);
 		assert_int_equal(got->body_case, NP__ENVELOPE__BODY_ACK);
@@ -378,147 +518,123 @@ acks_reach_the_reporting_village_and_its_readers_not_the_sibling(void **state)
 	} else {
 		ok = false;
 	}
-	ok &= receives(nt, topic, &CM_OFFICIAL, "ช่างจะไปพรุ่งนี้");
-	ok &= receives(muang, topic, &CM_OFFICIAL, "ช่างจะไปพรุ่งนี้");
-
-	/* the operator acknowledges the outage report, not the need report */
-	buf = ack_env(outage_id, NP__ACK_STATE__RESOLVED, "ซ่อมเสร็จแล้ว", NULL, &len);
-	ok &= publish(nt, topic, buf, &len, true);
-	ok &= receives(somchai, topic, &NT_OPERATOR, "ซ่อมเสร็จแล้ว");
-	ok &= receives(muang, topic, &NT_OPERATOR, "ซ่อมเสร็จแล้ว");
-	ok &= receives(nt, topic, &NT_OPERATOR, "ซ่อมเสร็จแล้ว");      /* its own, stamped */
-	buf = ack_env(need_id, NP__ACK_STATE__RECEIVED, "x", NULL, &len);
-	ok &= publish(nt, topic, buf, &len, false);
-
-	/* acks outside scope, on another village's topic, or by the volunteer */
-	buf = ack_env(outage_id, NP__ACK_STATE__RECEIVED, "x", NULL, &len);
-	ok &= publish(bkk, topic, buf, &len, false);
-	buf = ack_env(outage_id, NP__ACK_STATE__RECEIVED, "x", NULL, &len);
-	ok &= publish(cm, "np/rep/50/5001/50010102/ack", buf, &len, false);
-	buf = ack_env(outage_id, NP__ACK_STATE__RESOLVED, "x", NULL, &len);
-	ok &= publish(somchai, topic, buf, &len, false);
-
-	ok &= receives_nothing(somchai);
-	ok &= receives_nothing(malee);
-	ok &= receives_nothing(nt);
-	ok &= receives_nothing(muang);
+	ok &= RUN(in_progress);
+	ok &= publish_acks(resolve, COUNT(resolve), outage_id, need_id);
+	ok &= RUN(resolved);
+	ok &= publish_acks(refused, COUNT(refused), outage_id, need_id);
+	ok &= RUN(quiet);
 	assert_true(ok);
 	passed = true;
+#undef T
 }
 
 static void
 dm_reaches_the_village_inbox_or_the_official_and_unknown_inboxes_are_refused(void **state)
 {
-	struct peer *malee, *somchai, *somchai_pub, *nok, *cm, *agri;
-	size_t len;
-	bool ok = true;
+	static const char *const who[] = {
+		"malee", "somchai", "somchai#pub", "nok", "cm_official", "agri_agency", NULL,
+	};
+	static const struct step steps[] = {
+		SUB("somchai", "np/dm/50010101", GRANTED),
+		SUB("nok", "np/dm/50010101", REFUSED),
+		SUB("nok", "np/dm/+", REFUSED),
+		SUB("cm_official", "np/dm/cm_official", GRANTED),
+		PUB("malee", "np/dm/50010101", 'd', "สวัสดีจากหมู่ 2", ACCEPTED),
+		GETS("somchai", "np/dm/50010101", &MALEE, "สวัสดีจากหมู่ 2"),
+		QUIET("nok"),
+		PUB("somchai#pub", "np/dm/cm_official", 'd', "ขอบคุณครับ", ACCEPTED),
+		GETS("cm_official", "np/dm/cm_official", &SOMCHAI, "ขอบคุณครับ"),
+		PUB("cm_official", "np/dm/50010101", 'd', "ประชุมวันจันทร์", ACCEPTED),
+		GETS("somchai", "np/dm/50010101", &CM_OFFICIAL, "ประชุมวันจันทร์"),
+		/* Inboxes are registered villages and officials only; DMs come from
+		 * volunteers and officials only. */
+		PUB("somchai#pub", "np/dm/nobody_here", 'd', "x", REFUSED_PUB),
+		PUB("somchai#pub", "np/dm/somchai", 'd', "x", REFUSED_PUB),
+		PUB("somchai#pub", "np/dm/nt_operator", 'd', "x", REFUSED_PUB),
+		PUB("somchai#pub", "np/dm/99999999", 'd', "x", REFUSED_PUB),
+		PUB("nok", "np/dm/cm_official", 'd', "x", REFUSED_PUB),
+		PUB("agri_agency", "np/dm/cm_official", 'd', "x", REFUSED_PUB),
+		PUB("agri_agency", "np/dm/50010101", 'd', "x", REFUSED_PUB),
+		QUIET("cm_official"),
+		QUIET("somchai"),
+	};
 
 	(void)state;
-	malee = join("malee", 5);
-	somchai = join("somchai", 5);
-	somchai_pub = join("somchai", 5);
-	nok = join("nok", 5);
-	cm = join("cm_official", 5);
-	agri = join("agri_agency", 5);
-	subscribe(somchai, "np/dm/50010101", GRANTED);
-	subscribe(nok, "np/dm/50010101", REFUSED);
-	subscribe(nok, "np/dm/+", REFUSED);
-	subscribe(cm, "np/dm/cm_official", GRANTED);
-
-	ok &= publish(malee, "np/dm/50010101", env_dm("สวัสดีจากหมู่ 2", &len), &len, true);
-	ok &= receives(somchai, "np/dm/50010101", &MALEE, "สวัสดีจากหมู่ 2");
-	ok &= receives_nothing(nok);
-	ok &= publish(somchai_pub, "np/dm/cm_official", env_dm("ขอบคุณครับ", &len), &len, true);
-	ok &= receives(cm, "np/dm/cm_official", &SOMCHAI, "ขอบคุณครับ");
-	ok &= publish(cm, "np/dm/50010101", env_dm("ประชุมวันจันทร์", &len), &len, true);
-	ok &= receives(somchai, "np/dm/50010101", &CM_OFFICIAL, "ประชุมวันจันทร์");
-
-	/* Inboxes are registered villages and officials only; DMs come from
-	 * volunteers and officials only. */
-	ok &= publish(somchai_pub, "np/dm/nobody_here", env_dm("x", &len), &len, false);
-	ok &= publish(somchai_pub, "np/dm/somchai", env_dm("x", &len), &len, false);
-	ok &= publish(somchai_pub, "np/dm/nt_operator", env_dm("x", &len), &len, false);
-	ok &= publish(somchai_pub, "np/dm/99999999", env_dm("x", &len), &len, false);
-	ok &= publish(nok, "np/dm/cm_official", env_dm("x", &len), &len, false);
-	ok &= publish(agri, "np/dm/cm_official", env_dm("x", &len), &len, false);
-	ok &= publish(agri, "np/dm/50010101", env_dm("x", &len), &len, false);
-	ok &= receives_nothing(cm);
-	ok &= receives_nothing(somchai);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
 static void
 national_announcement_reaches_every_branch(void **state)
 {
-	static const char *const topic = "np/ann/TH/weather";
-	static const char *const title = "พายุเข้า 3 วัน";
-	struct peer *ministry, *r[7];
-	size_t i, len;
-	bool ok = true;
+#define T "np/ann/TH/weather"
+#define X "พายุเข้า 3 วัน"
+	static const char *const who[] = {
+		"ministry", "somchai", "nok", "malee", "vol_bkk", "res_bkk", "agri_agency",
+		"cm_official", NULL,
+	};
+	static const struct step steps[] = {
+		SUB("somchai", "np/ann/TH/#", GRANTED),
+		SUB("nok", "np/ann/TH/+", GRANTED),
+		SUB("malee", "np/ann/TH/weather", GRANTED),
+		SUB("vol_bkk", "np/ann/TH/#", GRANTED),
+		SUB("res_bkk", "np/ann/TH/#", GRANTED),
+		SUB("agri_agency", "np/ann/#", GRANTED),
+		SUB("cm_official", "np/ann/TH/#", GRANTED),
+		PUB("ministry", T, 'a', X, ACCEPTED),
+		GETS("somchai", T, &MINISTRY, X),
+		GETS("nok", T, &MINISTRY, X),
+		GETS("malee", T, &MINISTRY, X),
+		GETS("vol_bkk", T, &MINISTRY, X),
+		GETS("res_bkk", T, &MINISTRY, X),
+		GETS("agri_agency", T, &MINISTRY, X),
+		GETS("cm_official", T, &MINISTRY, X),
+	};
+#undef T
+#undef X
 
 	(void)state;
-	ministry = join("ministry", 5);
-	r[0] = join("somchai", 5);
-	r[1] = join("nok", 5);
-	r[2] = join("malee", 5);
-	r[3] = join("vol_bkk", 5);
-	r[4] = join("res_bkk", 5);
-	r[5] = join("agri_agency", 5);
-	r[6] = join("cm_official", 5);
-	subscribe(r[0], "np/ann/TH/#", GRANTED);
-	subscribe(r[1], "np/ann/TH/+", GRANTED);
-	subscribe(r[2], "np/ann/TH/weather", GRANTED);
-	subscribe(r[3], "np/ann/TH/#", GRANTED);
-	subscribe(r[4], "np/ann/TH/#", GRANTED);
-	subscribe(r[5], "np/ann/#", GRANTED);
-	subscribe(r[6], "np/ann/TH/#", GRANTED);
-
-	ok &= publish(ministry, topic, env_announcement(title, &len), &len, true);
-	for (i = 0; i < COUNT(r); i++)
-		ok &= receives(r[i], topic, &MINISTRY, title);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
 static void
 province_announcement_stays_in_its_province(void **state)
 {
-	static const char *const topic = "np/ann/50/health";
-	static const char *const title = "ฉีดวัคซีนที่ รพ.สต.";
-	struct peer *cm, *somchai, *nok, *cm_agency, *agri, *vol_bkk, *res_bkk, *vol_5002;
-	size_t len;
-	bool ok = true;
+#define T "np/ann/50/health"
+#define X "ฉีดวัคซีนที่ รพ.สต."
+	static const char *const who[] = {
+		"cm_official", "somchai", "nok", "cm_agency", "agri_agency", "vol_bkk", "res_bkk",
+		"vol_5002", NULL,
+	};
+	static const struct step steps[] = {
+		SUB("somchai", "np/ann/50/#", GRANTED),
+		SUB("nok", "np/ann/50/+", GRANTED),
+		SUB("cm_agency", "np/ann/50/#", GRANTED),
+		SUB("agri_agency", "np/ann/#", GRANTED),
+		SUB("vol_bkk", "np/ann/50/#", REFUSED),
+		SUB("vol_bkk", "np/ann/TH/#", GRANTED),
+		SUB("vol_bkk", "np/ann/10/#", GRANTED),
+		SUB("res_bkk", "np/ann/+/health", REFUSED),
+		SUB("res_bkk", "np/ann/10/health", GRANTED),
+		SUB("vol_5002", "np/ann/50/health", GRANTED),
+		PUB("cm_official", T, 'a', X, ACCEPTED),
+		GETS("somchai", T, &CM_OFFICIAL, X),
+		GETS("nok", T, &CM_OFFICIAL, X),
+		GETS("cm_agency", T, &CM_OFFICIAL, X),
+		GETS("agri_agency", T, &CM_OFFICIAL, X),
+		GETS("vol_5002", T, &CM_OFFICIAL, X),
+		QUIET("vol_bkk"),
+		QUIET("res_bkk"),
+	};
+#undef T
+#undef X
 
 	(void)state;
-	cm = join("cm_official", 5);
-	somchai = join("somchai", 5);
-	nok = join("nok", 5);
-	cm_agency = join("cm_agency", 5);
-	agri = join("agri_agency", 5);
-	vol_bkk = join("vol_bkk", 5);
-	res_bkk = join("res_bkk", 5);
-	vol_5002 = join("vol_5002", 5);
-	subscribe(somchai, "np/ann/50/#", GRANTED);
-	subscribe(nok, "np/ann/50/+", GRANTED);
-	subscribe(cm_agency, "np/ann/50/#", GRANTED);
-	subscribe(agri, "np/ann/#", GRANTED);
-	subscribe(vol_bkk, "np/ann/50/#", REFUSED);
-	subscribe(vol_bkk, "np/ann/TH/#", GRANTED);
-	subscribe(vol_bkk, "np/ann/10/#", GRANTED);
-	subscribe(res_bkk, "np/ann/+/health", REFUSED);
-	subscribe(res_bkk, "np/ann/10/health", GRANTED);
-	subscribe(vol_5002, "np/ann/50/health", GRANTED);
-
-	ok &= publish(cm, topic, env_announcement(title, &len), &len, true);
-	ok &= receives(somchai, topic, &CM_OFFICIAL, title);
-	ok &= receives(nok, topic, &CM_OFFICIAL, title);
-	ok &= receives(cm_agency, topic, &CM_OFFICIAL, title);
-	ok &= receives(agri, topic, &CM_OFFICIAL, title);
-	ok &= receives(vol_5002, topic, &CM_OFFICIAL, title);
-	ok &= receives_nothing(vol_bkk);
-	ok &= receives_nothing(res_bkk);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
@@ -549,30 +665,37 @@ announcements_are_refused_outside_scope_or_categories(void **state)
 		{ "somchai", "np/ann/5001/event", false },              /* own village only */
 		{ "somchai", "np/ann/50010102/event", false },
 		{ "malee", "np/ann/50010101/event", false },
-		{ "nok", "np/ann/50010101/general", false },    /* residents write nothing */
-		{ "admin", "np/ann/TH/general", false },        /* nor does the admin, under np/ */
+		/* residents write nothing, nor does the admin under np/ (each from a
+		 * connection of its own, not the listening one) */
+		{ "nok#writer", "np/ann/50010101/general", false },
+		{ "admin#writer", "np/ann/TH/general", false },
 		{ "ministry", "np/ann/TH/weather", true },
 	};
-	struct peer *admin, *nok, *by[COUNT(rows)];
 	static const struct who *const stamp_of[COUNT(rows)] = {
 		[1] = &MUANG_OFFICIAL, [2] = &MUANG_OFFICIAL, [5] = &AGRI_AGENCY,
 		[7] = &CM_AGENCY, [10] = &NT_OPERATOR, [13] = &SOMCHAI, [19] = &MINISTRY,
 	};
+	static const char *const who[] = { "admin", "nok", NULL };
+	static const struct step listen[] = {
+		SUB("admin", "#", GRANTED),
+		SUB("nok", "np/ann/50010101/#", GRANTED),
+	};
+	static const struct step village[] = {
+		QUIET("admin"),
+		GETS("nok", "np/ann/50010101/general", &MUANG_OFFICIAL, "ann 2"),
+		GETS("nok", "np/ann/50010101/event", &SOMCHAI, "ann 13"),
+		QUIET("nok"),
+	};
 	char title[64];
-	size_t i, j, len;
+	size_t i, len;
 	bool ok = true;
 
 	(void)state;
-	admin = join("admin", 5);
-	nok = join("nok", 5);
-	subscribe(admin, "#", GRANTED);
-	subscribe(nok, "np/ann/50010101/#", GRANTED);
+	peers_join(who);
+	ok &= RUN(listen);
 	for (i = 0; i < COUNT(rows); i++) {
-		for (j = 0; j < i && strcmp(rows[j].user, rows[i].user) != 0; j++)
-			;
-		by[i] = j < i ? by[j] : join(rows[i].user, 5);
 		snprintf(title, sizeof(title), "ann %zu", i);
-		ok &= publish(by[i], rows[i].topic, env_announcement(title, &len), &len,
+		ok &= publish(peer(rows[i].user), rows[i].topic, env_announcement(title, &len), &len,
 			      rows[i].accept);
 	}
 	for (i = 0; i < COUNT(rows); i++) {
@@ -580,12 +703,9 @@ announcements_are_refused_outside_scope_or_categories(void **state)
 			continue;
 		assert_non_null(stamp_of[i]);
 		snprintf(title, sizeof(title), "ann %zu", i);
-		ok &= receives(admin, rows[i].topic, stamp_of[i], title);
+		ok &= receives(peer("admin"), rows[i].topic, stamp_of[i], title);
 	}
-	ok &= receives_nothing(admin);
-	ok &= receives(nok, "np/ann/50010101/general", &MUANG_OFFICIAL, "ann 2");
-	ok &= receives(nok, "np/ann/50010101/event", &SOMCHAI, "ann 13");
-	ok &= receives_nothing(nok);
+	ok &= RUN(village);
 	assert_true(ok);
 	passed = true;
 }
@@ -593,111 +713,104 @@ announcements_are_refused_outside_scope_or_categories(void **state)
 static void
 village_status_reaches_officials_and_operator_and_only_its_volunteer_sends_it(void **state)
 {
-	static const char *const topic = "np/status/50/5001/50010101";
-	struct peer *somchai, *malee, *cm, *nt, *muang;
-	size_t len;
-	bool ok = true;
+#define T "np/status/50/5001/50010101"
+	static const char *const who[] = {
+		"somchai", "malee", "cm_official", "nt_operator", "muang_official", NULL,
+	};
+	static const struct step steps[] = {
+		SUB("cm_official", "np/status/50/#", GRANTED),
+		SUB("nt_operator", "np/status/50/#", GRANTED),
+		SUB("muang_official", "np/status/50/5001/+", GRANTED),
+		SUB("somchai", T, REFUSED),
+		PUB("somchai", T, 's', "online", ACCEPTED),
+		GETS("cm_official", T, &SOMCHAI, "online"),
+		GETS("nt_operator", T, &SOMCHAI, "online"),
+		GETS("muang_official", T, &SOMCHAI, "online"),
+		PUB("malee", T, 's', "offline", REFUSED_PUB),
+		PUB("cm_official", T, 's', "offline", REFUSED_PUB),
+		QUIET("cm_official"),
+		QUIET("nt_operator"),
+		QUIET("muang_official"),
+	};
+#undef T
 
 	(void)state;
-	somchai = join("somchai", 5);
-	malee = join("malee", 5);
-	cm = join("cm_official", 5);
-	nt = join("nt_operator", 5);
-	muang = join("muang_official", 5);
-	subscribe(cm, "np/status/50/#", GRANTED);
-	subscribe(nt, "np/status/50/#", GRANTED);
-	subscribe(muang, "np/status/50/5001/+", GRANTED);
-	subscribe(somchai, topic, REFUSED);
-
-	ok &= publish(somchai, topic, env_status(true, &len), &len, true);
-	ok &= receives(cm, topic, &SOMCHAI, "online");
-	ok &= receives(nt, topic, &SOMCHAI, "online");
-	ok &= receives(muang, topic, &SOMCHAI, "online");
-	ok &= publish(malee, topic, env_status(false, &len), &len, false);
-	ok &= publish(cm, topic, env_status(false, &len), &len, false);
-	ok &= receives_nothing(cm);
-	ok &= receives_nothing(nt);
-	ok &= receives_nothing(muang);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
 static void
 showcase_reaches_all_villages_and_agencies_within_scope(void **state)
 {
-	static const char *const topic = "np/show/50/5001/50010101/product";
-	static const char *const title = "ผ้าทอมือ";
-	struct peer *somchai, *nok, *vol_bkk, *cm_agency, *res_bkk, *ministry, *malee;
-	size_t len;
-	bool ok = true;
+#define T "np/show/50/5001/50010101/product"
+#define X "ผ้าทอมือ"
+	static const char *const who[] = {
+		"somchai", "nok", "vol_bkk", "cm_agency", "res_bkk", "ministry", "malee", NULL,
+	};
+	static const struct step steps[] = {
+		SUB("nok", "np/show/#", GRANTED),
+		SUB("vol_bkk", "np/show/#", GRANTED),
+		SUB("cm_agency", "np/show/50/#", GRANTED),
+		SUB("res_bkk", "np/show/+/+/+/product", GRANTED),
+		SUB("ministry", "np/show/#", GRANTED),
+		PUB("somchai", T, 'w', X, ACCEPTED),
+		GETS("nok", T, &SOMCHAI, X),
+		GETS("vol_bkk", T, &SOMCHAI, X),
+		GETS("cm_agency", T, &SOMCHAI, X),
+		GETS("res_bkk", T, &SOMCHAI, X),
+		GETS("ministry", T, &SOMCHAI, X),
+		/* only the village's own volunteer shows it */
+		PUB("malee", T, 'w', "ของปลอม", REFUSED_PUB),
+		PUB("nok", T, 'w', "ของปลอม", REFUSED_PUB),
+		QUIET("nok"),
+	};
+#undef T
+#undef X
 
 	(void)state;
-	somchai = join("somchai", 5);
-	nok = join("nok", 5);
-	vol_bkk = join("vol_bkk", 5);
-	cm_agency = join("cm_agency", 5);
-	res_bkk = join("res_bkk", 5);
-	ministry = join("ministry", 5);
-	malee = join("malee", 5);
-	subscribe(nok, "np/show/#", GRANTED);
-	subscribe(vol_bkk, "np/show/#", GRANTED);
-	subscribe(cm_agency, "np/show/50/#", GRANTED);
-	subscribe(res_bkk, "np/show/+/+/+/product", GRANTED);
-	subscribe(ministry, "np/show/#", GRANTED);
-
-	ok &= publish(somchai, topic, env_showcase(title, &len), &len, true);
-	ok &= receives(nok, topic, &SOMCHAI, title);
-	ok &= receives(vol_bkk, topic, &SOMCHAI, title);
-	ok &= receives(cm_agency, topic, &SOMCHAI, title);
-	ok &= receives(res_bkk, topic, &SOMCHAI, title);
-	ok &= receives(ministry, topic, &SOMCHAI, title);
-	/* only the village's own volunteer shows it */
-	ok &= publish(malee, topic, env_showcase("ของปลอม", &len), &len, false);
-	ok &= publish(nok, topic, env_showcase("ของปลอม", &len), &len, false);
-	ok &= receives_nothing(nok);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
 static void
 admin_subscribed_to_everything_receives_every_accepted_message(void **state)
 {
-	struct peer *admin, *somchai, *malee, *cm, *ministry;
+	static const char *const who[] = {
+		"admin", "somchai", "malee", "cm_official", "ministry", NULL,
+	};
+	static const struct step rest[] = {
+		PUB("ministry", "np/ann/TH/emergency", 'a', "a3", ACCEPTED),
+		PUB("malee", "np/dm/cm_official", 'd', "a4", ACCEPTED),
+		PUB("malee", "np/dm/ministry", 'd', "a5", ACCEPTED),
+		PUB("somchai", "np/status/50/5001/50010101", 's', "offline", ACCEPTED),
+		PUB("malee", "np/status/50/5001/50010101", 's', "online", REFUSED_PUB),
+		PUB("somchai", "np/show/50/5001/50010101/place", 'w', "a7", ACCEPTED),
+		GETS("admin", "np/rep/50/5001/50010101/incident", &SOMCHAI, "a1"),
+		GETS("admin", "np/rep/50/5001/50010101/ack", &CM_OFFICIAL, ""),
+		GETS("admin", "np/ann/TH/emergency", &MINISTRY, "a3"),
+		GETS("admin", "np/dm/cm_official", &MALEE, "a4"),
+		GETS("admin", "np/dm/ministry", &MALEE, "a5"),
+		GETS("admin", "np/status/50/5001/50010101", &SOMCHAI, "offline"),
+		GETS("admin", "np/show/50/5001/50010101/place", &SOMCHAI, "a7"),
+		QUIET("admin"),
+	};
 	uint8_t rid[16], *buf;
 	size_t len;
 	bool ok = true;
 
 	(void)state;
-	admin = join("admin", 5);
-	somchai = join("somchai", 5);
-	malee = join("malee", 5);
-	cm = join("cm_official", 5);
-	ministry = join("ministry", 5);
-	subscribe(admin, "#", GRANTED);
-
+	peers_join(who);
+	subscribe(peer("admin"), "#", GRANTED);
 	buf = env_report("a1", &len);
 	id_of(buf, len, rid);
-	ok &= publish(somchai, "np/rep/50/5001/50010101/incident", buf, &len, true);
-	ok &= publish(somchai, "np/rep/50/5001/50010102/incident", env_report("x", &len), &len,
-		      false);
-	ok &= publish(cm, "np/rep/50/5001/50010101/ack",
+	ok &= publish(peer("somchai"), "np/rep/50/5001/50010101/incident", buf, &len, true);
+	ok &= publish(peer("somchai"), "np/rep/50/5001/50010102/incident", env_report("x", &len),
+		      &len, false);
+	ok &= publish(peer("cm_official"), "np/rep/50/5001/50010101/ack",
 		      env_ack(rid, NP__ACK_STATE__RESOLVED, &len), &len, true);
-	ok &= publish(ministry, "np/ann/TH/emergency", env_announcement("a3", &len), &len, true);
-	ok &= publish(malee, "np/dm/cm_official", env_dm("a4", &len), &len, true);
-	ok &= publish(malee, "np/dm/ministry", env_dm("a5", &len), &len, true);
-	ok &= publish(somchai, "np/status/50/5001/50010101", env_status(false, &len), &len, true);
-	ok &= publish(malee, "np/status/50/5001/50010101", env_status(true, &len), &len, false);
-	ok &= publish(somchai, "np/show/50/5001/50010101/place", env_showcase("a7", &len), &len,
-		      true);
-
-	ok &= receives(admin, "np/rep/50/5001/50010101/incident", &SOMCHAI, "a1");
-	ok &= receives(admin, "np/rep/50/5001/50010101/ack", &CM_OFFICIAL, "");
-	ok &= receives(admin, "np/ann/TH/emergency", &MINISTRY, "a3");
-	ok &= receives(admin, "np/dm/cm_official", &MALEE, "a4");
-	ok &= receives(admin, "np/dm/ministry", &MALEE, "a5");
-	ok &= receives(admin, "np/status/50/5001/50010101", &SOMCHAI, "offline");
-	ok &= receives(admin, "np/show/50/5001/50010101/place", &SOMCHAI, "a7");
-	ok &= receives_nothing(admin);
+	ok &= RUN(rest);
 	assert_true(ok);
 	passed = true;
 }
@@ -705,46 +818,44 @@ admin_subscribed_to_everything_receives_every_accepted_message(void **state)
 static void
 wildcard_subscribers_receive_reports_of_every_area_they_read(void **state)
 {
-	struct peer *ministry, *cm, *cm_any, *bkk, *somchai, *vol_bkk, *vol_5002;
-	size_t len;
-	bool ok = true;
+#define R50 "np/rep/50/5001/50010101/feedback"
+#define R10 "np/rep/10/1001/10010101/outage"
+#define R5002 "np/rep/50/5002/50020301/incident"
+	static const char *const who[] = {
+		"ministry", "cm_official", "bkk_official", "somchai", "vol_bkk", "vol_5002", NULL,
+	};
+	/* two connections of cm_official on np/+/50/#: the second is checked */
+	static const struct step steps[] = {
+		SUB("ministry", "np/rep/#", GRANTED),
+		SUB("cm_official", "np/rep/50/#", GRANTED),
+		SUB("bkk_official", "np/rep/10/#", GRANTED),
+		SUB("cm_official#any", "np/+/50/#", GRANTED),
+		SUB("cm_official#any2", "np/+/50/#", GRANTED),
+		PUB("somchai", R50, 'r', "r50", ACCEPTED),
+		PUB("vol_bkk", R10, 'r', "r10", ACCEPTED),
+		PUB("vol_5002", R5002, 'r', "r5002", ACCEPTED),
+		GETS("ministry", R50, &SOMCHAI, "r50"),
+		GETS("ministry", R10, &VOL_BKK, "r10"),
+		GETS("ministry", R5002, &VOL_5002, "r5002"),
+		GETS("cm_official", R50, &SOMCHAI, "r50"),
+		GETS("cm_official", R5002, &VOL_5002, "r5002"),
+		GETS("bkk_official", R10, &VOL_BKK, "r10"),
+		GETS("cm_official#any2", R50, &SOMCHAI, "r50"),
+		GETS("cm_official#any2", R5002, &VOL_5002, "r5002"),
+		PUB("somchai", "np/status/50/5001/50010101", 's', "online", ACCEPTED),
+		GETS("cm_official#any2", "np/status/50/5001/50010101", &SOMCHAI, "online"),
+		QUIET("cm_official#any2"),
+		QUIET("ministry"),
+		QUIET("cm_official"),
+		QUIET("bkk_official"),
+	};
+#undef R50
+#undef R10
+#undef R5002
 
 	(void)state;
-	ministry = join("ministry", 5);
-	cm = join("cm_official", 5);
-	bkk = join("bkk_official", 5);
-	somchai = join("somchai", 5);
-	vol_bkk = join("vol_bkk", 5);
-	vol_5002 = join("vol_5002", 5);
-	subscribe(ministry, "np/rep/#", GRANTED);
-	subscribe(cm, "np/rep/50/#", GRANTED);
-	subscribe(bkk, "np/rep/10/#", GRANTED);
-	cm_any = join("cm_official", 5);
-	subscribe(cm_any, "np/+/50/#", GRANTED);
-	cm_any = join("cm_official", 5);
-	subscribe(cm_any, "np/+/50/#", GRANTED);
-
-	ok &= publish(somchai, "np/rep/50/5001/50010101/feedback", env_report("r50", &len), &len,
-		      true);
-	ok &= publish(vol_bkk, "np/rep/10/1001/10010101/outage", env_report("r10", &len), &len,
-		      true);
-	ok &= publish(vol_5002, "np/rep/50/5002/50020301/incident", env_report("r5002", &len), &len,
-		      true);
-	ok &= receives(ministry, "np/rep/50/5001/50010101/feedback", &SOMCHAI, "r50");
-	ok &= receives(ministry, "np/rep/10/1001/10010101/outage", &VOL_BKK, "r10");
-	ok &= receives(ministry, "np/rep/50/5002/50020301/incident", &VOL_5002, "r5002");
-	ok &= receives(cm, "np/rep/50/5001/50010101/feedback", &SOMCHAI, "r50");
-	ok &= receives(cm, "np/rep/50/5002/50020301/incident", &VOL_5002, "r5002");
-	ok &= receives(bkk, "np/rep/10/1001/10010101/outage", &VOL_BKK, "r10");
-	ok &= receives(cm_any, "np/rep/50/5001/50010101/feedback", &SOMCHAI, "r50");
-	ok &= receives(cm_any, "np/rep/50/5002/50020301/incident", &VOL_5002, "r5002");
-	ok &= publish(somchai, "np/status/50/5001/50010101", env_status(true, &len), &len, true);
-	ok &= receives(cm_any, "np/status/50/5001/50010101", &SOMCHAI, "online");
-	ok &= receives_nothing(cm_any);
-	ok &= receives_nothing(ministry);
-	ok &= receives_nothing(cm);
-	ok &= receives_nothing(bkk);
-	assert_true(ok);
+	peers_join(who);
+	assert_true(RUN(steps));
 	passed = true;
 }
 
@@ -753,34 +864,36 @@ wildcard_subscribers_receive_reports_of_every_area_they_read(void **state)
 static void
 resent_message_is_not_delivered_again_even_to_the_admin(void **state)
 {
-	static const char *const topic = "np/rep/50/5001/50010101/outage";
-	struct peer *admin, *somchai, *cm;
+#define T "np/rep/50/5001/50010101/outage"
+	static const char *const who[] = { "admin", "somchai", "cm_official", NULL };
+	static const struct step after[] = {
+		GETS("cm_official", T, &SOMCHAI, "ส่งซ้ำ"),
+		GETS("admin", T, &SOMCHAI, "ส่งซ้ำ"),
+		QUIET("cm_official"),
+		QUIET("admin"),
+	};
 	uint8_t *buf, *again;
 	size_t len;
 	bool ok = true;
 
 	(void)state;
-	admin = join("admin", 5);
-	somchai = join("somchai", 5);
-	cm = join("cm_official", 5);
-	subscribe(admin, "#", GRANTED);
+	peers_join(who);
+	subscribe(peer("admin"), "#", GRANTED);
 	/* admin reads everything: where the hub parks resends must stay empty
 	 * (refusing this filter would do as well) */
-	tc_subscribe(admin->c, "$np/#", 1);
-	subscribe(cm, "np/rep/50/#", GRANTED);
+	tc_subscribe(peer("admin")->c, "$np/#", 1);
+	subscribe(peer("cm_official"), "np/rep/50/#", GRANTED);
 
 	buf = env_report("ส่งซ้ำ", &len);
 	again = malloc(len);
 	assert_non_null(again);
 	memcpy(again, buf, len);
-	ok &= publish(somchai, topic, buf, &len, true);
-	ok &= publish(somchai, topic, again, &len, true);
-	ok &= receives(cm, topic, &SOMCHAI, "ส่งซ้ำ");
-	ok &= receives(admin, topic, &SOMCHAI, "ส่งซ้ำ");
-	ok &= receives_nothing(cm);
-	ok &= receives_nothing(admin);
+	ok &= publish(peer("somchai"), T, buf, &len, true);
+	ok &= publish(peer("somchai"), T, again, &len, true);
+	ok &= RUN(after);
 	assert_true(ok);
 	passed = true;
+#undef T
 }
 
 /* Reading is checked at every delivery, not only at SUBSCRIBE: an official moved
@@ -788,30 +901,32 @@ resent_message_is_not_delivered_again_even_to_the_admin(void **state)
 static void
 subscriber_moved_out_of_scope_receives_nothing_more(void **state)
 {
-	static const char *const topic = "np/rep/50/5001/50010101/outage";
-	struct peer *somchai, *muang, *ministry;
-	size_t len;
-	bool ok = true;
+#define T "np/rep/50/5001/50010101/outage"
+	static const char *const who[] = { "somchai", "muang_official", "ministry", NULL };
+	static const struct step before[] = {
+		SUB("muang_official", "np/rep/50/5001/#", GRANTED),
+		SUB("ministry", "np/rep/#", GRANTED),
+		PUB("somchai", T, 'r', "before", ACCEPTED),
+		GETS("muang_official", T, &SOMCHAI, "before"),
+		GETS("ministry", T, &SOMCHAI, "before"),
+	};
+	static const struct step after[] = {
+		PUB("somchai", T, 'r', "after", ACCEPTED),
+		GETS("ministry", T, &SOMCHAI, "after"),
+		QUIET("muang_official"),
+	};
+#undef T
+	bool ok;
 
 	(void)state;
-	somchai = join("somchai", 5);
-	muang = join("muang_official", 5);
-	ministry = join("ministry", 5);
-	subscribe(muang, "np/rep/50/5001/#", GRANTED);
-	subscribe(ministry, "np/rep/#", GRANTED);
-	ok &= publish(somchai, topic, env_report("before", &len), &len, true);
-	ok &= receives(muang, topic, &SOMCHAI, "before");
-	ok &= receives(ministry, topic, &SOMCHAI, "before");
-
+	peers_join(who);
+	ok = RUN(before);
 	assert_int_equal(hub_admin(&hub, NULL, "user del muang_official >/dev/null"), 0);
 	assert_int_equal(hub_admin(&hub, "muang_official-demo\n",
 				   "user add muang_official --role official --area 5002 "
 				   "--iterations 1000 >/dev/null"), 0);
 	usleep(1500 * 1000);    /* the hub looks at user changes once a second */
-
-	ok &= publish(somchai, topic, env_report("after", &len), &len, true);
-	ok &= receives(ministry, topic, &SOMCHAI, "after");
-	ok &= receives_nothing(muang);
+	ok &= RUN(after);
 	assert_true(ok);
 	passed = true;
 }
@@ -819,30 +934,40 @@ subscriber_moved_out_of_scope_receives_nothing_more(void **state)
 static void
 v311_subscribers_receive_the_same_bytes_as_v5_ones(void **state)
 {
-	static const char *const topic = "np/rep/50/5001/50010101/outage";
-	static const char *const topic3 = "np/rep/50/5001/50010102/incident";
-	struct peer *somchai, *malee3, *cm5, *cm3, *ministry3, *nok3;
+#define T "np/rep/50/5001/50010101/outage"
+#define T3 "np/rep/50/5001/50010102/incident"
+	static const char *const who[] = {
+		"somchai", "malee@4", "cm_official", "cm_official@4", "ministry@4", "nok@4", NULL,
+	};
+	static const struct step listen[] = {
+		SUB("cm_official", "np/rep/50/#", GRANTED),
+		SUB("cm_official@4", "np/rep/50/#", GRANTED),
+		SUB("ministry@4", "np/rep/#", GRANTED),
+		SUB("nok@4", "np/rep/50/#", 0x80),
+		SUB("nok@4", "np/show/#", GRANTED),
+		PUB("somchai", T, 'r', "สัญญาณหาย", ACCEPTED),
+	};
+	/* a 3.1.1 publisher's message is stamped the same way */
+	static const struct step from_v311[] = {
+		PUB("malee@4", T3, 'r', "น้ำท่วมถนน", ACCEPTED),
+	};
+	static const struct step last[] = {
+		GETS("ministry@4", T3, &MALEE, "น้ำท่วมถนน"),
+		QUIET("nok@4"),
+	};
+	struct peer *cm5, *cm3, *ministry3;
 	struct tc_msg m5, m3, mm;
-	size_t len;
 	bool ok = true;
 
 	(void)state;
-	somchai = join("somchai", 5);
-	malee3 = join("malee", 4);
-	cm5 = join("cm_official", 5);
-	cm3 = join("cm_official", 4);
-	ministry3 = join("ministry", 4);
-	nok3 = join("nok", 4);
-	subscribe(cm5, "np/rep/50/#", GRANTED);
-	subscribe(cm3, "np/rep/50/#", GRANTED);
-	subscribe(ministry3, "np/rep/#", GRANTED);
-	subscribe(nok3, "np/rep/50/#", 0x80);
-	subscribe(nok3, "np/show/#", GRANTED);
-
-	ok &= publish(somchai, topic, env_report("สัญญาณหาย", &len), &len, true);
-	assert_true(receives_msg(cm5, topic, &SOMCHAI, "สัญญาณหาย", &m5));
-	assert_true(receives_msg(cm3, topic, &SOMCHAI, "สัญญาณหาย", &m3));
-	assert_true(receives_msg(ministry3, topic, &SOMCHAI, "สัญญาณหาย", &mm));
+	peers_join(who);
+	cm5 = peer("cm_official");
+	cm3 = peer("cm_official@4");
+	ministry3 = peer("ministry@4");
+	ok &= RUN(listen);
+	assert_true(receives_msg(cm5, T, &SOMCHAI, "สัญญาณหาย", &m5));
+	assert_true(receives_msg(cm3, T, &SOMCHAI, "สัญญาณหาย", &m3));
+	assert_true(receives_msg(ministry3, T, &SOMCHAI, "สัญญาณหาย", &mm));
 	assert_int_equal(m3.len, m5.len);
 	assert_memory_equal(m3.payload, m5.payload, m5.len);
 	assert_int_equal(mm.len, m5.len);
@@ -851,18 +976,18 @@ v311_subscribers_receive_the_same_bytes_as_v5_ones(void **state)
 	tc_msg_free(&m3);
 	tc_msg_free(&mm);
 
-	/* a 3.1.1 publisher's message is stamped the same way */
-	ok &= publish(malee3, topic3, env_report("น้ำท่วมถนน", &len), &len, true);
-	assert_true(receives_msg(cm5, topic3, &MALEE, "น้ำท่วมถนน", &m5));
-	assert_true(receives_msg(cm3, topic3, &MALEE, "น้ำท่วมถนน", &m3));
+	ok &= RUN(from_v311);
+	assert_true(receives_msg(cm5, T3, &MALEE, "น้ำท่วมถนน", &m5));
+	assert_true(receives_msg(cm3, T3, &MALEE, "น้ำท่วมถนน", &m3));
 	assert_int_equal(m3.len, m5.len);
 	assert_memory_equal(m3.payload, m5.payload, m5.len);
 	tc_msg_free(&m5);
 	tc_msg_free(&m3);
-	ok &= receives(ministry3, topic3, &MALEE, "น้ำท่วมถนน");
-	ok &= receives_nothing(nok3);
+	ok &= RUN(last);
 	assert_true(ok);
 	passed = true;
+#undef T
+#undef T3
 }
 
 int
@@ -887,5 +1012,8 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests_name("broker_delivery", tests, NULL, NULL);
+	int rc = cmocka_run_group_tests_name("broker_delivery", tests, NULL, NULL);
+
+	printf("# %lu checks run\n", checks);
+	return rc;
 }

@@ -31,24 +31,13 @@ teardown(void **state)
 	return 0;
 }
 
-/* Demo users' passwords end in -demo, the test users' in -pw. */
 static struct tc *
 login(const char *user)
 {
-	static const char *const demo[] = { "ministry", "cm_official", "muang_official", "somchai",
-					    "malee", "nok", "agri_agency", "nt_operator", "admin" };
-	const char *suffix = "pw";
-	char pw[64];
 	struct tc *c;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(demo) / sizeof(demo[0]); i++) {
-		if (strcmp(user, demo[i]) == 0)
-			suffix = "demo";
-	}
-	snprintf(pw, sizeof(pw), "%s-%s", user, suffix);
-	c = tc_connect(&hub, user, pw, 5, &rc);
+	c = tc_login(&hub, user, 5, &rc);
 	if (c == NULL)
 		fail_msg("login of %s refused (%d)", user, rc);
 	return c;

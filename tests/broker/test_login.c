@@ -112,9 +112,9 @@ same_user_logs_in_twice_at_once_and_again_later(void **state)
 	uint8_t *buf;
 
 	(void)state;
-	a = tc_connect(&hub, "muang_official", "muang_official-demo", 5, &rc);
+	a = tc_login(&hub, "muang_official", 5, &rc);
 	assert_int_equal(rc, 0);
-	b = tc_connect(&hub, "muang_official", "muang_official-demo", 4, &rc);
+	b = tc_login(&hub, "muang_official", 4, &rc);
 	assert_int_equal(rc, 0);
 	assert_non_null(a);
 	assert_non_null(b);
@@ -186,7 +186,7 @@ deleted_users_open_session_can_no_longer_publish(void **state)
 	int rc, tries;
 
 	(void)state;
-	c = tc_connect(&hub, "vol_bkk", "vol_bkk-pw", 5, &rc);
+	c = tc_login(&hub, "vol_bkk", 5, &rc);
 	assert_non_null(c);
 	buf = env_report("ไฟดับ", &len);
 	rc = tc_publish(c, "np/rep/10/1001/10010101/outage", buf, len, 1);

@@ -33,10 +33,10 @@ group_setup(void **state)
 	(void)state;
 	if (hub_start(&hub, "plugin_opt_max_payload 1000") != 0)
 		return -1;
-	vol = tc_connect(&hub, "somchai", "somchai-demo", 5, &rc);
-	dis = tc_connect(&hub, "muang_official", "muang_official-demo", 5, &rc);
-	prov = tc_connect(&hub, "cm_official", "cm_official-demo", 5, &rc);
-	adm = tc_connect(&hub, "admin", "admin-demo", 5, &rc);
+	vol = tc_login(&hub, "somchai", 5, &rc);
+	dis = tc_login(&hub, "muang_official", 5, &rc);
+	prov = tc_login(&hub, "cm_official", 5, &rc);
+	adm = tc_login(&hub, "admin", 5, &rc);
 	if (vol == NULL || dis == NULL || prov == NULL || adm == NULL)
 		return -1;
 	if (tc_subscribe(prov, "np/rep/50/#", 1) != 1)
@@ -652,7 +652,7 @@ resident_may_publish_nothing(void **state)
 	int rc;
 
 	(void)state;
-	res = tc_connect(&hub, "nok", "nok-demo", 5, &rc);
+	res = tc_login(&hub, "nok", 5, &rc);
 	assert_non_null(res);
 	assert_int_equal(tc_subscribe(res, "np/reply/nok/error", 1), 1);
 	bufs[0] = env_report("ไฟดับ", &lens[0]);
@@ -707,7 +707,7 @@ ack_of_a_report_of_another_village_is_refused(void **state)
 	int rc;
 
 	(void)state;
-	malee = tc_connect(&hub, "malee", "malee-demo", 5, &rc);
+	malee = tc_login(&hub, "malee", 5, &rc);
 	assert_non_null(malee);
 	env_new_id(rid);
 	buf = report_with_id(rid, 16, "ไฟดับ", &len);
@@ -730,7 +730,7 @@ reusing_another_senders_id_is_refused(void **state)
 	int rc;
 
 	(void)state;
-	malee = tc_connect(&hub, "malee", "malee-demo", 5, &rc);
+	malee = tc_login(&hub, "malee", 5, &rc);
 	assert_non_null(malee);
 	env_new_id(id);
 	buf = report_with_id(id, 16, "ไฟดับ", &len);
@@ -756,7 +756,7 @@ refusal_reaches_a_publisher_that_did_not_subscribe(void **state)
 
 	(void)state;
 	for (v = 5; v >= 4; v--) {
-		pub = tc_connect(&hub, "malee", "malee-demo", v, &rc);
+		pub = tc_login(&hub, "malee", v, &rc);
 		assert_non_null(pub);
 		rc = tc_publish(pub, topic, garbage, sizeof(garbage), 1);
 		assert_int_equal(rc, v == 5 ? 0x87 : 0);
@@ -779,7 +779,7 @@ v311_publisher_gets_the_refusal_and_stays_connected(void **state)
 	int rc, before;
 
 	(void)state;
-	v3 = tc_connect(&hub, "malee", "malee-demo", 4, &rc);
+	v3 = tc_login(&hub, "malee", 4, &rc);
 	assert_non_null(v3);
 	assert_int_equal(tc_subscribe(v3, "np/reply/malee/error", 1), 1);
 	before = logged_so_far("malee", topic, "payload is not an np.Envelope");

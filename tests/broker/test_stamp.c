@@ -42,9 +42,9 @@ forged_sender_is_overwritten_for_v5_and_v311_readers(void **state)
 	time_t before = time(NULL);
 
 	(void)state;
-	vol = tc_connect(&hub, "somchai", "somchai-demo", 5, &rc);
-	off5 = tc_connect(&hub, "cm_official", "cm_official-demo", 5, &rc);
-	off3 = tc_connect(&hub, "ministry", "ministry-demo", 4, &rc);
+	vol = tc_login(&hub, "somchai", 5, &rc);
+	off5 = tc_login(&hub, "cm_official", 5, &rc);
+	off3 = tc_login(&hub, "ministry", 4, &rc);
 	assert_non_null(vol);
 	assert_non_null(off5);
 	assert_non_null(off3);

@@ -34,17 +34,9 @@ static struct {
 	struct tc *c;
 } clients[40];
 
-static const char *const demo_users[] = {
-	"somchai", "malee", "nok", "ministry", "cm_official", "muang_official",
-	"agri_agency", "nt_operator", "admin", NULL,
-};
-
 static struct tc *
 client_of(const char *user, int version)
 {
-	char pass[96];
-	const char *const *d;
-	const char *suffix = "pw";
 	size_t i;
 	int rc;
 
@@ -54,12 +46,7 @@ client_of(const char *user, int version)
 	}
 	if (i == COUNT(clients))
 		return NULL;
-	for (d = demo_users; *d != NULL; d++) {
-		if (strcmp(*d, user) == 0)
-			suffix = "demo";
-	}
-	snprintf(pass, sizeof(pass), "%s-%s", user, suffix);
-	clients[i].c = tc_connect(&hub, user, pass, version, &rc);
+	clients[i].c = tc_login(&hub, user, version, &rc);
 	if (clients[i].c == NULL) {
 		fprintf(stderr, "# %s cannot log in with MQTT %s: CONNACK %d\n", user,
 			version == 5 ? "5" : "3.1.1", rc);

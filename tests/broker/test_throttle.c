@@ -168,8 +168,8 @@ a_user_over_the_message_rate_is_refused_with_a_reason(void **state)
 	int rc, i, accepted = 0, refused = 0;
 
 	(void)state;
-	vol = tc_connect(&hub, "malee", "malee-demo", 5, &rc);
-	other = tc_connect(&hub, "somchai", "somchai-demo", 5, &rc);
+	vol = tc_login(&hub, "malee", 5, &rc);
+	other = tc_login(&hub, "somchai", 5, &rc);
 	assert_non_null(vol);
 	assert_non_null(other);
 	for (i = 0; i < 10; i++) {
@@ -202,7 +202,7 @@ a_user_over_the_byte_rate_is_refused(void **state)
 	int rc;
 
 	(void)state;
-	vol = tc_connect(&hub, "vol_5002", "vol_5002-pw", 5, &rc);
+	vol = tc_login(&hub, "vol_5002", 5, &rc);
 	assert_non_null(vol);
 	rc = publish_report(vol, "np/rep/50/5002/50020301/need", 3000);
 	assert_true(rc == 0 || rc == 0x10);
