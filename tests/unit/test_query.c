@@ -186,7 +186,7 @@ expected(const struct hub_principal *p, const char *filter, char *out, size_t n)
 	out[0] = '\0';
 	for (i = 0; i < COUNT(sample) && at < n; i++) {
 		if (hub_topic_matches(filter, sample[i])
-		    && hub_acl_check(p, HUB_READ, sample[i], NULL) == NULL)
+		    && hub_acl_check(p, HUB_READ, sample[i], NULL) == HUB_OK)
 			at += (size_t)snprintf(out + at, n - at, "%s%s", at ? " " : "", sample[i]);
 	}
 }
