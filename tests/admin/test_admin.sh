@@ -75,17 +75,6 @@ failed() {
 	return 1
 }
 
-# err_has TEXT...: stderr of the last run contains every TEXT
-err_has() {
-	for _s; do
-		if ! grep -F -q -e "$_s" "$T/err"; then
-			diag "expected stderr to contain: $_s"
-			show
-			return 1
-		fi
-	done
-}
-
 out_has() {
 	for _s; do
 		if ! grep -F -q -e "$_s" "$T/out"; then
@@ -208,25 +197,6 @@ hash_matches() {
 		tr 'A-F' 'a-f')
 	[ -n "$_got" ] || return 2
 	[ "$_got" = "$_hash" ]
-}
-
-# t NAME FUNCTION: one test; FUNCTION returns 0 (pass), 77 (skip, reason in
-# $skip_why) or anything else (fail, with what it wrote by diag)
-t() {
-	n=$((n + 1))
-	: >"$T/diag"
-	skip_why=""
-	"$2"
-	_r=$?
-	if [ "$_r" -eq 0 ]; then
-		echo "ok $n - $1"
-	elif [ "$_r" -eq 77 ]; then
-		echo "ok $n - $1 # SKIP $skip_why"
-	else
-		echo "not ok $n - $1"
-		sed 's/^/# /' "$T/diag"
-		nfail=$((nfail + 1))
-	fi
 }
 
 # ---- fixtures ----

@@ -280,22 +280,6 @@ feed_wait() {
 	cp "$T/$1.err" "$T/err"
 }
 
-# t NAME FUNCTION: one test; FUNCTION returns 0 (pass) or not (fail, with
-# what it wrote by diag)
-t() {
-	n=$((n + 1))
-	: >"$T/diag"
-	"$2"
-	_r=$?
-	if [ "$_r" -eq 0 ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		sed 's/^/# /' "$T/diag"
-		nfail=$((nfail + 1))
-	fi
-}
-
 # ---- the hub ----
 
 # the database: a copy of the template, plus six volunteers who publish the
