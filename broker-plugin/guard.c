@@ -111,7 +111,7 @@ hub_guard_count(const struct hub_guard *g, const char *user)
 	return u ? u->n : 0;
 }
 
-const char *
+enum hub_refusal
 hub_guard_admit(struct hub_guard *g, const char *cid, const char *user)
 {
 	struct cid *i = NULL;
@@ -120,12 +120,12 @@ hub_guard_admit(struct hub_guard *g, const char *cid, const char *user)
 	if (cid != NULL)
 		HASH_FIND_STR(g->ids, cid, i);
 	if (i != NULL && strcmp(i->user, user) != 0)
-		return "the client id belongs to another user";
+		return HUB_R_CLIENT_ID_TAKEN;
 	if (i != NULL && i->client != NULL && n > 0)
 		n--;    /* it replaces its own connection */
 	if (g->max_per_user > 0 && n >= g->max_per_user)
-		return "too many connections for this user";
-	return NULL;
+		return HUB_R_TOO_MANY_CONNECTIONS;
+	return HUB_OK;
 }
 
 static int

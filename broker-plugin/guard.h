@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "refusal.h"
+
 #define HUB_GUARD_MAX_IDS 262144        /* client ids remembered at most */
 
 struct hub_guard;
@@ -19,9 +21,10 @@ struct hub_guard;
 int hub_guard_new(struct hub_guard **out, unsigned max_per_user);
 void hub_guard_free(struct hub_guard *g);       /* NULL is fine */
 
-/* May user connect with client id cid? NULL, or why not (static). Call after
- * the credential was checked. */
-const char *hub_guard_admit(struct hub_guard *g, const char *cid, const char *user);
+/* May user connect with client id cid? HUB_OK, or why not
+ * (HUB_R_CLIENT_ID_TAKEN, HUB_R_TOO_MANY_CONNECTIONS). Call after the
+ * credential was checked. */
+enum hub_refusal hub_guard_admit(struct hub_guard *g, const char *cid, const char *user);
 /* Records an admitted connection. A connection of the same id it replaces
  * (mosquitto closes it next, after sending its will) is marked as going. */
 int hub_guard_connected(struct hub_guard *g, const void *client, const char *cid,

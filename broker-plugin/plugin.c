@@ -223,7 +223,6 @@ on_basic_auth(int event, void *event_data, void *userdata)
 	const char *addr = mosquitto_client_address(ed->client);
 	const char *user = ed->username ? ed->username : "";
 	const char *cid = mosquitto_client_id(ed->client);
-	const char *why = NULL;
 	enum hub_refusal code = HUB_OK, limit;
 	char line[160];
 	int64_t now = hub_now_ms(), wait;
@@ -241,13 +240,11 @@ on_basic_auth(int event, void *event_data, void *userdata)
 	}
 	if (code == HUB_OK)
 		code = cid_names_another(ctx, cid, user);
-	if (code != HUB_OK)
-		why = hub_refusal_text(code);
-	else
-		why = hub_guard_admit(ctx->guard, cid, user);
-	if (why == NULL && hub_guard_connected(ctx->guard, ed->client, cid, user, now) != 0)
-		why = hub_refusal_text(HUB_R_NOMEM);
-	return why == NULL ? MOSQ_ERR_SUCCESS : refuse_login(user, addr, why);
+	if (code == HUB_OK)
+		code = hub_guard_admit(ctx->guard, cid, user);
+	if (code == HUB_OK && hub_guard_connected(ctx->guard, ed->client, cid, user, now) != 0)
+		code = HUB_R_NOMEM;
+	return code == HUB_OK ? MOSQ_ERR_SUCCESS : refuse_login(user, addr, hub_refusal_text(code));
 }
 
 static int

@@ -121,6 +121,8 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_USER_DB] = "user database error",
 	[HUB_R_WRONG_PASSWORD] = "wrong password",
 	[HUB_R_CLIENT_ID_OTHER_USER] = "the client id names another user",
+	[HUB_R_CLIENT_ID_TAKEN] = "the client id belongs to another user",
+	[HUB_R_TOO_MANY_CONNECTIONS] = "too many connections for this user",
 	[HUB_R_NOMEM] = "out of memory",
 };
 
