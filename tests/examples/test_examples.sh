@@ -724,6 +724,24 @@ t_history_json() {
 }
 t history_json_prints_one_object_per_line_as_the_feed_does t_history_json
 
+# one JSON shape: np-history --json and np-admin history export print the same
+# line for the same stored message
+t_history_json_is_np_admins_shape() {
+	need "$REPORT_ID" "report id" || return 1
+	as ministry history --filter 'np/rep/50/5001/50010101/#' --json
+	status 0 || return 1
+	cp "$T/out" "$T/hist.jsonl"
+	"$B/np-admin" --db "$T/db" history export --filter 'np/rep/50/5001/50010101/#' \
+		>"$T/out" 2>"$T/err"
+	rc=$?
+	status 0 || return 1
+	for _id in "$REPORT_ID" "$ACK_ID"; do
+		same "the line of $_id (np-history, then np-admin)" \
+			"$(line_of "$T/hist.jsonl" "$_id")" "$(line_of "$T/out" "$_id")" || return 1
+	done
+}
+t history_json_and_np_admin_export_print_one_shape t_history_json_is_np_admins_shape
+
 t_history_text() {
 	need "$REPORT_ID" "report id" || return 1
 	as ministry history --filter 'np/rep/50/5001/50010101/outage' --limit 1
