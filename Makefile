@@ -59,10 +59,14 @@ $(BUILD)/obj/%.o: %.c $(GEN)/np.pb-c.h
 # only the tests include tests/broker/harness.h
 $(BUILD)/obj/tests/%.o: CPPFLAGS += -Itests/broker
 
-# Objects reached only through pattern rules (examples, tests) would be
-# deleted as intermediates, then rebuilt by the next make because their .d
-# files name them: keep every file make builds.
-.SECONDARY:
+# Objects reached only through the pattern rules below (examples, tests) are
+# named here as prerequisites, so make takes none for an intermediate file: it
+# neither deletes one after a build (the next make rebuilt them) nor skips one
+# that is missing (as the catch-all .SECONDARY: did, leaving a new source file
+# out of an archive built before it).
+.PHONY: objects
+objects: $(call obj,$(addprefix examples/,$(addsuffix .c,$(EXAMPLES))) $(UNIT_SRCS) \
+	$(CLIENT_TEST_SRCS) $(BROKER_TEST_SRCS))
 
 $(BUILD)/np_plugin.so: $(call obj,$(PLUGIN_SRCS)) $(PB_OBJ) broker-plugin/plugin.map
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=broker-plugin/plugin.map \

@@ -29,7 +29,8 @@ FUZZ_LIBS     = -lprotobuf-c -llmdb -lcrypto -lcsv
 # the code under test: broker-plugin's pure and LMDB modules, np-admin's import
 FUZZ_CODE     = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c \
                 broker-plugin/kdf.c broker-plugin/validate.c broker-plugin/history.c \
-                broker-plugin/query.c admin/csv_import.c
+                broker-plugin/query.c broker-plugin/topic.c broker-plugin/refusal.c \
+                admin/csv_import.c
 FUZZ_LIB      = $(FUZZ_OUT)/libnpfuzz.a
 FUZZ_BINS     = $(addprefix $(FUZZ_OUT)/,$(FUZZ_ALL))
 FUZZ_REPLAYS  = $(addprefix $(FUZZ_OUT)/replay/test_,$(FUZZ_ALL))
@@ -40,7 +41,7 @@ fuzz_obj      = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
 # like run and test: install what is missing first (clang brings libFuzzer)
 fuzz:
 	@NP_EXTRA_PKGS=clang scripts/deps.sh
-	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(if $(filter tests/fuzz/fuzz.mk,$(firstword $(MAKEFILE_LIST))),,-f tests/fuzz/fuzz.mk) fuzz-build
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) fuzz-build
 	@FUZZ_SECONDS='$(FUZZ_SECONDS)' tests/fuzz/run-fuzz.sh $(FUZZ_OUT) $(FUZZ_TARGETS)
 
 fuzz-build: $(FUZZ_BINS)
