@@ -144,6 +144,8 @@ expired_token_is_refused(void **state)
 	int rc = -1;
 
 	(void)state;
+	if (getenv("NP_BROKER_PRELOAD") != NULL)
+		skip();         /* libfaketime and the ASan runtime deadlock when both preloaded */
 	issue("vol_bkk", "--days 1", tok);
 	c = tc_connect(&hub, "vol_bkk", tok, 5, &rc);
 	assert_int_equal(rc, 0);
