@@ -1,7 +1,7 @@
 /* np_admin.c - np-admin's main: provisions the LMDB directory the plugin
  * serves, also while the broker runs (see DESIGN.md "Build outputs and tools").
  * Opens the store named by --db and hands the command to its module (init and
- * registry here; demo.c, user.c, history_cmd.c); its exit status is the
+ * registry here; demo.c, user.c, history_cmd.c, token_cmd.c); its exit status is the
  * command's enum admin_rc (admin.h). */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +29,12 @@ static const char usage[] =
 	"  history export [--filter F] [--since MS] [--until MS] [--format jsonl|csv]\n"
 	"                                       stream stored messages (default all, jsonl)\n"
 	"  history stats                        message counts by kind and province, bytes\n"
-	"  history load N                       N synthetic reports over all villages (benchmarks)\n";
+	"  history load N                       N synthetic reports over all villages (benchmarks)\n"
+	"  token issue NAME... [--names FILE] [--label L] [--days N]\n"
+	"                                       a device token per user, printed as NAME TOKEN;\n"
+	"                                       all or none (--days 0: never expires; default 365)\n"
+	"  token list [NAME]                    id,user,label,created,last_used,expires (CSV, UTC)\n"
+	"  token revoke ID... | --user NAME     live sessions of those tokens are cut within 1 s\n";
 
 /* Files np-admin creates as root belong to the directory's owner, so a broker
  * that dropped to the mosquitto user can still write them. */
@@ -147,6 +152,8 @@ run(struct hub_store *s, int argc, char **argv)
 		return admin_user(s, argc, argv);
 	if (strcmp(cmd, "history") == 0)
 		return admin_history(s, argc, argv);
+	if (strcmp(cmd, "token") == 0)
+		return admin_token(s, argc, argv);
 	return ADMIN_USAGE;
 }
 

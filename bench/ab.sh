@@ -20,7 +20,11 @@
 #   bench/ab.sh storm [REV]       the connect storm twice against one hub: cold
 #                                 (empty password cache, as in make bench), then warm
 #                                 (the same 24,700 logins again, no restart); PROF=1
-#                                 also profiles the hub during the cold storm
+#                                 also profiles the hub during the cold storm;
+#                                 TOKENS=1: every volunteer logs in with a device
+#                                 token (np-admin token issue, once, into the db);
+#                                 BROKER=bare: bare mosquitto instead of the hub
+#   bench/ab.sh revoke [N]        np-admin token revoke -> the session cut, N times
 #   bench/ab.sh storage [N]       np-admin bulk-loads N messages (default 1,000,000)
 #                                 into a copy, as make bench does: bytes per message,
 #                                 by table
@@ -216,14 +220,20 @@ prof)
 	fi ;;
 storm)
 	need_db
-	BROKER=hub
+	BROKER=${BROKER:-hub}
 	cap=$(( $(ulimit -n) - 160 ))       # descriptors left for clients, as bench/run.sh
 	n=$(grep -c '^v' "$AB/users.csv")
 	maxopen=0
 	[ "$n" -gt "$cap" ] && maxopen=$cap
+	tokens=()
+	if [ "${TOKENS:-0}" = 1 ]; then
+		[ -s "$AB/tokens.txt" ] || grep '^v' "$AB/users.csv" | cut -d, -f1 \
+			| "$B/np-admin" --db "$AB/db" token issue --names - --days 0 > "$AB/tokens.txt"
+		tokens=(--tokens "$AB/tokens.txt")
+	fi
 	so=$(plugin_of "${2:-}")
-	start hub "$so"
-	echo "ab: hub = $(label_of "${2:-}"); $n volunteers, max open $maxopen; load $(cut -d' ' -f1-3 /proc/loadavg)"
+	start "$BROKER" "$so"
+	echo "ab: $BROKER = $(label_of "${2:-}"); $n volunteers${tokens:+ with tokens}, max open $maxopen; load $(cut -d' ' -f1-3 /proc/loadavg)"
 	for pass in cold warm; do
 		echo "== $pass"
 		perf_pid=
@@ -233,7 +243,7 @@ storm)
 			perf_pid=$!
 		fi
 		"$NPB" connect --port "$BPORT" --users "$AB/users.csv" --count "$n" --max-open "$maxopen" \
-			--broker hub --name "connect_$pass" | grep '^result' \
+			--broker "$BROKER" --name "connect_$pass" "${tokens[@]}" | grep '^result' \
 			| grep -E 'metric=(connected|failed|all_s|per_s|lat_p50_ms|lat_p99_ms) '
 		if [ -n "$perf_pid" ]; then
 			kill -INT "$perf_pid" 2> /dev/null || true
@@ -249,6 +259,12 @@ storm)
 		perf report -i "$AB/perf-storm.data" --stdio --no-children -g none --percent-limit 0.7 \
 			--sort dso,symbol 2> /dev/null | grep -v '^#' | grep -v '^$' | head -14
 	fi ;;
+revoke)
+	need_db
+	start hub "$(plugin_of "")"
+	/usr/bin/python3 bench/revoke.py "$B/np-admin" "$AB/dbrun" "$BPORT" \
+		"$(grep -m1 '^v' "$AB/users.csv" | cut -d, -f1)" "${2:-10}"
+	stop ;;
 storage)
 	need_db
 	n=${2:-1000000}

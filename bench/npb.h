@@ -43,6 +43,7 @@
 struct npb_opt {
 	const char *host, *users, *broker, *name, *filter, *user, *config;
 	const char *admin_user, *admin_pass;
+	const char *tokens;     /* np-admin token issue's "NAME TOKEN" lines: log in with those */
 	int port, pubs, qos, count, inflight, max_open, pages, limit, repeat, window;
 	int iterations, keepalive, offset, broker_pid;
 	double seconds, hold, timeout;

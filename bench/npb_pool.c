@@ -71,6 +71,50 @@ die(const char *fmt, const char *arg)
 struct user *users;
 size_t nusers;
 
+static int
+cmp_user_name(const void *a, const void *b)
+{
+	return strcmp((*(struct user *const *)a)->name, (*(struct user *const *)b)->name);
+}
+
+/* --tokens FILE: "NAME TOKEN" lines; each named user logs in with its token
+ * (looked up by name in a sorted table of pointers to the users). */
+static void
+load_tokens(void)
+{
+	struct user **by_name, key, *kp = &key, **u;
+	char line[512], *sp;
+	size_t i, n = 0;
+	FILE *f;
+
+	by_name = malloc(nusers * sizeof(*by_name));
+	if (by_name == NULL)
+		die("%s", "out of memory");
+	for (i = 0; i < nusers; i++)
+		by_name[i] = &users[i];
+	qsort(by_name, nusers, sizeof(*by_name), cmp_user_name);
+	f = fopen(opt.tokens, "r");
+	if (f == NULL)
+		die("cannot open %s", opt.tokens);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		sp = strchr(line, ' ');
+		if (sp == NULL)
+			continue;
+		*sp = '\0';
+		key.name = line;
+		u = bsearch(&kp, by_name, nusers, sizeof(*by_name), cmp_user_name);
+		if (u == NULL)
+			continue;
+		free((*u)->pass);
+		(*u)->pass = strdup(sp + 1);
+		n++;
+	}
+	fclose(f);
+	free(by_name);
+	printf("info tokens %zu users log in with a device token\n", n);
+}
+
 void
 load_users(void)
 {
@@ -111,6 +155,8 @@ load_users(void)
 		nusers++;
 	}
 	fclose(f);
+	if (opt.tokens != NULL)
+		load_tokens();
 }
 
 const struct user *

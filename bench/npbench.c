@@ -19,6 +19,8 @@
  *   npbench dynsec-json --config FILE [--iterations N]  (the villages, in bulk)
  *   npbench kdf        [--iterations N] [--repeat K]   (one login's PBKDF2 cost)
  * Common: --host H --port P --users FILE.csv --broker NAME --name SCENARIO
+ *         [--tokens FILE] (np-admin token issue's NAME TOKEN lines: those users
+ *         log in with their device token instead of their password)
  */
 #include "npb.h"
 
@@ -86,7 +88,7 @@ main(int argc, char **argv)
 		{ "window", 1, NULL, 'w' }, { "config", 1, NULL, 'C' }, { "iterations", 1, NULL, 'I' },
 		{ "admin-user", 1, NULL, 'A' }, { "admin-pass", 1, NULL, 'B' },
 		{ "timeout", 1, NULL, 't' }, { "topic-mode", 1, NULL, 'T' }, { "subs-filter", 1, NULL, 'F' },
-		{ "broker-pid", 1, NULL, 'D' },
+		{ "broker-pid", 1, NULL, 'D' }, { "tokens", 1, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd;
@@ -128,6 +130,7 @@ main(int argc, char **argv)
 		case 'T': break;        /* hub topics for every broker: the same work for all */
 		case 'F': opt.filter = optarg; break;
 		case 'D': opt.broker_pid = atoi(optarg); break;
+		case 'K': opt.tokens = optarg; break;
 		default: return 2;
 		}
 	}

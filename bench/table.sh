@@ -22,7 +22,8 @@ function fmt(v) {
 	return sprintf("%.3g", v)
 }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2f", a / b) }
-# kind: thr (hub >= 0.95 bare and >= 1.0 dynsec), lt:X (hub < X), le:X (hub <= X), "" (no target)
+# kind: thr (hub >= 0.95 bare and >= 1.0 dynsec), lt:X (hub < X), le:X (hub <= X),
+# bx:X (hub <= X times bare), "" (no target)
 function row(label, sc, m, kind, target,   b, d, h, met, x) {
 	b = med(sc SUBSEP "bare" SUBSEP m); d = med(sc SUBSEP "dynsec" SUBSEP m); h = med(sc SUBSEP "hub" SUBSEP m)
 	if (b == "" && d == "" && h == "") return
@@ -30,6 +31,7 @@ function row(label, sc, m, kind, target,   b, d, h, met, x) {
 	if (kind == "thr" && h != "" && b != "" && d != "") met = (h >= 0.95 * b && h >= d) ? "yes" : "NO"
 	if (kind ~ /^lt:/) { x = substr(kind, 4) + 0; if (h != "") met = (h < x) ? "yes" : "NO" }
 	if (kind ~ /^le:/) { x = substr(kind, 4) + 0; if (h != "") met = (h <= x) ? "yes" : "NO" }
+	if (kind ~ /^bx:/) { x = substr(kind, 4) + 0; if (h != "" && b != "") met = (h <= x * b) ? "yes" : "NO" }
 	printf "| %-44s | %9s | %9s | %9s | %8s | %10s | %-22s | %-4s |\n", label, fmt(b), fmt(d), fmt(h), ratio(h, b), ratio(h, d), target, met
 }
 /^result / {
@@ -56,6 +58,14 @@ END {
 	row("connect storm: 24,700 cold logins, s", "connect", "all_s", "lt:10", "hub < 10 s")
 	row("  logins/s", "connect", "per_s", "", "")
 	row("  CONNACK latency p99, ms", "connect", "lat_p99_ms", "", "")
+	row("token storm: 24,700 cold token logins, s", "connect_tokens", "all_s", "bx:1.5", "hub <= 1.5x bare")
+	row("  logins/s", "connect_tokens", "per_s", "", "")
+	row("  CONNACK latency p99, ms", "connect_tokens", "lat_p99_ms", "", "")
+	row("password storm: 400 cold, 100,000 it., s", "connect_pw100k", "all_s", "", "")
+	row("  logins/s", "connect_pw100k", "per_s", "", "")
+	row("  CONNACK latency p50, ms", "connect_pw100k", "lat_p50_ms", "", "")
+	row("token revoke -> session cut, p50 ms", "revoke", "p50_ms", "lt:1000", "hub < 1000 ms")
+	row("  worst of 5, ms", "revoke", "max_ms", "lt:1000", "hub < 1000 ms")
 	row("PBKDF2 per login, ms (bench users, 1,000 it.)", "kdf", "ms_1000", "", "1,000 iterations")
 	row("PBKDF2 per login, ms (default, 100,000 it.)", "kdf", "ms_100000", "", "100,000 iterations")
 	row("idle crowd: clients connected + subscribed", "idle", "clients", "", "")

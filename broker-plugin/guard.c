@@ -18,6 +18,9 @@ struct conn {
 	char *cid;
 	bool counted, going;
 	int64_t since_ms;
+	bool has_token, cut, kicked;    /* logged in with a token; cut: it no longer holds */
+	uint8_t token[16];
+	int64_t token_expires_ms;
 	UT_hash_handle hh;
 };
 
@@ -43,6 +46,7 @@ struct hub_guard {
 	struct ucount *counts;
 	const void *last_gone;  /* the last client to disconnect, admitted or not */
 	int64_t next_clean_ms;
+	size_t ncut;            /* cut connections not gone yet */
 };
 
 int
@@ -251,6 +255,10 @@ hub_guard_disconnected(struct hub_guard *g, const void *client, bool clean, int6
 		count_add(g, c->user, -1);
 		c->counted = false;
 	}
+	if (c->cut) {
+		c->cut = false;
+		g->ncut--;
+	}
 	if (c->cid != NULL)
 		HASH_FIND_STR(g->ids, c->cid, i);
 	if (i != NULL && i->client == client && clean) {
@@ -281,6 +289,91 @@ hub_guard_user(const struct hub_guard *g, const void *client)
 
 	HASH_FIND_PTR(g->conns, &client, c);
 	return c != NULL && c->user[0] != '\0' ? c->user : NULL;
+}
+
+/* ---- token connections ---- */
+
+int
+hub_guard_set_token(struct hub_guard *g, const void *client, const uint8_t id[16],
+		    int64_t expires_ms)
+{
+	struct conn *c;
+
+	HASH_FIND_PTR(g->conns, &client, c);
+	if (c == NULL)
+		return -1;
+	c->has_token = true;
+	memcpy(c->token, id, sizeof(c->token));
+	c->token_expires_ms = expires_ms;
+	return 0;
+}
+
+const uint8_t *
+hub_guard_token(const struct hub_guard *g, const void *client)
+{
+	struct conn *c;
+
+	HASH_FIND_PTR(g->conns, &client, c);
+	return c != NULL && c->has_token ? c->token : NULL;
+}
+
+size_t
+hub_guard_cut_tokens(struct hub_guard *g, bool every, int64_t now_ms,
+		     bool (*holds)(void *ctx, const char *user, const uint8_t *id), void *ctx,
+		     int64_t *next_expiry_ms)
+{
+	struct conn *c, *ct;
+	size_t n = 0;
+	bool due;
+
+	*next_expiry_ms = 0;
+	HASH_ITER(hh, g->conns, c, ct) {
+		if (!c->has_token || !c->counted || c->cut)
+			continue;
+		due = c->token_expires_ms != 0 && now_ms >= c->token_expires_ms;
+		if ((every || due) && !holds(ctx, c->user, c->token)) {
+			c->cut = true;
+			g->ncut++;
+			n++;
+		} else if (c->token_expires_ms != 0 && (*next_expiry_ms == 0
+							|| c->token_expires_ms < *next_expiry_ms)) {
+			*next_expiry_ms = c->token_expires_ms;
+		}
+	}
+	return n;
+}
+
+bool
+hub_guard_is_cut(const struct hub_guard *g, const void *client)
+{
+	struct conn *c;
+
+	if (g->ncut == 0)
+		return false;
+	HASH_FIND_PTR(g->conns, &client, c);
+	return c != NULL && c->cut;
+}
+
+void
+hub_guard_kick_cut(struct hub_guard *g, void (*kick)(void *ctx, const char *cid), void *ctx,
+		   size_t max)
+{
+	struct conn *c, *ct;
+	size_t n = 0;
+
+	if (g->ncut == 0)
+		return;
+	/* kick() may disconnect at once: hub_guard_disconnected changes flags
+	 * and counts, never this table's links */
+	HASH_ITER(hh, g->conns, c, ct) {
+		if (n >= max)
+			break;
+		if (c->cut && !c->kicked && c->cid != NULL) {
+			c->kicked = true;
+			n++;
+			kick(ctx, c->cid);
+		}
+	}
 }
 
 void

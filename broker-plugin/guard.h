@@ -41,6 +41,27 @@ bool hub_guard_going(const struct hub_guard *g, const void *client);
 const char *hub_guard_user(const struct hub_guard *g, const void *client);
 /* Live connections of user. */
 unsigned hub_guard_count(const struct hub_guard *g, const char *user);
+/* How a connection logged in: with a device token (token.h) or its password.
+ * Records that client logged in with token id, which expires at expires_ms
+ * (0: never). A connection recorded without it logged in with its password. */
+int hub_guard_set_token(struct hub_guard *g, const void *client, const uint8_t id[16],
+			int64_t expires_ms);
+/* The token id client logged in with (borrowed), or NULL: its password. */
+const uint8_t *hub_guard_token(const struct hub_guard *g, const void *client);
+/* Asks holds(ctx, user, id) for every live token connection not cut yet (all
+ * of them when every is true, else only those whose expiry passed at now) and
+ * cuts those it says no to. *next_expiry_ms gets the earliest expiry among the
+ * live token connections left (0: none). Returns how many were cut. */
+size_t hub_guard_cut_tokens(struct hub_guard *g, bool every, int64_t now_ms,
+			    bool (*holds)(void *ctx, const char *user, const uint8_t *id),
+			    void *ctx, int64_t *next_expiry_ms);
+/* true when client was cut and is not gone yet: nothing more is delivered to
+ * it or taken from it. O(1), and no look-up at all while nobody is cut. */
+bool hub_guard_is_cut(const struct hub_guard *g, const void *client);
+/* Calls kick(ctx, cid) once for every cut connection still there (at most
+ * max of them; the rest at the next call). */
+void hub_guard_kick_cut(struct hub_guard *g, void (*kick)(void *ctx, const char *cid),
+			void *ctx, size_t max);
 /* Forgets going clients and offline ids long unused; call often. */
 void hub_guard_tick(struct hub_guard *g, int64_t now_ms);
 

@@ -14,6 +14,7 @@
 #include "seal.h"
 #include "store.h"
 #include "throttle.h"
+#include "tokens.h"
 
 struct mosquitto_plugin_id_t;
 
@@ -23,6 +24,7 @@ struct hub_opts {
 	size_t max_connections_per_user;        /* 0: no limit */
 	int history_sync_ms;            /* 0: every commit */
 	size_t history_max_age_days;    /* 0: keep for ever */
+	size_t token_days;              /* a token asked for over MQTT with days 0 */
 	struct hub_throttle_opts throttle;
 };
 
@@ -41,6 +43,9 @@ struct hub_ctx {
 	unsigned long withheld;         /* deliveries withheld since then */
 	char *last_cleared;             /* the retained topic the hub cleared last, */
 	int64_t last_cleared_ms;        /* and when */
+	struct hub_tokens *tokens;
+	int64_t next_token_look_ms;     /* the tick looks for revocations every 100 ms */
+	int64_t next_token_expiry_ms;   /* earliest expiry of a live token session (0: none) */
 };
 
 int64_t hub_now_ms(void);

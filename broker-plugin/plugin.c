@@ -1,7 +1,8 @@
 /* plugin.c - the Mosquitto 2.0 (plugin API v5) entry points of np-hub and the
  * one plugin context. Parses plugin_opt_*, opens the LMDB directory, and wires
- * the broker's events to auth.c (logins), acl.c (every publish, subscribe and
- * delivery) and validate.c (decode, check, stamp every np/ payload).
+ * the broker's events to auth.c (logins; tokens.c for device tokens), acl.c
+ * (every publish, subscribe and delivery) and validate.c (decode, check, stamp
+ * every np/ payload).
  * Only the three mosquitto_plugin_* symbols leave the .so (see plugin.map). */
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -81,6 +82,8 @@ static const struct opt_def opt_defs[] = {
 	{ "history_rate", 1, 10000, T(history_rate), true },
 	{ "history_rate_bytes", 4096, 1u << 30, T(history_rate_bytes), false },
 	{ "reply_rate", 1, 100000, T(reply_rate), true },
+	{ "token_days", 1, HUB_TOKEN_MAX_DAYS, O(token_days), false },
+	{ "token_rate", 1, 1000, T(token_rate), true },
 };
 #undef O
 #undef T
@@ -146,6 +149,7 @@ parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 	o->max_payload = HUB_DEFAULT_MAX_PAYLOAD;
 	o->max_connections_per_user = 10;
 	o->history_sync_ms = 1000;
+	o->token_days = HUB_TOKEN_DEFAULT_DAYS;
 	for (i = 0; i < n && rc == MOSQ_ERR_SUCCESS; i++)
 		rc = parse_one(o, opts[i].key, opts[i].value);
 	if (rc == MOSQ_ERR_SUCCESS && o->db_path == NULL) {
@@ -211,10 +215,26 @@ cid_names_another(struct hub_ctx *ctx, const char *cid, const char *user)
 	return HUB_R_CLIENT_ID_OTHER_USER;
 }
 
+/* A device token (a password opening with npt_): a look-up and a SHA-256,
+ * never throttled (a token cannot be guessed, and its check costs
+ * microseconds), refused with its own reason. The user must still exist. */
+static enum hub_refusal
+token_login(struct hub_ctx *ctx, const struct mosquitto_evt_basic_auth *ed, int64_t now,
+	    uint8_t id[HUB_TOKEN_ID_LEN], int64_t *expires_ms)
+{
+	enum hub_refusal code;
+
+	code = hub_tokens_login(ctx->tokens, ed->username, ed->password, now, id, expires_ms);
+	if (code == HUB_OK && hub_auth_principal(ctx->auth, ed->username) == NULL)
+		code = HUB_R_UNKNOWN_USER;
+	return code;
+}
+
 /* The password: one verified before passes at once; any other first takes a
  * token of its address's and the hub's KDF budgets (throttle.c), so a storm
  * neither runs the KDF without bound nor locks the right password out for
- * long. Then the client id and the connection count (guard.c). */
+ * long. A device token instead: token_login. Then the client id and the
+ * connection count (guard.c), which also notes how the connection logged in. */
 static int
 on_basic_auth(int event, void *event_data, void *userdata)
 {
@@ -225,10 +245,14 @@ on_basic_auth(int event, void *event_data, void *userdata)
 	const char *cid = mosquitto_client_id(ed->client);
 	enum hub_refusal code = HUB_OK, limit;
 	char line[160];
-	int64_t now = hub_now_ms(), wait;
+	int64_t now = hub_now_ms(), wait, expires = 0;
+	uint8_t token[HUB_TOKEN_ID_LEN];
+	bool by_token = hub_token_is(ed->password);
 
 	(void)event;
-	if (!hub_auth_known(ctx->auth, ed->username, ed->password)) {
+	if (by_token) {
+		code = token_login(ctx, ed, now, token, &expires);
+	} else if (!hub_auth_known(ctx->auth, ed->username, ed->password)) {
 		wait = hub_throttle_login_begin(ctx->throttle, user, addr, now, &limit);
 		if (wait > 0) {
 			snprintf(line, sizeof(line), "%s: throttled, retry in %lld s",
@@ -244,7 +268,52 @@ on_basic_auth(int event, void *event_data, void *userdata)
 		code = hub_guard_admit(ctx->guard, cid, user);
 	if (code == HUB_OK && hub_guard_connected(ctx->guard, ed->client, cid, user, now) != 0)
 		code = HUB_R_NOMEM;
+	if (code == HUB_OK && by_token) {
+		if (hub_guard_set_token(ctx->guard, ed->client, token, expires) != 0)
+			code = HUB_R_NOMEM;
+		else if (expires != 0 && (ctx->next_token_expiry_ms == 0
+					  || expires < ctx->next_token_expiry_ms))
+			ctx->next_token_expiry_ms = expires;
+	}
 	return code == HUB_OK ? MOSQ_ERR_SUCCESS : refuse_login(user, addr, hub_refusal_text(code));
+}
+
+/* ---- revoked and expired tokens ---- */
+
+static bool
+token_holds(void *c, const char *user, const uint8_t *id)
+{
+	struct hub_ctx *ctx = c;
+	enum hub_refusal why = hub_tokens_holds(ctx->tokens, user, id, hub_now_ms());
+	char hex[2 * HUB_TOKEN_ID_LEN + 1];
+
+	if (why == HUB_OK)
+		return true;
+	hub_token_id_hex(id, hex);
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: cutting a session of '%.64s' (token %s): %s",
+			     user, hex, hub_refusal_text(why));
+	return false;
+}
+
+/* Cuts the sessions whose token was revoked (np-admin, another process: the
+ * store's tokens generation moved) or expired. Cheap when nothing changed: one
+ * LMDB read. Called before every message is delivered and from the tick. */
+static void
+cut_tokens(struct hub_ctx *ctx, int64_t now)
+{
+	bool revoked = hub_tokens_revoked(ctx->tokens);
+
+	if (!revoked && (ctx->next_token_expiry_ms == 0 || now < ctx->next_token_expiry_ms))
+		return;
+	hub_guard_cut_tokens(ctx->guard, revoked, now, token_holds, ctx,
+			     &ctx->next_token_expiry_ms);
+}
+
+static void
+kick(void *c, const char *cid)
+{
+	(void)c;
+	mosquitto_kick_client_by_clientid(cid, false);
 }
 
 static int
@@ -269,6 +338,8 @@ on_acl_check(int event, void *event_data, void *userdata)
 	enum hub_refusal why;
 
 	(void)event;
+	if (hub_guard_is_cut(ctx->guard, ed->client))
+		return MOSQ_ERR_ACL_DENIED;     /* its token was revoked: nothing more */
 	switch (ed->access) {
 	case MOSQ_ACL_UNSUBSCRIBE:
 		return MOSQ_ERR_SUCCESS;
@@ -309,6 +380,7 @@ static int
 on_message(int event, void *event_data, void *userdata)
 {
 	(void)event;
+	cut_tokens(userdata, hub_now_ms());     /* before anything is delivered */
 	return hub_publish(userdata, event_data);
 }
 
@@ -358,6 +430,66 @@ on_control(int event, void *event_data, void *userdata)
 }
 
 static void
+log_grant(struct mosquitto *client, const char *user, enum hub_refusal why, const uint8_t *id,
+	  const char *text)
+{
+	char hex[2 * HUB_TOKEN_ID_LEN + 1];
+
+	if (why != HUB_OK) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: refused token request by '%.64s' (client "
+				     "'%.64s'): %s", user, mosquitto_client_id(client), text);
+		return;
+	}
+	hub_token_id_hex(id, hex);
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: token %s granted to '%.64s' (client '%.64s')",
+			     hex, user, mosquitto_client_id(client));
+}
+
+/* A TokenRequest: only from a session that logged in with its password
+ * (a token may not mint more), bounded before it is read and rate-limited per
+ * user. The grant, or the refusal, goes to this connection only. */
+static int
+on_token_request(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_control *ed = event_data;
+	struct hub_ctx *ctx = userdata;
+	const struct hub_principal *p;
+	enum hub_refusal why, granted;
+	uint8_t id[HUB_TOKEN_ID_LEN], *grant;
+	char text[200];
+	size_t len;
+	int64_t now = hub_now_ms();
+
+	(void)event;
+	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+		return MOSQ_ERR_ACL_DENIED;
+	if (ed->payloadlen > HUB_TOKENS_MAX_REQUEST)
+		why = HUB_R_REQUEST_TOO_BIG;
+	else if (ed->properties != NULL)
+		why = HUB_R_REQUEST_PROPERTIES;
+	else if (hub_guard_token(ctx->guard, ed->client) != NULL)
+		why = HUB_R_TOKEN_BY_TOKEN;
+	else
+		why = hub_throttle_token(ctx->throttle, p->username, now);
+	if (why != HUB_OK && !hub_throttle_reply(ctx->throttle, p->username, now)) {
+		log_grant(ed->client, p->username, why, NULL,
+			  hub_throttle_explain(ctx->throttle, why, text, sizeof(text)));
+		return MOSQ_ERR_SUCCESS;
+	}
+	if (hub_history_commit(ctx->history) != 0)      /* its batch before our write */
+		why = why == HUB_OK ? HUB_R_TOKEN_STORE : why;
+	grant = hub_tokens_grant(ctx->tokens, p->username, why, ed->payload, ed->payloadlen, now,
+				 &len, &granted, id);
+	if (grant == NULL)
+		return MOSQ_ERR_NOMEM;
+	log_grant(ed->client, p->username, granted, id,
+		  hub_throttle_explain(ctx->throttle, granted, text, sizeof(text)));
+	hub_publish_reply(ctx, ed->client, p->username, "token", grant, len);
+	return MOSQ_ERR_SUCCESS;
+}
+
+static void
 expire(struct hub_ctx *ctx, int64_t now)
 {
 	size_t removed = 0;
@@ -391,6 +523,14 @@ on_tick(int event, void *event_data, void *userdata)
 	hub_guard_tick(ctx->guard, now);
 	hub_history_tick(ctx->history, now);
 	expire(ctx, now);
+	if (now >= ctx->next_token_look_ms) {
+		ctx->next_token_look_ms = now + 100;
+		cut_tokens(ctx, now);
+	}
+	hub_guard_kick_cut(ctx->guard, kick, ctx, 1000);
+	if (hub_history_commit(ctx->history) == 0 && hub_tokens_tick(ctx->tokens, now) != 0)
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: tokens' last use: %s",
+				     hub_store_error(ctx->store));
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -417,6 +557,9 @@ ctx_free(struct hub_ctx *ctx)
 	hub_throttle_free(ctx->throttle);
 	hub_guard_free(ctx->guard);
 	hub_seal_free(ctx->seal);
+	if (ctx->history != NULL)
+		hub_history_commit(ctx->history);       /* hub_tokens_free writes */
+	hub_tokens_free(ctx->tokens);
 	free(ctx->last_cleared);
 	hub_history_close(ctx->history);
 	hub_store_close(ctx->store);
@@ -442,6 +585,9 @@ register_all(struct hub_ctx *ctx)
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_control,
 						 HISTORY_TOPIC, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_token_request,
+						 HUB_TOPIC_TOKEN_REQUEST, ctx);
 	return rc;
 }
 
@@ -454,6 +600,8 @@ unregister_all(struct hub_ctx *ctx)
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_DISCONNECT, on_disconnect, NULL);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_control, HISTORY_TOPIC);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_token_request,
+				      HUB_TOPIC_TOKEN_REQUEST);
 }
 
 int
@@ -495,7 +643,8 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 	OPENSSL_cleanse(key, sizeof(key));
 	if (rc != 0 || hub_auth_new(&ctx->auth, ctx->store) != 0
 	    || hub_throttle_new(&ctx->throttle, &ctx->opts.throttle) != 0
-	    || hub_guard_new(&ctx->guard, (unsigned)ctx->opts.max_connections_per_user) != 0) {
+	    || hub_guard_new(&ctx->guard, (unsigned)ctx->opts.max_connections_per_user) != 0
+	    || hub_tokens_new(&ctx->tokens, ctx->store, (unsigned)ctx->opts.token_days) != 0) {
 		rc = MOSQ_ERR_NOMEM;
 		goto fail;
 	}

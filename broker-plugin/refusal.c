@@ -116,6 +116,19 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_FILTER_NOT_NP] = "the filter must be under np/",
 	[HUB_R_FILTER_UNKNOWN_KIND] = "unknown topic kind in the filter (ann, rep, status, show, dm)",
 
+	[HUB_R_TOKEN_MALFORMED] = "malformed token (want npt_ and 64 base64url characters)",
+	[HUB_R_TOKEN_UNKNOWN] = "unknown or revoked token",
+	[HUB_R_TOKEN_WRONG_SECRET] = "wrong token secret",
+	[HUB_R_TOKEN_OTHER_USER] = "the token belongs to another user",
+	[HUB_R_TOKEN_EXPIRED] = "the token has expired",
+	[HUB_R_TOKEN_BY_TOKEN] = "a session logged in with a token may not ask for tokens "
+				 "(log in with the password)",
+	[HUB_R_NOT_TOKEN_REQUEST] = "the request is not an np.TokenRequest",
+	[HUB_R_TOKEN_LABEL] = "the label is over 64 bytes or not UTF-8",
+	[HUB_R_TOKEN_DAYS] = "days is over 3650 (ten years)",
+	[HUB_R_TOKEN_RATE] = "over the limit of %u token requests a minute; wait and ask again",
+	[HUB_R_TOKEN_STORE] = "the hub could not store the token; try again",
+
 	[HUB_R_NO_USERNAME] = "no username (anonymous logins are refused)",
 	[HUB_R_NO_PASSWORD] = "no password",
 	[HUB_R_USER_DB] = "user database error",

@@ -41,6 +41,10 @@ enum hub_refusal {
 	HUB_R_FILTER_UTF8, HUB_R_CORRELATION_ID, HUB_R_HISTORY_FAILED, HUB_R_FILTER_EMPTY,
 	HUB_R_FILTER_TOO_DEEP, HUB_R_HASH_NOT_LAST, HUB_R_WILDCARD_PART, HUB_R_FILTER_NOT_NP,
 	HUB_R_FILTER_UNKNOWN_KIND,
+	/* tokens (token.c, tokens.c); HUB_R_TOKEN_RATE is a format: see throttle.h */
+	HUB_R_TOKEN_MALFORMED, HUB_R_TOKEN_UNKNOWN, HUB_R_TOKEN_WRONG_SECRET,
+	HUB_R_TOKEN_OTHER_USER, HUB_R_TOKEN_EXPIRED, HUB_R_TOKEN_BY_TOKEN, HUB_R_NOT_TOKEN_REQUEST,
+	HUB_R_TOKEN_LABEL, HUB_R_TOKEN_DAYS, HUB_R_TOKEN_RATE, HUB_R_TOKEN_STORE,
 	/* logins (auth.c, plugin.c) */
 	HUB_R_NO_USERNAME, HUB_R_NO_PASSWORD, HUB_R_USER_DB, HUB_R_WRONG_PASSWORD,
 	HUB_R_CLIENT_ID_OTHER_USER, HUB_R_CLIENT_ID_TAKEN, HUB_R_TOO_MANY_CONNECTIONS,
@@ -49,7 +53,7 @@ enum hub_refusal {
 };
 
 /* The sentence for r (static, never NULL); "unknown refusal" out of range.
- * HUB_R_RATE_MSGS, HUB_R_RATE_BYTES, HUB_R_HISTORY_RATE and
+ * HUB_R_RATE_MSGS, HUB_R_RATE_BYTES, HUB_R_HISTORY_RATE, HUB_R_TOKEN_RATE and
  * HUB_R_HISTORY_BYTES are printf formats of the limit's numbers: say them
  * with hub_throttle_explain(). */
 const char *hub_refusal_text(enum hub_refusal r);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kdf.h"
+#include "token.h"
 #include "vocab.h"
 
 #define HUB_STORE_NOTFOUND 1
@@ -85,5 +86,41 @@ int hub_store_read_begin(struct hub_store *s, void **txn);
 void hub_store_read_end(struct hub_store *s);
 /* Counts places per level (index enum hub_level) */
 int hub_store_place_count(struct hub_store *s, size_t counts[HUB_LEVEL_VILLAGE + 1]);
+
+/* ---- device tokens (token.h): only the SHA-256 of a secret is kept ---- */
+struct hub_token_rec {
+	uint8_t id[HUB_TOKEN_ID_LEN];
+	char user[HUB_USERNAME_MAX + 1];
+	uint8_t hash[HUB_TOKEN_HASH_LEN];
+	char label[HUB_TOKEN_LABEL_MAX + 1];
+	int64_t created_ms, last_used_ms, expires_ms;   /* 0: never used, never expires */
+};
+
+/* A last-used time to record (hub_store_tokens_touch). */
+struct hub_token_use {
+	uint8_t id[HUB_TOKEN_ID_LEN];
+	int64_t ms;
+};
+
+int hub_store_token_get(struct hub_store *s, const uint8_t id[HUB_TOKEN_ID_LEN],
+			struct hub_token_rec *out);
+/* n tokens in one transaction, all or none. Every token's user must exist:
+ * NOTFOUND and *bad is the index of the first whose user does not. */
+int hub_store_tokens_add(struct hub_store *s, const struct hub_token_rec *t, size_t n,
+			 size_t *bad);
+/* Revokes (deletes) one token: NOTFOUND when there is none with that id. */
+int hub_store_token_del(struct hub_store *s, const uint8_t id[HUB_TOKEN_ID_LEN]);
+/* Revokes every token of user; *n gets how many (0 is no error). */
+int hub_store_tokens_del_user(struct hub_store *s, const char *user, size_t *n);
+/* Calls fn for every token (of user, or all when user is NULL) in id order;
+ * stops early when fn returns non-zero. */
+int hub_store_token_each(struct hub_store *s, const char *user,
+			 int (*fn)(void *ctx, const struct hub_token_rec *t), void *ctx);
+/* Records n last-used times in one transaction (a later time only; tokens
+ * revoked meanwhile are skipped). */
+int hub_store_tokens_touch(struct hub_store *s, const struct hub_token_use *u, size_t n);
+/* Counts revocations (token del, del_user, user del); the plugin compares it
+ * to cut the sessions of revoked tokens. */
+uint64_t hub_store_tokens_generation(struct hub_store *s);
 
 #endif

@@ -30,7 +30,7 @@
 
 struct entry {
 	char key[160];
-	double a, b, c, d, r;   /* buckets: see the functions that use them */
+	double a, b, c, d, r, t;        /* buckets: see the functions that use them */
 	unsigned count;         /* pair: failed KDFs */
 	int64_t last_ms, locked_until;
 	UT_hash_handle hh;
@@ -99,7 +99,7 @@ addr_restricts(const struct hub_throttle *l, const struct entry *e, int64_t now)
 }
 
 /* user: a = messages, b = bytes, c = history requests, d = history bytes,
- * r = refusals the hub may send back */
+ * r = refusals the hub may send back, t = token requests */
 static bool
 user_restricts(const struct hub_throttle *l, const struct entry *e, int64_t now)
 {
@@ -337,6 +337,7 @@ user_entry(struct hub_throttle *l, const char *username, int64_t now)
 		u->c = 4.0 * l->o.history_rate;
 		u->d = (double)l->o.history_rate_bytes * 2;
 		u->r = 2.0 * l->o.reply_rate;
+		u->t = l->o.token_rate;
 		return u;
 	}
 	refill(&u->a, l->o.rate_msgs, l->o.rate_burst, now - u->last_ms);
@@ -345,6 +346,7 @@ user_entry(struct hub_throttle *l, const char *username, int64_t now)
 	refill(&u->d, (double)l->o.history_rate_bytes, (double)l->o.history_rate_bytes * 2,
 	       now - u->last_ms);
 	refill(&u->r, l->o.reply_rate, 2.0 * l->o.reply_rate, now - u->last_ms);
+	refill(&u->t, l->o.token_rate / 60.0, l->o.token_rate, now - u->last_ms);
 	u->last_ms = now;
 	return u;
 }
@@ -385,6 +387,19 @@ hub_throttle_request(struct hub_throttle *l, const char *username, int64_t now_m
 	return HUB_OK;
 }
 
+enum hub_refusal
+hub_throttle_token(struct hub_throttle *l, const char *username, int64_t now_ms)
+{
+	struct entry *u = user_entry(l, username, now_ms);
+
+	if (u == NULL)
+		return HUB_R_RATE_NOMEM;
+	if (u->t < 1)
+		return HUB_R_TOKEN_RATE;
+	u->t -= 1;
+	return HUB_OK;
+}
+
 const char *
 hub_throttle_explain(const struct hub_throttle *l, enum hub_refusal why, char *buf, size_t len)
 {
@@ -402,6 +417,9 @@ hub_throttle_explain(const struct hub_throttle *l, enum hub_refusal why, char *b
 		break;
 	case HUB_R_HISTORY_BYTES:
 		snprintf(buf, len, f, l->o.history_rate_bytes);
+		break;
+	case HUB_R_TOKEN_RATE:
+		snprintf(buf, len, f, l->o.token_rate);
 		break;
 	default:
 		snprintf(buf, len, "%s", f);

@@ -909,6 +909,124 @@ t_pw_salted() {
 }
 t same_password_for_two_users_is_stored_differently t_pw_salted
 
+# ---- tokens ----
+
+# tokdb: a copy of the demo database with tokens in it, in $T/tok
+tokdb() {
+	copy "$T/demo" "$T/tok"
+}
+
+# token_ok LINE: "NAME npt_ and 64 base64url characters"
+token_line_ok() {
+	printf '%s\n' "$1" | grep -E -x -q "$2 npt_[A-Za-z0-9_-]{64}" && return 0
+	diag "expected a line '$2 npt_<64 base64url>', got: $1"
+	return 1
+}
+
+t_tok_issue() {
+	tokdb || return 1
+	run --db "$T/tok" token issue somchai malee --label "Pixel 7, แม่" --days 30
+	status 0 || return 1
+	err_empty || return 1
+	same "lines printed" 2 "$(wc -l <"$T/out" | tr -d ' ')" || return 1
+	token_line_ok "$(sed -n 1p "$T/out")" somchai || return 1
+	token_line_ok "$(sed -n 2p "$T/out")" malee || return 1
+	a=$(sed -n 1p "$T/out")
+	b=$(sed -n 2p "$T/out")
+	[ "$a" != "$b" ] || { diag "two tokens alike"; return 1; }
+	# the database never holds a token: neither its text nor its secret's bytes
+	tok=$(sed -n 1p "$T/out" | cut -d' ' -f2)
+	if grep -F -q -e "$tok" "$T/tok/data.mdb"; then
+		diag "the token's text is in data.mdb"
+		return 1
+	fi
+	run --db "$T/tok" token list
+	status 0 || return 1
+	same "tokens listed" 2 "$(wc -l <"$T/out" | tr -d ' ')" || return 1
+	grep -E -q '^[0-9a-f]{32},somchai,"Pixel 7, แม่",20[0-9-]{8}T[0-9:]{8}Z,never,20[0-9-]{8}T[0-9:]{8}Z$' \
+		"$T/out" || { diag "expected id,user,label,created,last_used,expires"; show; return 1; }
+}
+t token_issue_prints_a_token_per_name_and_list_shows_them t_tok_issue
+
+t_tok_issue_many() {
+	copy "$T/demo" "$T/tok2" || return 1
+	printf 'somchai\nmalee\n\nnok\n' >"$T/names"
+	run --db "$T/tok2" token issue --names "$T/names" admin --days 0
+	status 0 || return 1
+	same "lines printed" 4 "$(wc -l <"$T/out" | tr -d ' ')" || return 1
+	run --db "$T/tok2" token list nok
+	status 0 || return 1
+	out_has ",nok,,"
+	grep -q ',never$' "$T/out" || { diag "--days 0 should never expire"; show; return 1; }
+}
+t token_issue_reads_names_from_a_file_too t_tok_issue_many
+
+t_tok_unknown() {
+	copy "$T/demo" "$T/tok3" || return 1
+	run --db "$T/tok3" token issue somchai ghost malee
+	failed || return 1
+	out_empty || return 1
+	err_has "no user 'ghost'" || return 1
+	run --db "$T/tok3" token list
+	status 0 || return 1
+	out_empty
+}
+t token_issue_with_an_unknown_name_issues_none_and_names_it t_tok_unknown
+
+t_tok_bad_args() {
+	run --db "$T/demo" token issue somchai --days 3651
+	failed || return 1
+	err_has "--days wants a number from 0" "no token issued" || return 1
+	run --db "$T/demo" token issue somchai --label "$(printf '%065d' 0)"
+	failed || return 1
+	err_has "--label is over 64 bytes" || return 1
+	run --db "$T/demo" token issue
+	status 2 || return 1
+	run --db "$T/demo" token list ghost
+	failed || return 1
+	err_has "no user 'ghost'" || return 1
+	run --db "$T/demo" token revoke
+	status 2 || return 1
+	run --db "$T/demo" token revoke 1234
+	failed || return 1
+	err_has "'1234' is not a token id" || return 1
+	run --db "$T/demo" token revoke 00112233445566778899aabbccddeeff
+	failed || return 1
+	err_has "no token 00112233445566778899aabbccddeeff" || return 1
+	run --db "$T/demo" token revoke --user ghost
+	failed || return 1
+	err_has "no user 'ghost'"
+}
+t token_commands_refuse_bad_arguments_with_a_reason t_tok_bad_args
+
+t_tok_revoke() {
+	tokdb || return 1
+	run --db "$T/tok" token issue somchai somchai malee
+	status 0 || return 1
+	run --db "$T/tok" token list somchai
+	id=$(head -1 "$T/out" | cut -d, -f1)
+	run --db "$T/tok" token revoke "$id"
+	status 0 || return 1
+	out_has "token $id revoked" || return 1
+	run --db "$T/tok" token revoke "$id"
+	failed || return 1
+	run --db "$T/tok" token list somchai
+	same "somchai's tokens left" 1 "$(wc -l <"$T/out" | tr -d ' ')" || return 1
+	run --db "$T/tok" token revoke --user somchai
+	status 0 || return 1
+	out_has "1 token of 'somchai' revoked" || return 1
+	run --db "$T/tok" token list
+	same "tokens left" 1 "$(wc -l <"$T/out" | tr -d ' ')" || return 1
+	out_has ",malee," || return 1
+	# deleting a user takes its tokens along
+	run --db "$T/tok" user del malee
+	status 0 || return 1
+	run --db "$T/tok" token list
+	status 0 || return 1
+	out_empty
+}
+t token_revoke_by_id_or_user_and_user_del_remove_tokens t_tok_revoke
+
 # ---- usage ----
 
 t_help() {
@@ -917,7 +1035,8 @@ t_help() {
 		status 0 || return 1
 		err_empty || return 1
 		out_has "usage: np-admin" "--db DIR" "init" "registry import" "registry list" "demo" \
-			"user add" "user del" "user list" || return 1
+			"user add" "user del" "user list" "token issue" "token list" \
+			"token revoke" || return 1
 	done
 }
 t help_prints_usage_on_stdout_and_exits_0 t_help

@@ -408,6 +408,27 @@ hub_admin(struct hub *h, const char *stdin_text, const char *args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int
+hub_admin_out(struct hub *h, const char *args, char *out, size_t len)
+{
+	char cmd[2048];
+	FILE *p;
+	size_t n = 0, got;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s --db '%s' %s </dev/null", env_or("NP_ADMIN", "build/np-admin"),
+		 h->db, args);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	while (len > 1 && n < len - 1 && (got = fread(out + n, 1, len - 1 - n, p)) > 0)
+		n += got;
+	if (len > 0)
+		out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* ---- clients ---- */
 
 struct node {
@@ -756,4 +777,16 @@ Np__Envelope *
 env_unpack(const struct tc_msg *m)
 {
 	return np__envelope__unpack(NULL, m->len, m->payload);
+}
+
+bool
+tc_wait_disconnected(struct tc *c, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	while (!c->disconnected && now_ms() < deadline) {
+		if (mosquitto_loop(c->mosq, 20, 1) != MOSQ_ERR_SUCCESS && !c->disconnected)
+			usleep(10000);
+	}
+	return c->disconnected;
 }

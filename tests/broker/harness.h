@@ -41,6 +41,8 @@ bool hub_log_has(struct hub *h, const char *needle);
 void hub_print_log(struct hub *h);
 /* Runs build/np-admin --db <hub db> ARGS with stdin_text; returns exit status. */
 int hub_admin(struct hub *h, const char *stdin_text, const char *args);
+/* The same with nothing on stdin, its standard output (cut to len) in out. */
+int hub_admin_out(struct hub *h, const char *args, char *out, size_t len);
 
 struct tc_msg {
 	char *topic;
@@ -77,6 +79,8 @@ bool tc_next(struct tc *c, struct tc_msg *out, int timeout_ms);
 /* true if no message arrives within timeout_ms (what arrives is printed). */
 bool tc_quiet(struct tc *c, int timeout_ms);
 void tc_msg_free(struct tc_msg *m);
+/* Waits up to timeout_ms for the broker to close c; true when it did. */
+bool tc_wait_disconnected(struct tc *c, int timeout_ms);
 void tc_close(struct tc *c);
 
 /* Envelope helpers: a fresh random 16-byte id, a packed buffer (malloc'd). */

@@ -2,7 +2,8 @@
  * first, online or with a persistent session, and is free again after a
  * clean one; a user's own reconnect replaces its connection and
  * marks the old one as going; connections per user are capped; a client is
- * "going" from its disconnection to its next login, admitted or not. */
+ * "going" from its disconnection to its next login, admitted or not; a token
+ * session is cut when its token no longer holds, and kicked once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -97,6 +98,80 @@ a_client_is_going_from_disconnection_to_its_next_login(void **state)
 	hub_guard_free(g);
 }
 
+/* The holds callback of hub_guard_cut_tokens: c2's token no longer holds. */
+static bool
+all_but_c2s(void *ctx, const char *user, const uint8_t *id)
+{
+	(void)ctx;
+	(void)user;
+	return id[0] != 2;
+}
+
+static bool
+all_hold(void *ctx, const char *user, const uint8_t *id)
+{
+	(void)ctx;
+	(void)user;
+	(void)id;
+	return true;
+}
+
+static bool
+none_holds(void *ctx, const char *user, const uint8_t *id)
+{
+	(void)ctx;
+	(void)user;
+	(void)id;
+	return false;
+}
+
+static int kicks;
+
+static void
+count_kick(void *ctx, const char *cid)
+{
+	(void)ctx;
+	assert_string_equal(cid, "tab-2");
+	kicks++;
+}
+
+static void
+token_sessions_are_cut_when_revoked_or_expired_and_kicked_once(void **state)
+{
+	struct hub_guard *g;
+	uint8_t t1[16] = { 1 }, t2[16] = { 2 };
+	int64_t next = -1;
+
+	(void)state;
+	assert_int_equal(hub_guard_new(&g, 10), 0);
+	assert_int_equal(hub_guard_connected(g, &c1, "tab-1", "somchai", 0), 0);
+	assert_int_equal(hub_guard_connected(g, &c2, "tab-2", "somchai", 0), 0);
+	assert_int_equal(hub_guard_connected(g, &c3, "pw-3", "somchai", 0), 0);
+	assert_int_equal(hub_guard_set_token(g, &c1, t1, 5000), 0);
+	assert_int_equal(hub_guard_set_token(g, &c2, t2, 0), 0);
+	assert_memory_equal(hub_guard_token(g, &c1), t1, 16);
+	assert_null(hub_guard_token(g, &c3));   /* logged in with its password */
+	/* a revocation: every token session is asked, only c2's is cut */
+	assert_int_equal(hub_guard_cut_tokens(g, true, 10, all_but_c2s, NULL, &next), 1);
+	assert_int_equal(next, 5000);
+	assert_false(hub_guard_is_cut(g, &c1));
+	assert_true(hub_guard_is_cut(g, &c2));
+	assert_false(hub_guard_is_cut(g, &c3));
+	kicks = 0;
+	hub_guard_kick_cut(g, count_kick, NULL, 100);
+	hub_guard_kick_cut(g, count_kick, NULL, 100);
+	assert_int_equal(kicks, 1);
+	hub_guard_disconnected(g, &c2, true, 20);
+	assert_false(hub_guard_is_cut(g, &c2));
+	/* no revocation: only sessions past their expiry are asked */
+	assert_int_equal(hub_guard_cut_tokens(g, false, 4999, none_holds, NULL, &next), 0);
+	assert_int_equal(hub_guard_cut_tokens(g, false, 5000, all_hold, NULL, &next), 0);
+	assert_int_equal(hub_guard_cut_tokens(g, false, 5000, none_holds, NULL, &next), 1);
+	assert_true(hub_guard_is_cut(g, &c1));
+	assert_int_equal(next, 0);
+	hub_guard_free(g);
+}
+
 int
 main(void)
 {
@@ -105,6 +180,7 @@ main(void)
 		cmocka_unit_test(a_reconnect_of_the_same_user_replaces_and_marks_the_old_one_going),
 		cmocka_unit_test(connections_are_counted_per_user),
 		cmocka_unit_test(a_client_is_going_from_disconnection_to_its_next_login),
+		cmocka_unit_test(token_sessions_are_cut_when_revoked_or_expired_and_kicked_once),
 	};
 
 	return cmocka_run_group_tests_name("guard", tests, NULL, NULL);

@@ -233,6 +233,25 @@ refusals_told_back_are_limited_per_user(void **state)
 	hub_throttle_free(l);
 }
 
+static void
+token_requests_are_limited_per_user_per_minute(void **state)
+{
+	struct hub_throttle *l = make();
+	char why[120];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(hub_throttle_token(l, "somchai", 1000), HUB_OK);
+	assert_int_equal(hub_throttle_token(l, "somchai", 1000), HUB_R_TOKEN_RATE);
+	assert_int_equal(hub_throttle_token(l, "malee", 1000), HUB_OK);   /* per user */
+	assert_int_equal(hub_throttle_token(l, "somchai", 12999), HUB_R_TOKEN_RATE);
+	assert_int_equal(hub_throttle_token(l, "somchai", 13000), HUB_OK); /* one per 12 s */
+	hub_throttle_explain(l, HUB_R_TOKEN_RATE, why, sizeof(why));
+	assert_non_null(strstr(why, " 5 token requests a minute"));
+	hub_throttle_free(l);
+}
+
 int
 main(void)
 {
@@ -247,6 +266,7 @@ main(void)
 		cmocka_unit_test(the_publish_rate_refuses_the_excess_with_a_reason),
 		cmocka_unit_test(history_requests_are_limited_in_number_and_bytes),
 		cmocka_unit_test(refusals_told_back_are_limited_per_user),
+		cmocka_unit_test(token_requests_are_limited_per_user_per_minute),
 	};
 
 	return cmocka_run_group_tests_name("throttle", tests, NULL, NULL);

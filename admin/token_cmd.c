@@ -1,0 +1,340 @@
+/* token_cmd.c - np-admin token issue|list|revoke: the device tokens of
+ * DESIGN.md ("Credentials"), kept in the LMDB directory by store.c (only the
+ * SHA-256 of each secret). A revocation bumps the store's tokens generation,
+ * which a running hub notices within a second and cuts the sessions that
+ * logged in with the token. Errors as admin.h says.
+ *
+ *   token issue NAME... [--names FILE] [--label L] [--days N]
+ *       prints "NAME TOKEN" per name; all in one transaction, or none
+ *   token list [NAME]
+ *       CSV: id,user,label,created,last_used,expires (UTC, ISO 8601; "never")
+ *   token revoke ID... | token revoke --user NAME */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "admin.h"
+#include "encode.h"
+#include "validate.h"
+
+#define NAME_LINE 256
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+names_free(struct names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+}
+
+static enum admin_rc
+names_add(struct names *nm, const char *name)
+{
+	char **v;
+
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? 2 * nm->cap : 64;
+		v = realloc(nm->v, nm->cap * sizeof(*v));
+		if (v == NULL)
+			goto nomem;
+		nm->v = v;
+	}
+	nm->v[nm->n] = strdup(name);
+	if (nm->v[nm->n] == NULL)
+		goto nomem;
+	nm->n++;
+	return ADMIN_OK;
+nomem:
+	fprintf(stderr, "np-admin: out of memory\n");
+	return ADMIN_FAIL;
+}
+
+/* One name a line ("-": standard input); blank lines are skipped. */
+static enum admin_rc
+names_read(struct names *nm, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[NAME_LINE];
+	enum admin_rc rc = ADMIN_OK;
+	size_t len;
+
+	if (f == NULL) {
+		fprintf(stderr, "np-admin: cannot read %s: %s\n", path, strerror(errno));
+		return ADMIN_FAIL;
+	}
+	while (rc == ADMIN_OK && fgets(line, sizeof(line), f) != NULL) {
+		len = strcspn(line, "\r\n");
+		line[len] = '\0';
+		if (len > 0)
+			rc = names_add(nm, line);
+	}
+	if (rc == ADMIN_OK && ferror(f)) {
+		fprintf(stderr, "np-admin: cannot read %s\n", path);
+		rc = ADMIN_FAIL;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static enum admin_rc
+parse_days(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > HUB_TOKEN_MAX_DAYS) {
+		fprintf(stderr, "np-admin: --days wants a number from 0 (never expires) to %d\n",
+			HUB_TOKEN_MAX_DAYS);
+		return ADMIN_FAIL;
+	}
+	*out = (unsigned)v;
+	return ADMIN_OK;
+}
+
+static enum admin_rc
+check_label(const char *label)
+{
+	size_t n = strlen(label);
+
+	if (n <= HUB_TOKEN_LABEL_MAX && hub_utf8_valid(label, n))
+		return ADMIN_OK;
+	fprintf(stderr, "np-admin: --label is over %d bytes or not UTF-8\n", HUB_TOKEN_LABEL_MAX);
+	return ADMIN_FAIL;
+}
+
+/* The records of one token per name, and their texts (text[i]: names->v[i]'s). */
+static enum admin_rc
+make_tokens(const struct names *nm, const char *label, unsigned days,
+	    struct hub_token_rec *recs, char (*text)[HUB_TOKEN_TEXT_LEN + 1])
+{
+	struct hub_token t;
+	int64_t now = now_ms();
+	size_t i;
+
+	for (i = 0; i < nm->n; i++) {
+		if (!hub_username_valid(nm->v[i], strlen(nm->v[i]))) {
+			fprintf(stderr, "np-admin: no user '%s'\n", nm->v[i]);
+			return ADMIN_FAIL;
+		}
+		if (hub_token_new(&t) != 0) {
+			fprintf(stderr, "np-admin: no random bytes for a token\n");
+			return ADMIN_FAIL;
+		}
+		memset(&recs[i], 0, sizeof(recs[i]));
+		memcpy(recs[i].id, t.id, HUB_TOKEN_ID_LEN);
+		snprintf(recs[i].user, sizeof(recs[i].user), "%s", nm->v[i]);
+		hub_token_hash(&t, recs[i].hash);
+		snprintf(recs[i].label, sizeof(recs[i].label), "%s", label);
+		recs[i].created_ms = now;
+		recs[i].expires_ms = days ? now + days * HUB_DAY_MS : 0;
+		hub_token_format(&t, text[i]);
+		hub_token_wipe(&t);
+	}
+	return ADMIN_OK;
+}
+
+static enum admin_rc
+issue_all(struct hub_store *s, const struct names *nm, const char *label, unsigned days)
+{
+	struct hub_token_rec *recs = calloc(nm->n, sizeof(*recs));
+	char (*text)[HUB_TOKEN_TEXT_LEN + 1] = calloc(nm->n, sizeof(*text));
+	enum admin_rc rc = ADMIN_FAIL;
+	size_t i, bad = 0;
+	int src;
+
+	if (recs == NULL || text == NULL) {
+		fprintf(stderr, "np-admin: out of memory\n");
+		goto out;
+	}
+	if (make_tokens(nm, label, days, recs, text) != ADMIN_OK)
+		goto out;
+	src = hub_store_tokens_add(s, recs, nm->n, &bad);
+	if (src == HUB_STORE_NOTFOUND) {
+		fprintf(stderr, "np-admin: no user '%s'\n", nm->v[bad]);
+	} else if (src != 0) {
+		fprintf(stderr, "np-admin: %s\n", src == HUB_STORE_EXISTS ? "token id taken; "
+			"issue again" : hub_store_error(s));
+	} else {
+		for (i = 0; i < nm->n; i++)
+			printf("%s %s\n", nm->v[i], text[i]);
+		rc = ADMIN_OK;
+	}
+out:
+	if (text != NULL)
+		memset(text, 0, nm->n * sizeof(*text));
+	free(text);
+	free(recs);
+	return rc;
+}
+
+/* token issue NAME... [--names FILE] [--label L] [--days N]: argv[0] is "issue". */
+static enum admin_rc
+token_issue(struct hub_store *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "names", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct names nm = { 0 };
+	const char *label = "";
+	unsigned days = HUB_TOKEN_DEFAULT_DAYS;
+	enum admin_rc rc = ADMIN_OK;
+	int c;
+
+	optind = 1;
+	while (rc == ADMIN_OK && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l')
+			rc = check_label(label = optarg);
+		else if (c == 'd')
+			rc = parse_days(optarg, &days);
+		else if (c == 'n')
+			rc = names_read(&nm, optarg);
+		else
+			rc = ADMIN_USAGE;
+	}
+	for (; rc == ADMIN_OK && optind < argc; optind++)
+		rc = names_add(&nm, argv[optind]);
+	if (rc == ADMIN_OK && nm.n == 0) {
+		fprintf(stderr, "np-admin: token issue wants at least one user name\n");
+		rc = ADMIN_USAGE;
+	}
+	if (rc == ADMIN_OK)
+		rc = issue_all(s, &nm, label, days);
+	else if (rc == ADMIN_FAIL)
+		fprintf(stderr, "np-admin: no token issued\n");
+	names_free(&nm);
+	return rc;
+}
+
+/* UTC, ISO 8601 to the second; "never" for 0. */
+static const char *
+when(int64_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0 || gmtime_r(&t, &tm) == NULL)
+		return "never";
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* id,user,label,created,last_used,expires */
+static int
+print_token(void *ctx, const struct hub_token_rec *t)
+{
+	char id[2 * HUB_TOKEN_ID_LEN + 1], c[32], u[32], e[32];
+	const char *row[6] = { id, t->user, t->label, when(t->created_ms, c),
+			       when(t->last_used_ms, u), when(t->expires_ms, e) };
+
+	(void)ctx;
+	hub_token_id_hex(t->id, id);
+	admin_csv_row(row, 6);
+	return ferror(stdout) ? 1 : 0;
+}
+
+static enum admin_rc
+token_list(struct hub_store *s, const char *user)
+{
+	struct hub_user u;
+
+	if (user != NULL && hub_store_user_get(s, user, &u) != 0) {
+		fprintf(stderr, "np-admin: no user '%s'\n", user);
+		return ADMIN_FAIL;
+	}
+	if (hub_store_token_each(s, user, print_token, NULL) == 0)
+		return ADMIN_OK;
+	fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+	return ADMIN_FAIL;
+}
+
+/* Every id is checked before any is revoked; each is its own transaction
+ * (revoking one twice is harmless), and an unknown one is an error. */
+static enum admin_rc
+revoke_ids(struct hub_store *s, int argc, char **argv)
+{
+	uint8_t id[HUB_TOKEN_ID_LEN];
+	enum admin_rc rc = ADMIN_OK;
+	int i, src;
+
+	for (i = 0; i < argc; i++) {
+		if (hub_token_id_parse(argv[i], id) != 0) {
+			fprintf(stderr, "np-admin: '%s' is not a token id (32 hex digits, as token "
+				"list prints)\n", argv[i]);
+			return ADMIN_FAIL;
+		}
+	}
+	for (i = 0; i < argc; i++) {
+		hub_token_id_parse(argv[i], id);
+		src = hub_store_token_del(s, id);
+		if (src == 0) {
+			printf("token %s revoked\n", argv[i]);
+			continue;
+		}
+		if (src == HUB_STORE_NOTFOUND)
+			fprintf(stderr, "np-admin: no token %s (unknown or revoked)\n", argv[i]);
+		else
+			fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		rc = ADMIN_FAIL;
+	}
+	return rc;
+}
+
+static enum admin_rc
+revoke_user(struct hub_store *s, const char *user)
+{
+	struct hub_user u;
+	size_t n;
+
+	if (hub_store_user_get(s, user, &u) != 0) {
+		fprintf(stderr, "np-admin: no user '%s'\n", user);
+		return ADMIN_FAIL;
+	}
+	if (hub_store_tokens_del_user(s, user, &n) != 0) {
+		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		return ADMIN_FAIL;
+	}
+	printf("%zu token%s of '%s' revoked\n", n, n == 1 ? "" : "s", user);
+	return ADMIN_OK;
+}
+
+enum admin_rc
+admin_token(struct hub_store *s, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (strcmp(sub, "issue") == 0)
+		return token_issue(s, argc - 1, argv + 1);
+	if (strcmp(sub, "list") == 0 && argc <= 3)
+		return token_list(s, argc == 3 ? argv[2] : NULL);
+	if (strcmp(sub, "revoke") == 0 && argc == 4 && strcmp(argv[2], "--user") == 0)
+		return revoke_user(s, argv[3]);
+	if (strcmp(sub, "revoke") == 0 && argc >= 3 && argv[2][0] != '-')
+		return revoke_ids(s, argc - 2, argv + 2);
+	return ADMIN_USAGE;
+}
