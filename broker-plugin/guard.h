@@ -41,6 +41,10 @@ bool hub_guard_going(const struct hub_guard *g, const void *client);
 const char *hub_guard_user(const struct hub_guard *g, const void *client);
 /* Live connections of user. */
 unsigned hub_guard_count(const struct hub_guard *g, const char *user);
+/* The client ids of user's live connections, as a NULL-terminated array the
+ * caller owns (free it with hub_guard_ids_free); NULL when out of memory. */
+char **hub_guard_live_ids(const struct hub_guard *g, const char *user);
+void hub_guard_ids_free(char **ids);            /* NULL is fine */
 /* Forgets going clients and offline ids long unused; call often. */
 void hub_guard_tick(struct hub_guard *g, int64_t now_ms);
 

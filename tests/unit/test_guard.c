@@ -2,7 +2,8 @@
  * first, online or with a persistent session, and is free again after a
  * clean one; a user's own reconnect replaces its connection and
  * marks the old one as going; connections per user are capped; a client is
- * "going" from its disconnection to its next login, admitted or not. */
+ * "going" from its disconnection to its next login, admitted or not; a
+ * user's live client ids are listed (to disconnect them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -97,6 +98,31 @@ a_client_is_going_from_disconnection_to_its_next_login(void **state)
 	hub_guard_free(g);
 }
 
+static void
+a_users_live_ids_are_listed_without_going_or_other_users_ones(void **state)
+{
+	struct hub_guard *g;
+	char **ids;
+
+	(void)state;
+	assert_int_equal(hub_guard_new(&g, 10), 0);
+	assert_int_equal(hub_guard_connected(g, &c1, "phone-1", "somchai", 0), 0);
+	assert_int_equal(hub_guard_connected(g, &c2, "tablet", "somchai", 0), 0);
+	assert_int_equal(hub_guard_connected(g, &c3, "malee-1", "malee", 0), 0);
+	hub_guard_disconnected(g, &c1, false, 1);
+	ids = hub_guard_live_ids(g, "somchai");
+	assert_non_null(ids);
+	assert_string_equal(ids[0], "tablet");
+	assert_null(ids[1]);
+	hub_guard_ids_free(ids);
+	ids = hub_guard_live_ids(g, "nobody");
+	assert_non_null(ids);
+	assert_null(ids[0]);
+	hub_guard_ids_free(ids);
+	hub_guard_ids_free(NULL);
+	hub_guard_free(g);
+}
+
 int
 main(void)
 {
@@ -105,6 +131,7 @@ main(void)
 		cmocka_unit_test(a_reconnect_of_the_same_user_replaces_and_marks_the_old_one_going),
 		cmocka_unit_test(connections_are_counted_per_user),
 		cmocka_unit_test(a_client_is_going_from_disconnection_to_its_next_login),
+		cmocka_unit_test(a_users_live_ids_are_listed_without_going_or_other_users_ones),
 	};
 
 	return cmocka_run_group_tests_name("guard", tests, NULL, NULL);
