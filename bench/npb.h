@@ -221,5 +221,7 @@ int
 cmd_dynsec_ctl(void);
 int
 cmd_dynsec_json(void);
+int
+cmd_revoke(void);
 
 #endif
