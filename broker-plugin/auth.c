@@ -137,7 +137,7 @@ mark_pending(struct hub_auth *a, const char *name)
 		return;
 	k = calloc(1, sizeof(*k));
 	if (k == NULL)
-		return;         /* its sessions are cut at their next login, not now */
+		return;         /* out of memory: its sessions stay, with the new rights */
 	snprintf(k->name, sizeof(k->name), "%s", name);
 	HASH_ADD_STR(a->pending, name, k);
 }
