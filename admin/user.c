@@ -1,6 +1,8 @@
-/* user.c - np-admin's users: user add|del|list (user import: user_import.c),
- * and the checks every way of adding a user shares, so user add, user import
- * and demo refuse the same users with the same words. */
+/* user.c - np-admin's users: user add|set|passwd|del|list (user import:
+ * user_import.c), and the checks every way of adding or changing a user
+ * shares, so user add, user set, user import and demo refuse the same users
+ * with the same words. A running broker sees every change within a second and
+ * disconnects the sessions of the user changed (broker-plugin/live.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -193,6 +195,146 @@ user_add(struct hub_store *s, int argc, char **argv)
 	return rc;
 }
 
+/* Reads user name into u; prints why not. */
+static enum admin_rc
+get_user(struct hub_store *s, const char *name, struct hub_user *u)
+{
+	int rc = hub_store_user_get(s, name, u);
+
+	if (rc == HUB_STORE_NOTFOUND)
+		fprintf(stderr, "np-admin: no user '%s'\n", name);
+	else if (rc != 0)
+		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
+}
+
+static enum admin_rc
+put_user(struct hub_store *s, const struct hub_user *u)
+{
+	int rc = hub_store_user_update(s, u);
+
+	if (rc == HUB_STORE_NOTFOUND)
+		fprintf(stderr, "np-admin: no user '%s'\n", u->name);
+	else if (rc != 0)
+		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
+}
+
+/* mask as "a,b" (the form --categories takes) into buf, which holds
+ * HUB_CATEGORY_COUNT names and their commas. */
+static const char *
+categories_text(uint16_t mask, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < HUB_CATEGORY_COUNT; i++) {
+		if (mask & (1u << i))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+					      hub_category_name(i));
+	}
+	return buf;
+}
+
+/* user set NAME [--role R] [--area A] [--categories a,b]: argv[0] is "set".
+ * What is not given is kept (an agency's categories too); the result is
+ * checked as user add checks a new user, and nothing changes when it fails. */
+static enum admin_rc
+user_set(struct hub_store *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "area", required_argument, NULL, 'a' },
+		{ "categories", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *role = NULL, *area = NULL, *cats = NULL;
+	char catbuf[256];
+	struct hub_user old, u;
+	bool bad = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r')
+			role = optarg;
+		else if (c == 'a')
+			area = optarg;
+		else if (c == 'c')
+			cats = optarg;
+		else
+			bad = true;
+	}
+	if (bad || optind != argc - 1 || (role == NULL && area == NULL && cats == NULL)) {
+		fprintf(stderr, "np-admin: user set NAME [--role ROLE] [--area CODE] "
+			"[--categories a,b] (at least one)\n");
+		return ADMIN_FAIL;
+	}
+	if (get_user(s, argv[optind], &old) != ADMIN_OK)
+		return ADMIN_FAIL;
+	if (role == NULL)
+		role = hub_role_name(old.role);
+	if (area == NULL)
+		area = old.area;
+	if (cats == NULL && old.role == HUB_ROLE_AGENCY && hub_role_parse(role) == HUB_ROLE_AGENCY)
+		cats = categories_text(old.categories, catbuf, sizeof(catbuf));
+	if (admin_user_check(s, old.name, role, area, cats, &u) != ADMIN_OK)
+		return ADMIN_FAIL;
+	u.iterations = old.iterations;
+	memcpy(u.salt, old.salt, sizeof(u.salt));
+	memcpy(u.hash, old.hash, sizeof(u.hash));
+	if (put_user(s, &u) != ADMIN_OK)
+		return ADMIN_FAIL;
+	printf("user '%s' changed: %s %s%s%s\n", u.name, hub_role_name(u.role), u.area,
+	       u.categories ? " " : "", categories_text(u.categories, catbuf, sizeof(catbuf)));
+	return ADMIN_OK;
+}
+
+/* user passwd NAME [--iterations N]: argv[0] is "passwd". The new password
+ * comes from standard input, hashed with a new salt. */
+static enum admin_rc
+user_passwd(struct hub_store *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "iterations", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned iterations = HUB_KDF_DEFAULT_ITERATIONS;
+	char password[1026];
+	struct hub_user u;
+	enum admin_rc rc;
+	bool bad = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'i')
+			bad = true;
+		else if (admin_parse_iterations(optarg, &iterations) != ADMIN_OK)
+			return ADMIN_FAIL;
+	}
+	if (bad || optind != argc - 1) {
+		fprintf(stderr, "np-admin: user passwd NAME [--iterations N] "
+			"(the password on standard input)\n");
+		return ADMIN_FAIL;
+	}
+	if (get_user(s, argv[optind], &u) != ADMIN_OK
+	    || read_password(password, sizeof(password)) != ADMIN_OK)
+		return ADMIN_FAIL;
+	u.iterations = iterations;
+	rc = hub_kdf_new(password, strlen(password), iterations, u.salt, u.hash) == 0 ? ADMIN_OK
+										      : ADMIN_FAIL;
+	memset(password, 0, sizeof(password));
+	if (rc != ADMIN_OK)
+		fprintf(stderr, "np-admin: cannot hash the password\n");
+	if (rc == ADMIN_OK)
+		rc = put_user(s, &u);
+	if (rc == ADMIN_OK)
+		printf("password of user '%s' changed\n", u.name);
+	return rc;
+}
+
 static enum admin_rc
 user_del(struct hub_store *s, const char *name)
 {
@@ -235,6 +377,10 @@ admin_user(struct hub_store *s, int argc, char **argv)
 
 	if (strcmp(sub, "add") == 0)
 		return user_add(s, argc - 1, argv + 1);
+	if (strcmp(sub, "set") == 0)
+		return user_set(s, argc - 1, argv + 1);
+	if (strcmp(sub, "passwd") == 0)
+		return user_passwd(s, argc - 1, argv + 1);
 	if (strcmp(sub, "del") == 0 && argc == 3)
 		return user_del(s, argv[2]);
 	if (strcmp(sub, "list") == 0 && argc == 2) {

@@ -16,7 +16,7 @@ enum admin_rc admin_user_add(struct hub_store *s, const char *name, const char *
 /* --iterations ARG into *out; prints the allowed range when it is not one. */
 enum admin_rc admin_parse_iterations(const char *arg, unsigned *out);
 
-/* np-admin user add|del|list|import ...: argv[0] is "user". */
+/* np-admin user add|set|passwd|del|list|import ...: argv[0] is "user". */
 enum admin_rc admin_user(struct hub_store *s, int argc, char **argv);
 /* np-admin user import FILE [--iterations N]: argv[0] is "import". */
 enum admin_rc admin_user_import(struct hub_store *s, int argc, char **argv);

@@ -4,6 +4,9 @@
  * Registry look-ups go to an in-memory fake (always found), or with --db DIR to
  * the real LMDB store, as in the broker (plugin.c's dir_place_exists).
  *   bench_acl [--db DIR] [--iterations N] [--runs R]
+ * With --db, also what each check costs before it: the principal of a cached
+ * user (auth.c), which first asks the store whether any process committed
+ * since (hub_store_version, so np-admin's changes reach every delivery).
  * Output: result scenario=acl broker=hub metric=<case>_ns value=V */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 #include <time.h>
 
 #include "acl.h"
+#include "auth.h"
 #include "store.h"
 #include "vocab.h"
 
@@ -81,6 +85,42 @@ who(const char *name, enum hub_role r, const char *scope)
 	p.role = r;
 	snprintf(p.scope, sizeof(p.scope), "%s", scope);
 	return p;
+}
+
+/* ns of one hub_auth_principal of a cached user, and of its store check alone */
+static int
+principal_cost(long iter, int runs, double *t)
+{
+	struct hub_auth *a;
+	volatile uint64_t vsink = 0;
+	const struct hub_principal *volatile psink;
+	int r, which;
+	long k;
+
+	if (hub_auth_new(&a, store) != 0 || hub_auth_principal(a, "admin") == NULL) {
+		fprintf(stderr, "bench_acl: no user 'admin' in the database\n");
+		return 1;
+	}
+	for (which = 0; which < 2; which++) {
+		for (r = 0; r < runs; r++) {
+			int64_t t0 = now_ns();
+
+			for (k = 0; k < iter; k++) {
+				if (which == 0)
+					psink = hub_auth_principal(a, "admin");
+				else
+					vsink += hub_store_version(store);
+			}
+			t[r] = (double)(now_ns() - t0) / (double)iter;
+		}
+		qsort(t, (size_t)runs, sizeof(*t), cmp_d);
+		printf("result scenario=acl_lmdb broker=hub metric=%s_ns value=%.1f\n",
+		       which == 0 ? "principal_cached" : "store_version", t[runs / 2]);
+	}
+	(void)psink;
+	(void)vsink;
+	hub_auth_free(a);
+	return 0;
 }
 
 int
@@ -165,6 +205,8 @@ main(int argc, char **argv)
 	}
 	printf("result scenario=acl%s broker=hub metric=mean_ns value=%.1f\n", store ? "_lmdb" : "",
 	       sum / (double)nc);
+	if (store != NULL && principal_cost(iter, runs, t) != 0)
+		return 1;
 	hub_store_close(store);
 	free(t);
 	return 0;

@@ -222,5 +222,7 @@ int
 cmd_dynsec_ctl(void);
 int
 cmd_dynsec_json(void);
+int
+cmd_revoke(void);
 
 #endif

@@ -356,6 +356,14 @@ for ROUND in $(seq "$ROUNDS"); do
 	done
 done
 
+# ---- revocation (hub only, last: it deletes residents of users.csv) -------------------
+# a resident follows np/ann/TH/#, np-admin user del deletes it from another
+# process; the time until the broker drops the session (idle broker otherwise)
+start_broker hub
+NP_DB=$HUBDB NP_ADMIN=$B/np-admin "$NPB" revoke --port "$BPORT" --users "$W/users.csv" \
+	--count $([ "$MODE" = full ] && echo 50 || echo 20) --broker hub --name revoke | tag 0
+stop_broker
+
 { echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg); busiest processes (top):"
   top -bn1 -w 120 2> /dev/null | sed -n '8,10p' | awk '{ printf "  %s %s%% %s\n", $1, $9, $12 }'
 } >> "$W/machine.txt"

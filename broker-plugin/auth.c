@@ -1,6 +1,15 @@
 /* auth.c - logins and the per-user principal cache (uthash, keyed by username).
  * The cache is only a cache: a miss reads the user from LMDB, so sessions that
- * outlive a broker restart still get their principal. */
+ * outlive a broker restart still get their principal.
+ *
+ * Live changes (np-admin is another process on the same LMDB directory):
+ * before every answer the cache asks the store whether anyone committed since
+ * it last looked (hub_store_version: a read of LMDB's shared meta page, no
+ * transaction), and only then reads the users generation; when that moved,
+ * the cached users are compared with the store in one pass. A user deleted,
+ * or whose role, area, categories or password (salt) changed, is *pending*:
+ * it has no principal, so its sessions are denied everything, until plugin.c
+ * has disconnected the sessions that logged in before the change. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -20,6 +29,13 @@ struct entry {
 	uint8_t salt[HUB_KDF_SALT_LEN];
 	uint8_t cred[CRED_LEN];
 	bool has_cred;
+	bool seen;              /* found in the store by the last resync */
+	UT_hash_handle hh;
+};
+
+/* A user whose live sessions predate a change to it. */
+struct pending {
+	char name[HUB_USERNAME_MAX + 1];
 	UT_hash_handle hh;
 };
 
@@ -30,7 +46,8 @@ struct hub_auth {
 	uint8_t dummy_hash[HUB_KDF_HASH_LEN];   /* matches no password */
 	uint32_t typical_iterations;    /* of the last user checked: what a miss costs too */
 	uint64_t generation;
-	int64_t next_check_ms;
+	uint64_t version;       /* of the store when generation was read */
+	struct pending *pending;
 };
 
 int
@@ -47,7 +64,7 @@ hub_auth_new(struct hub_auth **out, struct hub_store *store)
 	}
 	a->store = store;
 	a->typical_iterations = HUB_KDF_DEFAULT_ITERATIONS;
-	a->generation = hub_store_users_generation(store);
+	a->generation = hub_store_users_seen(store, &a->version);
 	*out = a;
 	return 0;
 }
@@ -64,11 +81,16 @@ void
 hub_auth_free(struct hub_auth *a)
 {
 	struct entry *e, *tmp;
+	struct pending *k, *ktmp;
 
 	if (a == NULL)
 		return;
 	HASH_ITER(hh, a->users, e, tmp)
 		drop(a, e);
+	HASH_ITER(hh, a->pending, k, ktmp) {
+		HASH_DEL(a->pending, k);
+		free(k);
+	}
 	OPENSSL_cleanse(a->key, sizeof(a->key));
 	free(a);
 }
@@ -106,13 +128,93 @@ upsert(struct hub_auth *a, const struct hub_user *u)
 }
 
 static void
+mark_pending(struct hub_auth *a, const char *name)
+{
+	struct pending *k;
+
+	HASH_FIND_STR(a->pending, name, k);
+	if (k != NULL)
+		return;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return;         /* out of memory: its sessions stay, with the new rights */
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	HASH_ADD_STR(a->pending, name, k);
+}
+
+static void
 forget(struct hub_auth *a, const char *name)
 {
 	struct entry *e;
 
 	HASH_FIND_STR(a->users, name, e);
-	if (e != NULL)
+	if (e != NULL) {
+		mark_pending(a, name);
 		drop(a, e);
+	}
+}
+
+/* Does u still hold what e's sessions were admitted with? */
+static bool
+unchanged(const struct entry *e, const struct hub_user *u)
+{
+	return e->p.role == u->role && strcmp(e->p.scope, u->area) == 0
+	       && e->p.categories == u->categories
+	       && memcmp(e->salt, u->salt, sizeof(e->salt)) == 0;
+}
+
+static int
+resync_one(void *ctx, const struct hub_user *u)
+{
+	struct hub_auth *a = ctx;
+	struct entry *e;
+
+	HASH_FIND_STR(a->users, u->name, e);
+	if (e == NULL)
+		return 0;
+	e->seen = true;
+	if (!unchanged(e, u)) {
+		mark_pending(a, u->name);
+		fill(e, u);
+	}
+	return 0;
+}
+
+/* Brings every cached user in line with the store in one pass over its users:
+ * gone users are dropped, changed ones refreshed (a new salt also drops the
+ * remembered password); both become pending. */
+static void
+resync(struct hub_auth *a)
+{
+	struct entry *e, *tmp;
+
+	HASH_ITER(hh, a->users, e, tmp)
+		e->seen = false;
+	if (hub_store_user_each(a->store, resync_one, a) != 0)
+		return;         /* unreadable now: nothing dropped on a guess */
+	HASH_ITER(hh, a->users, e, tmp) {
+		if (!e->seen)
+			forget(a, e->name);
+	}
+}
+
+/* One read of the shared meta page when no process committed since the last
+ * look; the users generation (one LMDB read) only when one did. */
+static void
+sync_users(struct hub_auth *a)
+{
+	uint64_t gen, version;
+
+	if (hub_store_version(a->store) == a->version)
+		return;
+	gen = hub_store_users_seen(a->store, &version);
+	if (version == 0)
+		return;
+	a->version = version;
+	if (gen != a->generation) {
+		a->generation = gen;
+		resync(a);
+	}
 }
 
 static void
@@ -134,6 +236,7 @@ hub_auth_known(struct hub_auth *a, const char *username, const char *password)
 
 	if (username == NULL || password == NULL)
 		return false;
+	sync_users(a);
 	HASH_FIND_STR(a->users, username, e);
 	if (e == NULL || !e->has_cred || hub_store_user_get(a->store, username, &u) != 0)
 		return false;
@@ -158,6 +261,7 @@ hub_auth_login(struct hub_auth *a, const char *username, const char *password)
 		return HUB_R_NO_PASSWORD;
 	if (!hub_username_valid(username, strlen(username)))
 		return HUB_R_UNKNOWN_USER;
+	sync_users(a);
 	rc = hub_store_user_get(a->store, username, &u);
 	if (rc == HUB_STORE_NOTFOUND) {
 		forget(a, username);
@@ -192,8 +296,13 @@ hub_auth_principal(struct hub_auth *a, const char *username)
 {
 	struct hub_user u;
 	struct entry *e;
+	struct pending *k;
 
 	if (username == NULL)
+		return NULL;
+	sync_users(a);
+	HASH_FIND_STR(a->pending, username, k);
+	if (k != NULL)
 		return NULL;
 	HASH_FIND_STR(a->users, username, e);
 	if (e != NULL)
@@ -204,33 +313,35 @@ hub_auth_principal(struct hub_auth *a, const char *username)
 	return e ? &e->p : NULL;
 }
 
-/* Brings every cached user in line with the store: gone users are dropped,
- * changed ones refreshed (a new salt also drops the remembered password). */
-static void
-resync(struct hub_auth *a)
+void
+hub_auth_tick(struct hub_auth *a)
 {
-	struct entry *e, *tmp;
-	struct hub_user u;
-
-	HASH_ITER(hh, a->users, e, tmp) {
-		if (hub_store_user_get(a->store, e->name, &u) == 0)
-			fill(e, &u);
-		else
-			drop(a, e);
-	}
+	sync_users(a);
 }
 
 void
-hub_auth_tick(struct hub_auth *a, int64_t now_ms)
+hub_auth_take_pending(struct hub_auth *a, void (*fn)(void *arg, const char *name), void *arg)
 {
-	uint64_t gen;
+	struct pending *k, *tmp;
+	char name[HUB_USERNAME_MAX + 1];
 
-	if (now_ms < a->next_check_ms)
-		return;
-	a->next_check_ms = now_ms + 1000;
-	gen = hub_store_users_generation(a->store);
-	if (gen != a->generation) {
-		a->generation = gen;
-		resync(a);
+	HASH_ITER(hh, a->pending, k, tmp) {
+		HASH_DEL(a->pending, k);
+		memcpy(name, k->name, sizeof(name));
+		free(k);
+		fn(arg, name);
 	}
+}
+
+bool
+hub_auth_settle(struct hub_auth *a, const char *username)
+{
+	struct pending *k;
+
+	HASH_FIND_STR(a->pending, username, k);
+	if (k == NULL)
+		return false;
+	HASH_DEL(a->pending, k);
+	free(k);
+	return true;
 }

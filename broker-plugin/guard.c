@@ -115,6 +115,39 @@ hub_guard_count(const struct hub_guard *g, const char *user)
 	return u ? u->n : 0;
 }
 
+char **
+hub_guard_live_ids(const struct hub_guard *g, const char *user)
+{
+	const struct conn *c, *ct;
+	char **ids = calloc(hub_guard_count(g, user) + 1, sizeof(*ids));
+	size_t n = 0, max = hub_guard_count(g, user);
+
+	if (ids == NULL)
+		return NULL;
+	HASH_ITER(hh, g->conns, c, ct) {
+		if (n == max || !c->counted || c->going || c->cid == NULL
+		    || strcmp(c->user, user) != 0)
+			continue;
+		if ((ids[n++] = strdup(c->cid)) == NULL) {
+			hub_guard_ids_free(ids);
+			return NULL;
+		}
+	}
+	return ids;
+}
+
+void
+hub_guard_ids_free(char **ids)
+{
+	size_t i;
+
+	if (ids == NULL)
+		return;
+	for (i = 0; ids[i] != NULL; i++)
+		free(ids[i]);
+	free(ids);
+}
+
 enum hub_refusal
 hub_guard_admit(struct hub_guard *g, const char *cid, const char *user)
 {

@@ -62,6 +62,10 @@ bool hub_guard_is_cut(const struct hub_guard *g, const void *client);
  * max of them; the rest at the next call). */
 void hub_guard_kick_cut(struct hub_guard *g, void (*kick)(void *ctx, const char *cid),
 			void *ctx, size_t max);
+/* The client ids of user's live connections, as a NULL-terminated array the
+ * caller owns (free it with hub_guard_ids_free); NULL when out of memory. */
+char **hub_guard_live_ids(const struct hub_guard *g, const char *user);
+void hub_guard_ids_free(char **ids);            /* NULL is fine */
 /* Forgets going clients and offline ids long unused; call often. */
 void hub_guard_tick(struct hub_guard *g, int64_t now_ms);
 

@@ -19,6 +19,7 @@
 #include <mosquitto.h>
 
 #include "hub.h"
+#include "live.h"
 #include "publish.h"
 #include "query.h"
 #include "topic.h"
@@ -262,6 +263,8 @@ on_basic_auth(int event, void *event_data, void *userdata)
 		code = hub_auth_login(ctx->auth, ed->username, ed->password);
 		hub_throttle_login_end(ctx->throttle, user, addr, code == HUB_OK, hub_now_ms());
 	}
+	if (code == HUB_OK)
+		hub_live_login(ctx, user);
 	if (code == HUB_OK)
 		code = cid_names_another(ctx, cid, user);
 	if (code == HUB_OK)
@@ -518,7 +521,7 @@ on_tick(int event, void *event_data, void *userdata)
 	(void)event_data;
 	if (hub_history_commit_due(ctx->history, now) != 0)
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: %s", hub_history_error(ctx->history));
-	hub_auth_tick(ctx->auth, now);
+	hub_live_tick(ctx);
 	hub_throttle_tick(ctx->throttle, now);
 	hub_guard_tick(ctx->guard, now);
 	hub_history_tick(ctx->history, now);

@@ -30,7 +30,8 @@
  *              123    64  label, UTF-8, zero-padded (HUB_TOKEN_LABEL_MAX)
  *              187        total
  *   meta    "schema"    -> "np-hub/1"
- *           "users_gen" -> u64 little-endian, bumped by every user add and delete
+ *           "users_gen" -> u64 little-endian, bumped by every user add, change and
+ *                          delete
  *           "tokens_gen" -> u64 little-endian, bumped by every token revocation
  *           other names -> hub_store_secret's random bytes
  * tests/admin/test_admin.sh reads the user record with mdb_dump, on its own.
@@ -571,6 +572,35 @@ hub_store_users_add(struct hub_store *s, const struct hub_user *u, size_t n, siz
 
 static int del_user_tokens(struct hub_store *s, MDB_txn *txn, const char *user, size_t *n);
 
+/* Replaces an existing user's record; NOTFOUND when there is none. */
+static int
+replace_user(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	const struct hub_user *u = arg;
+	uint8_t b[USER_REC_LEN];
+	MDB_val k = { strlen(u->name), (void *)u->name }, v;
+	int rc;
+
+	if (k.mv_size == 0 || k.mv_size > HUB_USERNAME_MAX)
+		return HUB_STORE_NOTFOUND;
+	rc = mdb_get(txn, s->users, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	if (rc != 0)
+		return rc;
+	user_pack(u, b);
+	v.mv_size = USER_REC_LEN;
+	v.mv_data = b;
+	rc = mdb_put(txn, s->users, &k, &v, 0);
+	return rc == 0 ? bump_generation(s, txn) : rc;
+}
+
+int
+hub_store_user_update(struct hub_store *s, const struct hub_user *u)
+{
+	return write_txn(s, "cannot change user", replace_user, (void *)u);
+}
+
 static int
 del_user(struct hub_store *s, MDB_txn *txn, void *arg)
 {
@@ -619,15 +649,36 @@ hub_store_user_each(struct hub_store *s, int (*fn)(void *ctx, const struct hub_u
 uint64_t
 hub_store_users_generation(struct hub_store *s)
 {
+	uint64_t version;
+
+	return hub_store_users_seen(s, &version);
+}
+
+uint64_t
+hub_store_users_seen(struct hub_store *s, uint64_t *version)
+{
 	MDB_txn *txn;
 	MDB_val k = { 9, "users_gen" }, v;
 	uint64_t gen = 0;
 
+	*version = 0;
 	if (read_begin(s, &txn) != 0)
 		return 0;
 	gen = gen_unpack(mdb_get(txn, s->meta, &k, &v), &v);
+	*version = (uint64_t)mdb_txn_id(txn);
 	read_end(s);
 	return gen;
+}
+
+uint64_t
+hub_store_version(struct hub_store *s)
+{
+	MDB_envinfo info;
+
+	/* reads the newest meta page of the shared map: no lock, no transaction.
+	 * A commit writes it just before the lock file's "latest" that a read
+	 * transaction starts from, so this is never behind hub_store_users_seen. */
+	return mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
 }
 
 /* ---- places ---- */

@@ -54,11 +54,20 @@ int hub_store_user_add(struct hub_store *s, const struct hub_user *u);   /* EXIS
 /* n users in one transaction, all or none; on EXISTS *bad is the index taken. */
 int hub_store_users_add(struct hub_store *s, const struct hub_user *u, size_t n, size_t *bad);
 int hub_store_user_del(struct hub_store *s, const char *name);
+/* Replaces the record of the user named u->name; NOTFOUND when there is none. */
+int hub_store_user_update(struct hub_store *s, const struct hub_user *u);
 /* Calls fn for every user in name order; stops early when fn returns non-zero. */
 int hub_store_user_each(struct hub_store *s, int (*fn)(void *ctx, const struct hub_user *u),
 			void *ctx);
-/* Counts user changes; the plugin compares it to notice adds and deletes. */
+/* Counts user changes; the plugin compares it to notice adds, changes and deletes. */
 uint64_t hub_store_users_generation(struct hub_store *s);
+/* A number that changes whenever any process commits to the directory (LMDB's
+ * last transaction id): costs a read of the shared map, so it may be asked
+ * before every decision; when it is unchanged, nothing in the store is. */
+uint64_t hub_store_version(struct hub_store *s);
+/* The users generation and, in *version, the version of the snapshot it was
+ * read from (compare that, not an earlier hub_store_version, with later ones). */
+uint64_t hub_store_users_seen(struct hub_store *s, uint64_t *version);
 
 bool hub_store_place_exists(struct hub_store *s, const char *code);
 /* Places whose code starts with prefix ("" for all), in code order. */

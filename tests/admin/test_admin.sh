@@ -817,6 +817,129 @@ t_del_unknown() {
 }
 t user_del_unknown_user_fails_naming_it t_del_unknown
 
+# ---- user set / passwd ----
+
+copy "$T/demo" "$T/s"
+
+# secret DB NAME: the salt and hash of the user's stored record (hex), or ""
+secret() {
+	user_record "$1" "$2" | cut -c17-176
+}
+
+t_set_area() {
+	command -v mdb_dump >/dev/null 2>&1 || { skip_why="needs mdb_dump (lmdb-utils)"; return 77; }
+	before=$(secret "$T/s" somchai)
+	run --db "$T/s" user set somchai --area 50010102
+	status 0 || return 1
+	out_has "somchai" "50010102" || return 1
+	listed "$T/s" "somchai,volunteer,50010102," || return 1
+	same "salt and hash of somchai (the password is kept)" "$before" "$(secret "$T/s" somchai)"
+}
+t user_set_area_moves_the_user_and_keeps_its_password t_set_area
+
+t_set_role_area() {
+	run --db "$T/s" user set muang_official --role operator --area 50
+	status 0 || return 1
+	listed "$T/s" "muang_official,operator,50,"
+}
+t user_set_role_and_area_together_changes_both t_set_role_area
+
+t_set_categories() {
+	run --db "$T/s" user set agri_agency --categories health
+	status 0 || return 1
+	listed "$T/s" "agri_agency,agency,TH,health" || return 1
+	run --db "$T/s" user set agri_agency --area 50
+	status 0 || return 1
+	listed "$T/s" "agri_agency,agency,50,health" || return 1
+	run --db "$T/s" user set agri_agency --role official
+	status 0 || return 1
+	listed "$T/s" "agri_agency,official,50,"
+}
+t user_set_categories_of_an_agency_are_kept_until_it_is_no_agency t_set_categories
+
+# set_fails TEXT ARG...: user set ARG... fails with TEXT on stderr and changes
+# no user
+set_fails() {
+	_text=$1
+	shift
+	users "$T/s" || return 1
+	cp "$T/users" "$T/before"
+	run --db "$T/s" user set "$@"
+	failed || return 1
+	err_has "$_text" || return 1
+	users "$T/s" || return 1
+	cmp -s "$T/before" "$T/users" && return 0
+	diag "expected the user list unchanged after: user set $*"
+	return 1
+}
+
+t_set_unknown() { set_fails "'ghost'" ghost --area 50; }
+t user_set_unknown_user_fails_naming_it t_set_unknown
+
+t_set_bad_area() { set_fails "not in the registry" malee --area 50010199; }
+t user_set_area_not_in_the_registry_is_refused_and_changes_nothing t_set_bad_area
+
+t_set_cannot_hold() {
+	set_fails "cannot hold" malee --role official || return 1
+	set_fails "cannot hold" cm_official --area 50010101 || return 1
+	set_fails "cannot hold" malee --role admin --area 50
+}
+t user_set_role_that_cannot_hold_the_area_is_refused_and_changes_nothing t_set_cannot_hold
+
+t_set_cat_nonagency() {
+	set_fails "--categories" malee --categories weather || return 1
+	set_fails "--categories" ministry --role agency || return 1
+	set_fails "bogus" nt_operator --role agency --categories weather,bogus
+}
+t user_set_categories_for_a_non_agency_or_an_agency_without_them_are_refused t_set_cat_nonagency
+
+t_set_nothing() {
+	set_fails "at least one" malee || return 1
+	set_fails "user set" --area 50
+}
+t user_set_without_a_change_or_a_name_shows_its_usage t_set_nothing
+
+t_passwd() {
+	kdf_tools || { skip_why="needs mdb_dump (lmdb-utils) and openssl kdf"; return 77; }
+	before=$(secret "$T/s" nok)
+	run_in 'Otter-River-88' --db "$T/s" user passwd nok --iterations 1000
+	status 0 || return 1
+	out_has "nok" || return 1
+	hash_matches "$T/s" nok 'Otter-River-88' ||
+		{ diag "expected the stored hash to be that of the new password"; return 1; }
+	hash_matches "$T/s" nok 'nok-demo' && { diag "the old password still matches"; return 1; }
+	[ "$(secret "$T/s" nok | cut -c1-32)" != "$(printf '%s' "$before" | cut -c1-32)" ] ||
+		{ diag "expected a new salt"; return 1; }
+	listed "$T/s" "nok,resident,50010101,"
+}
+t user_passwd_stores_the_new_password_with_a_new_salt_and_keeps_the_rest t_passwd
+
+# passwd_fails TEXT STDIN ARG...: user passwd ARG... fails with TEXT on stderr
+# and nok's record stays as it was
+passwd_fails() {
+	_text=$1
+	_in=$2
+	shift 2
+	_before=$(user_record "$T/s" nok)
+	if [ "$_in" = "-" ]; then
+		run --db "$T/s" user passwd "$@"
+	else
+		run_in "$_in" --db "$T/s" user passwd "$@"
+	fi
+	failed || return 1
+	err_has "$_text" || return 1
+	same "nok's stored record" "$_before" "$(user_record "$T/s" nok)"
+}
+
+t_passwd_bad() {
+	passwd_fails "'ghost'" 'pw' ghost || return 1
+	passwd_fails "empty" '' nok || return 1
+	passwd_fails "standard input" - nok || return 1
+	passwd_fails "--iterations" 'pw' nok --iterations 5 || return 1
+	passwd_fails "user passwd" 'pw' nok extra
+}
+t user_passwd_of_an_unknown_user_or_with_a_bad_password_changes_nothing t_passwd_bad
+
 # ---- init and missing databases ----
 
 t_noinit_empty() {
@@ -1035,8 +1158,8 @@ t_help() {
 		status 0 || return 1
 		err_empty || return 1
 		out_has "usage: np-admin" "--db DIR" "init" "registry import" "registry list" "demo" \
-			"user add" "user del" "user list" "token issue" "token list" \
-			"token revoke" || return 1
+			"user add" "user set" "user passwd" "user del" "user list" "token issue" \
+			"token list" "token revoke" || return 1
 	done
 }
 t help_prints_usage_on_stdout_and_exits_0 t_help

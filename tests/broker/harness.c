@@ -686,6 +686,18 @@ tc_quiet(struct tc *c, int timeout_ms)
 	return false;
 }
 
+bool
+tc_wait_disconnected(struct tc *c, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	while (!c->disconnected && now_ms() < deadline) {
+		if (mosquitto_loop(c->mosq, 10, 1) != MOSQ_ERR_SUCCESS && !c->disconnected)
+			usleep(5000);
+	}
+	return c->disconnected;
+}
+
 void
 tc_msg_free(struct tc_msg *m)
 {
@@ -777,16 +789,4 @@ Np__Envelope *
 env_unpack(const struct tc_msg *m)
 {
 	return np__envelope__unpack(NULL, m->len, m->payload);
-}
-
-bool
-tc_wait_disconnected(struct tc *c, int timeout_ms)
-{
-	long deadline = now_ms() + timeout_ms;
-
-	while (!c->disconnected && now_ms() < deadline) {
-		if (mosquitto_loop(c->mosq, 20, 1) != MOSQ_ERR_SUCCESS && !c->disconnected)
-			usleep(10000);
-	}
-	return c->disconnected;
 }

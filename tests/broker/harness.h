@@ -78,9 +78,10 @@ int tc_publish(struct tc *c, const char *topic, const void *payload, size_t len,
 bool tc_next(struct tc *c, struct tc_msg *out, int timeout_ms);
 /* true if no message arrives within timeout_ms (what arrives is printed). */
 bool tc_quiet(struct tc *c, int timeout_ms);
-void tc_msg_free(struct tc_msg *m);
-/* Waits up to timeout_ms for the broker to close c; true when it did. */
+/* true once the broker has dropped c, waiting up to timeout_ms; messages
+ * that arrive meanwhile are kept for tc_next. */
 bool tc_wait_disconnected(struct tc *c, int timeout_ms);
+void tc_msg_free(struct tc_msg *m);
 void tc_close(struct tc *c);
 
 /* Envelope helpers: a fresh random 16-byte id, a packed buffer (malloc'd). */

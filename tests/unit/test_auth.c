@@ -1,8 +1,9 @@
-/* test_auth.c - checks auth.c against a real store (no broker, no sleeps: the
- * clock is an argument): logins with the KDF, the reasons of refused ones, the
- * remembered credential that spares the KDF while the user's salt is
- * unchanged, a new salt or a deleted user dropping it, and hub_auth_tick
- * bringing cached principals in line with np-admin's changes once a second. */
+/* test_auth.c - checks auth.c against a real store (no broker, no sleeps):
+ * logins with the KDF, the reasons of refused ones, the remembered credential
+ * that spares the KDF while the user's salt is unchanged, a new salt or a
+ * deleted user dropping it, and np-admin's changes seen by the next answer:
+ * a user deleted or whose rights or password changed is pending (no
+ * principal) until its sessions are taken care of, others are not. */
 #define _GNU_SOURCE             /* unshare, for tmpdb.h */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,27 +175,40 @@ a_principal_carries_the_stored_role_scope_and_categories(void **state)
 	assert_int_equal(p->categories, 1u << 2);
 }
 
+/* hub_auth_take_pending's callback: the names, comma-separated */
 static void
-the_tick_resyncs_cached_users_at_most_once_a_second(void **state)
+note(void *arg, const char *name)
+{
+	char *list = arg;
+
+	strcat(list, name);
+	strcat(list, ",");
+}
+
+static void
+changes_are_seen_at_once_and_changed_users_are_pending(void **state)
 {
 	const struct hub_principal *p;
+	char taken[256] = "";
 
 	(void)state;
 	add("muang_official", HUB_ROLE_OFFICIAL, "5001", "pw");
 	add("ministry", HUB_ROLE_OFFICIAL, "TH", "pw2");
-	hub_auth_tick(a, 10000);
+	add("somchai", HUB_ROLE_VOLUNTEER, "50010101", "pw3");
 	assert_int_equal(HUB_OK, hub_auth_login(a, "muang_official", "pw"));
 	assert_int_equal(HUB_OK, hub_auth_login(a, "ministry", "pw2"));
+	assert_int_equal(HUB_OK, hub_auth_login(a, "somchai", "pw3"));
 	p = hub_auth_principal(a, "muang_official");
 	assert_string_equal(p->scope, "5001");
 
-	/* np-admin moves one official and deletes the other */
+	/* np-admin moves one official and deletes the other: no tick needed */
 	replace("muang_official", HUB_ROLE_OFFICIAL, "5002", "pw");
 	assert_int_equal(hub_store_user_del(db.s, "ministry"), 0);
-	hub_auth_tick(a, 10999);                        /* looked less than a second ago */
-	assert_string_equal(hub_auth_principal(a, "muang_official")->scope, "5001");
-	assert_non_null(hub_auth_principal(a, "ministry"));
-	hub_auth_tick(a, 11000);
+	assert_null(hub_auth_principal(a, "muang_official"));   /* pending */
+	assert_null(hub_auth_principal(a, "ministry"));
+	assert_non_null(hub_auth_principal(a, "somchai"));      /* unchanged */
+	hub_auth_take_pending(a, note, taken);
+	assert_string_equal(taken, "muang_official,ministry,");
 	p = hub_auth_principal(a, "muang_official");
 	assert_non_null(p);
 	assert_string_equal(p->scope, "5002");
@@ -202,10 +216,51 @@ the_tick_resyncs_cached_users_at_most_once_a_second(void **state)
 	/* the new salt dropped the remembered password too; the KDF still lets it in */
 	assert_false(hub_auth_known(a, "muang_official", "pw"));
 	assert_int_equal(HUB_OK, hub_auth_login(a, "muang_official", "pw"));
+	assert_int_equal(hub_auth_login(a, "ministry", "pw2"), HUB_R_UNKNOWN_USER);
 
-	/* no change: a tick keeps what is cached */
-	hub_auth_tick(a, 12000);
+	/* no change: a tick keeps what is cached, no one is pending */
+	taken[0] = '\0';
+	hub_auth_tick(a);
+	hub_auth_take_pending(a, note, taken);
+	assert_string_equal(taken, "");
 	assert_true(hub_auth_known(a, "muang_official", "pw"));
+}
+
+static void
+a_change_of_rights_alone_makes_a_user_pending_and_others_do_not(void **state)
+{
+	struct hub_user u;
+	char taken[256] = "";
+
+	(void)state;
+	add("cm_agency", HUB_ROLE_AGENCY, "50", "pw");
+	add("malee", HUB_ROLE_VOLUNTEER, "50010102", "pw2");
+	assert_int_equal(HUB_OK, hub_auth_login(a, "cm_agency", "pw"));
+	assert_non_null(hub_auth_principal(a, "malee"));
+	/* another user added, one rewritten as it was: no one's rights moved */
+	add("nok", HUB_ROLE_RESIDENT, "50010101", "pw3");
+	assert_int_equal(hub_store_user_get(db.s, "malee", &u), 0);
+	assert_int_equal(hub_store_user_update(db.s, &u), 0);
+	hub_auth_tick(a);
+	hub_auth_take_pending(a, note, taken);
+	assert_string_equal(taken, "");
+	/* new categories only, same password: pending until settled */
+	assert_int_equal(hub_store_user_get(db.s, "cm_agency", &u), 0);
+	u.categories = 1u << 3;
+	assert_int_equal(hub_store_user_update(db.s, &u), 0);
+	hub_auth_tick(a);
+	assert_null(hub_auth_principal(a, "cm_agency"));
+	assert_true(hub_auth_known(a, "cm_agency", "pw"));      /* may log in again */
+	assert_true(hub_auth_settle(a, "cm_agency"));
+	assert_false(hub_auth_settle(a, "cm_agency"));
+	assert_int_equal(hub_auth_principal(a, "cm_agency")->categories, 1u << 3);
+	hub_auth_take_pending(a, note, taken);
+	assert_string_equal(taken, "");
+	/* a role change of a user the cache never saw concerns no session */
+	assert_int_equal(hub_store_user_get(db.s, "nok", &u), 0);
+	u.role = HUB_ROLE_VOLUNTEER;
+	assert_int_equal(hub_store_user_update(db.s, &u), 0);
+	assert_non_null(hub_auth_principal(a, "nok"));
 }
 
 int
@@ -219,7 +274,8 @@ main(void)
 		T(a_remembered_password_spares_the_kdf_while_the_salt_is_unchanged),
 		T(a_deleted_user_is_unknown_at_the_next_login),
 		T(a_principal_carries_the_stored_role_scope_and_categories),
-		T(the_tick_resyncs_cached_users_at_most_once_a_second),
+		T(changes_are_seen_at_once_and_changed_users_are_pending),
+		T(a_change_of_rights_alone_makes_a_user_pending_and_others_do_not),
 	};
 #undef T
 

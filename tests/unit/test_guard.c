@@ -3,7 +3,8 @@
  * clean one; a user's own reconnect replaces its connection and
  * marks the old one as going; connections per user are capped; a client is
  * "going" from its disconnection to its next login, admitted or not; a token
- * session is cut when its token no longer holds, and kicked once. */
+ * session is cut when its token no longer holds, and kicked once; a user's
+ * live client ids are listed (to disconnect them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -172,6 +173,31 @@ token_sessions_are_cut_when_revoked_or_expired_and_kicked_once(void **state)
 	hub_guard_free(g);
 }
 
+static void
+a_users_live_ids_are_listed_without_going_or_other_users_ones(void **state)
+{
+	struct hub_guard *g;
+	char **ids;
+
+	(void)state;
+	assert_int_equal(hub_guard_new(&g, 10), 0);
+	assert_int_equal(hub_guard_connected(g, &c1, "phone-1", "somchai", 0), 0);
+	assert_int_equal(hub_guard_connected(g, &c2, "tablet", "somchai", 0), 0);
+	assert_int_equal(hub_guard_connected(g, &c3, "malee-1", "malee", 0), 0);
+	hub_guard_disconnected(g, &c1, false, 1);
+	ids = hub_guard_live_ids(g, "somchai");
+	assert_non_null(ids);
+	assert_string_equal(ids[0], "tablet");
+	assert_null(ids[1]);
+	hub_guard_ids_free(ids);
+	ids = hub_guard_live_ids(g, "nobody");
+	assert_non_null(ids);
+	assert_null(ids[0]);
+	hub_guard_ids_free(ids);
+	hub_guard_ids_free(NULL);
+	hub_guard_free(g);
+}
+
 int
 main(void)
 {
@@ -181,6 +207,7 @@ main(void)
 		cmocka_unit_test(connections_are_counted_per_user),
 		cmocka_unit_test(a_client_is_going_from_disconnection_to_its_next_login),
 		cmocka_unit_test(token_sessions_are_cut_when_revoked_or_expired_and_kicked_once),
+		cmocka_unit_test(a_users_live_ids_are_listed_without_going_or_other_users_ones),
 	};
 
 	return cmocka_run_group_tests_name("guard", tests, NULL, NULL);

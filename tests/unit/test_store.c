@@ -206,6 +206,32 @@ the_generation_counts_each_change_and_not_refused_ones(void **state)
 	assert_int_equal(hub_store_users_generation(db.s), g0 + 2);
 }
 
+static void
+an_update_replaces_a_user_and_counts_as_a_change(void **state)
+{
+	struct hub_user u = user("nok", HUB_ROLE_RESIDENT, "50010101"), got;
+	uint64_t g0, v0, v1, seen;
+
+	(void)state;
+	assert_int_equal(hub_store_user_update(db.s, &u), HUB_STORE_NOTFOUND);
+	assert_int_equal(hub_store_user_add(db.s, &u), 0);
+	g0 = hub_store_users_seen(db.s, &seen);
+	v0 = hub_store_version(db.s);
+	assert_int_equal(seen, v0);
+	snprintf(u.area, sizeof(u.area), "%s", "50010102");
+	u.salt[0] ^= 1;
+	assert_int_equal(hub_store_user_update(db.s, &u), 0);
+	v1 = hub_store_version(db.s);
+	assert_true(v1 > v0);
+	assert_int_equal(hub_store_users_seen(db.s, &seen), g0 + 1);
+	assert_int_equal(seen, v1);
+	assert_int_equal(hub_store_user_get(db.s, "nok", &got), 0);
+	assert_string_equal(got.area, "50010102");
+	assert_memory_equal(got.salt, u.salt, HUB_KDF_SALT_LEN);
+	/* nothing else commits: the version stays */
+	assert_int_equal(hub_store_version(db.s), v1);
+}
+
 static struct hub_place
 place(const char *code, const char *th, const char *en)
 {
@@ -401,6 +427,7 @@ main(void)
 		T(users_are_added_all_or_none_and_the_taken_one_is_named),
 		T(users_are_listed_in_name_order_until_the_callback_stops),
 		T(the_generation_counts_each_change_and_not_refused_ones),
+		T(an_update_replaces_a_user_and_counts_as_a_change),
 		T(a_place_batch_sees_its_own_writes_and_an_abort_leaves_nothing),
 		T(places_are_listed_by_prefix_in_code_order_and_counted_by_level),
 		T(a_secret_is_made_once_and_kept_across_reopening),
