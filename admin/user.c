@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token.h"
 #include "user.h"
 
 static enum admin_rc
@@ -28,6 +29,11 @@ read_password(char *buf, size_t len)
 	buf[n] = '\0';
 	if (n == 0) {
 		fprintf(stderr, "np-admin: the password is empty\n");
+		return ADMIN_FAIL;
+	}
+	if (hub_token_is(buf)) {
+		fprintf(stderr, "np-admin: a password may not start with '%s' (the hub reads it "
+			"as a device token)\n", HUB_TOKEN_PREFIX);
 		return ADMIN_FAIL;
 	}
 	return ADMIN_OK;

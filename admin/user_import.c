@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "token.h"
 #include "user.h"
 
 #define FIELD_MAX 1024
@@ -76,6 +77,12 @@ add_row(struct parse *p)
 	}
 	if (p->f[3][0] == '\0') {
 		fprintf(stderr, "%s:%lu: user '%s' has an empty password\n", p->path, p->line, p->f[0]);
+		p->failed = 1;
+		return;
+	}
+	if (hub_token_is(p->f[3])) {
+		fprintf(stderr, "%s:%lu: user '%s' has a password starting with '%s' (the hub reads "
+			"it as a device token)\n", p->path, p->line, p->f[0], HUB_TOKEN_PREFIX);
 		p->failed = 1;
 		return;
 	}

@@ -761,6 +761,22 @@ t_refuse_empty_pw() {
 }
 t user_add_empty_password_is_refused t_refuse_empty_pw
 
+# the hub reads a password opening with npt_ as a device token: such a user
+# could never log in with it
+t_refuse_token_pw() {
+	run_in 'npt_not-a-password' --db "$T/u" user add tokpw --role official --area TH \
+		--iterations 1000
+	failed || return 1
+	err_has "npt_" "device token" || return 1
+	not_listed "$T/u" tokpw || return 1
+	printf 'name,role,area,password\ntokpw2,official,TH,npt_x\n' >"$T/tokpw.csv"
+	run --db "$T/u" user import "$T/tokpw.csv" --iterations 1000
+	failed || return 1
+	err_has "tokpw.csv:2" "npt_" || return 1
+	not_listed "$T/u" tokpw2
+}
+t user_add_and_import_refuse_a_password_that_reads_as_a_token t_refuse_token_pw
+
 t_refuse_no_pw() {
 	run --db "$T/u" user add nostdin --role official --area TH --iterations 1000
 	failed || return 1
