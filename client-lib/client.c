@@ -2,7 +2,8 @@
  * options and opens the outbox, np_client_free undoes it all), its errors and
  * the library's version. The jobs live in their own files, one sub-struct of
  * struct np_client each (np_int.h): conn.c, pending.c, publish.c, feed.c,
- * history.c; topics.c builds the topics and options.c holds the defaults. */
+ * history.c, token.c; topics.c builds the topics and options.c holds the
+ * defaults. */
 #include <mosquitto.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,6 +95,12 @@ take_options(struct np_client *c, const struct np_options *o)
 		if (c->opt.client_id == NULL)
 			return NP_ERR_NOMEM;
 	}
+	if (c->opt.outbox_dir == NULL && c->opt.state_dir != NULL) {
+		c->opt.outbox_dir = np__state_path(c->opt.state_dir, NULL, c->opt.host,
+						   c->opt.port, ".outbox");
+		if (c->opt.outbox_dir == NULL)
+			return NP_ERR_NOMEM;
+	}
 	return NP_OK;
 }
 
@@ -119,6 +126,8 @@ np_client_new(struct np_client **out, const struct np_options *o, char *why, siz
 	np__topic_reply(c->out.error_topic, sizeof(c->out.error_topic), o->username, "error");
 	np__topic_reply(c->hist.topic, sizeof(c->hist.topic), o->username, "history");
 	if (rc == NP_OK)
+		rc = np__token_open(c, c->err, sizeof(c->err));    /* makes the state dir */
+	if (rc == NP_OK)
 		rc = np__out_open(c, &c->opt, c->err, sizeof(c->err));
 	if (rc != NP_OK) {
 		if (why != NULL)
@@ -139,6 +148,7 @@ np_client_free(struct np_client *c)
 	np__out_close(c);               /* what is in the outbox stays there */
 	np__feeds_close(c);
 	np__hist_close(c);
+	np__token_close(c);
 	np__options_clear(&c->opt);
 	free(c);
 }

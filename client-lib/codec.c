@@ -373,3 +373,44 @@ np__page_free(struct np__page *p)
 		np__envelope__free_unpacked(p->page, NULL);
 	memset(p, 0, sizeof(*p));
 }
+
+int
+np__encode_token_request(const char *label, const char *corr, uint8_t **buf, size_t *len)
+{
+	Np__TokenRequest r = NP__TOKEN_REQUEST__INIT;
+
+	r.label = (char *)label;
+	r.correlation_id = (char *)corr;
+	*len = np__token_request__get_packed_size(&r);
+	*buf = malloc(*len ? *len : 1);
+	if (*buf == NULL)
+		return NP_ERR_NOMEM;
+	np__token_request__pack(&r, *buf);
+	return NP_OK;
+}
+
+int
+np__decode_token_grant(const void *buf, size_t len, char **corr, char **token, char **error)
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+	int rc = NP_ERR_PROTOCOL;
+
+	*corr = *token = *error = NULL;
+	if (e != NULL && e->body_case == NP__ENVELOPE__BODY_TOKEN_GRANT) {
+		*corr = strdup(e->token_grant->correlation_id);
+		*token = strdup(e->token_grant->token);
+		*error = strdup(e->token_grant->error);
+		rc = *corr && *token && *error ? NP_OK : NP_ERR_NOMEM;
+		if (*token != NULL)
+			memset(e->token_grant->token, 0, strlen(e->token_grant->token));
+	}
+	if (e != NULL)
+		np__envelope__free_unpacked(e, NULL);
+	if (rc != NP_OK) {
+		free(*corr);
+		free(*token);
+		free(*error);
+		*corr = *token = *error = NULL;
+	}
+	return rc;
+}

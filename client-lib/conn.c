@@ -2,7 +2,8 @@
  * file's loop: no threads): connecting, reconnecting with backoff, the pump
  * that every waiting call turns, and the descriptor + step API for apps with
  * their own event loop. What arrives is handed to pending.c (PUBACKs and
- * refusals), history.c (pages) and feed.c (messages, SUBACKs). */
+ * refusals), history.c (pages), token.c (token grants) and feed.c (messages,
+ * SUBACKs); token.c also says which password a login carries. */
 #include <errno.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -51,16 +52,19 @@ on_connect(struct mosquitto *m, void *obj, int rc, int flags, const mosquitto_pr
 	c->conn.connecting = false;
 	if (rc != 0) {
 		c->conn.lost = true;
-		if (is_auth_refusal(rc))
-			c->conn.auth_failed = true;
-		np__set_err(c, 0, "the hub at %s:%lld refused the login of '%s' (%s)", c->opt.host,
-			    c->opt.port, c->opt.username ? c->opt.username : "",
-			    mosquitto_reason_string(rc));
+		np__set_err(c, 0, "the hub at %s:%lld refused the login of '%s'%s (%s)",
+			    c->opt.host, c->opt.port, c->opt.username ? c->opt.username : "",
+			    c->tok.using ? " with its saved token" : "", mosquitto_reason_string(rc));
+		if (is_auth_refusal(rc)) {
+			c->conn.fallback = np__token_refused(c);
+			c->conn.auth_failed = !c->conn.fallback;
+		}
 		return;
 	}
 	c->conn.connected = true;
 	c->conn.attempt = 0;
 	mosquitto_subscribe_v5(c->conn.mosq, NULL, c->conn.reply_filter, 1, 0, NULL);
+	np__token_on_connect(c);
 	np__feeds_subscribe_all(c);
 	np__out_resend(c);
 }
@@ -99,7 +103,8 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
 
 	(void)m;
 	(void)props;
-	if (!np__out_on_message(c, msg) && !np__hist_on_message(c, msg))
+	if (!np__out_on_message(c, msg) && !np__hist_on_message(c, msg)
+	    && !np__token_on_message(c, msg))
 		np__feeds_dispatch(c, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
 
@@ -115,6 +120,10 @@ drop_connection(struct np_client *c)
 	}
 	c->conn.connected = c->conn.connecting = c->conn.lost = false;
 	np__out_requeue(c);
+	if (c->conn.fallback) {         /* the token was refused: the password now */
+		c->conn.next_attempt = np__mono_ms();
+		return;
+	}
 	c->conn.next_attempt = np__mono_ms() + np__backoff_delay(c->conn.attempt, np__random());
 	c->conn.attempt++;
 }
@@ -134,7 +143,8 @@ new_mosq(struct np_client *c)
 	mosquitto_subscribe_v5_callback_set(mosq, on_subscribe);
 	mosquitto_message_v5_callback_set(mosq, on_message);
 	if (c->opt.username != NULL
-	    && mosquitto_username_pw_set(mosq, c->opt.username, c->opt.password) != MOSQ_ERR_SUCCESS)
+	    && mosquitto_username_pw_set(mosq, c->opt.username, np__token_login_password(c))
+	       != MOSQ_ERR_SUCCESS)
 		return np__set_err(c, NP_ERR_INVAL, "bad username or password");
 	if (c->opt.cafile != NULL
 	    && mosquitto_tls_set(mosq, c->opt.cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS)
@@ -155,7 +165,7 @@ start_connect(struct np_client *c)
 		return rc;
 	}
 	c->conn.connack = -1;
-	c->conn.tls_failed = false;
+	c->conn.tls_failed = c->conn.fallback = false;
 	c->conn.connect_started = np__mono_ms();
 	rc = mosquitto_connect_bind_async(c->conn.mosq, c->opt.host, (int)c->opt.port,
 					  (int)c->opt.keepalive, NULL);
@@ -255,7 +265,8 @@ np_client_connect(struct np_client *c, int timeout_ms)
 		if (rc != NP_OK)
 			return rc;
 	}
-	while (!c->conn.connected && c->conn.connecting && np__mono_ms() < deadline)
+	while (!c->conn.connected && (c->conn.connecting || c->conn.fallback)
+	       && np__mono_ms() < deadline)
 		np__pump(c, NP__SLICE_MS);
 	if (c->conn.connected)
 		return NP_OK;

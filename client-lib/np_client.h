@@ -32,9 +32,9 @@ extern "C" {
 /* This header's version; np_version() gives the library's (they differ when
  * an app runs against a newer libnpclient.so of the same major version). */
 #define NP_VERSION_MAJOR 1
-#define NP_VERSION_MINOR 0
+#define NP_VERSION_MINOR 1
 #define NP_VERSION_PATCH 0
-#define NP_VERSION "1.0.0"
+#define NP_VERSION "1.1.0"
 #define NP_VERSION_NUMBER (NP_VERSION_MAJOR * 1000000 + NP_VERSION_MINOR * 1000 \
 			   + NP_VERSION_PATCH)
 
@@ -107,6 +107,19 @@ enum np_option {
 	NP_OPT_OUTBOX_MAX,      /* int 1..100000000: messages the outbox may hold, default 10000 */
 	NP_OPT_FOLLOW_WAIT_MS,  /* int 1..3600000: how long np_follow waits for the hub's
 				 * answer, default 5000 */
+	NP_OPT_STATE_DIR,       /* string (since 1.1): the client's own directory (created
+				 * 0700 if missing). It keeps a device token per user
+				 * and hub, <user>@<host>:<port>.token (mode 0600):
+				 * given a password and no token, the client logs in
+				 * with the password once, asks the hub for a token,
+				 * saves it and logs in with the token from then on;
+				 * a refused token is deleted and the password tried
+				 * (NP_ERR_AUTH without one). The password is never
+				 * written. Without NP_OPT_OUTBOX_DIR the outbox is
+				 * <host>:<port>.outbox in it. With a state dir and no
+				 * password, np_client_new wants a saved token
+				 * (NP_ERR_INVAL without one; NP_ERR_OUTBOX when the
+				 * directory cannot be made). */
 };
 
 struct np_options;

@@ -9,6 +9,7 @@
  *   publish.c  the typed publishing calls (np_report, ...)
  *   feed.c     feeds and their dedup ring
  *   history.c  history paging
+ *   token.c    the device token: its file in the state directory, asking for one
  * struct np_client holds one sub-struct per job (conn, out, feeds, hist); a
  * file changes only its own sub-struct. */
 #ifndef NP_INT_H
@@ -63,6 +64,11 @@ struct np__page {
 	void *page;                     /* Np__Envelope * holding the page */
 };
 int np__decode_page(const void *buf, size_t len, struct np__page *p);
+/* A TokenRequest, packed (malloc'd). */
+int np__encode_token_request(const char *label, const char *corr, uint8_t **buf, size_t *len);
+/* A TokenGrant reply: correlation id, token and error (each malloc'd, "" when absent). */
+int np__decode_token_grant(const void *buf, size_t len, char **corr, char **token,
+			   char **error);
 size_t np__page_items(const struct np__page *p);
 void np__page_item(const struct np__page *p, size_t i, const char **topic, const uint8_t **env,
 		   size_t *len);
@@ -100,7 +106,7 @@ int np__outbox_each(struct np__outbox *o,
 
 /* What np_options_new() allocates; client.c keeps a copy per client. */
 struct np_options {
-	char *host, *username, *password, *client_id, *cafile, *outbox_dir;
+	char *host, *username, *password, *client_id, *cafile, *outbox_dir, *state_dir;
 	long long port, keepalive, outbox_max, follow_wait_ms;
 };
 /* Sets every default (strings copied); NP_ERR_NOMEM leaves o cleared. */
@@ -132,6 +138,7 @@ void np__topic_reply(char *out, size_t len, const char *user, const char *leaf);
 struct np__conn {
 	struct mosquitto *mosq;
 	bool connecting, connected, lost, auth_failed, tls_failed;
+	bool fallback;                  /* the token was refused: the password next, at once */
 	int connack;
 	int attempt;                    /* failed attempts since the last connect */
 	int64_t next_attempt, connect_started;
@@ -210,6 +217,50 @@ struct np__hist {
 bool np__hist_on_message(struct np_client *c, const struct mosquitto_message *msg);
 void np__hist_close(struct np_client *c);
 
+/* ---- token.c: the device token in the state directory. One file per
+ * (user, host, port), <user>@<host>:<port>.token (bytes outside
+ * [A-Za-z0-9._-] written %XX), holding the token and a newline, mode 0600,
+ * written to a temporary file and renamed into place. ---- */
+
+#define NP__TOKEN_TEXT_LEN 68           /* "npt_" and 64 base64url characters */
+#define NP__TOKEN_REQUEST_TOPIC "$CONTROL/np/v1/token"
+
+struct np__token {
+	char *path;                     /* the token file; NULL without a state dir */
+	char text[NP__TOKEN_TEXT_LEN + 1]; /* the saved token; "" when none */
+	bool using;                     /* the login under way carries the token */
+	char corr[32];                  /* the grant awaited; "" when none */
+	char topic[NP__TOPIC_LEN];      /* np/reply/<user>/token */
+};
+/* state_dir/<user>@<host>:<port><suffix> (user NULL: <host>:<port><suffix>),
+ * malloc'd; NULL when out of memory or the name would pass NAME_MAX. */
+char *np__state_path(const char *state_dir, const char *user, const char *host,
+		     long long port, const char *suffix);
+/* Whether text is a token's text ("npt_" and 64 base64url characters). */
+bool np__token_valid(const char *text);
+/* The token saved at path into text: NP_OK, or NP_ERR_INVAL when there is
+ * no file or it holds no token (a malformed file is ignored; text is ""). */
+int np__token_load(const char *path, char text[NP__TOKEN_TEXT_LEN + 1]);
+/* Writes text to path (mode 0600, temporary file + fsync + rename):
+ * NP_OK, or NP_ERR_INVAL for no token text, or NP_ERR_OUTBOX when the disk
+ * refuses (errno says why). */
+int np__token_save(const char *path, const char *text);
+/* Creates the state directory and loads the saved token, if c has a state
+ * directory and a username; NP_ERR_INVAL (detail in err) when it has no
+ * password and no token either, NP_ERR_OUTBOX when the directory cannot be
+ * made. */
+int np__token_open(struct np_client *c, char *err, size_t errlen);
+void np__token_close(struct np_client *c);
+/* The password the next login carries: the saved token, else the app's. */
+const char *np__token_login_password(struct np_client *c);
+/* After a login: asks for a token when this one used the password. */
+void np__token_on_connect(struct np_client *c);
+/* After an auth refusal: true when it was the token's, which is deleted,
+ * and the app's password is there to try next. */
+bool np__token_refused(struct np_client *c);
+/* Takes a message on the token topic; false when msg is on another topic. */
+bool np__token_on_message(struct np_client *c, const struct mosquitto_message *msg);
+
 /* ---- client.c ---- */
 
 struct np_client {
@@ -218,6 +269,7 @@ struct np_client {
 	struct np__out out;
 	struct np__feeds feeds;
 	struct np__hist hist;
+	struct np__token tok;
 	char err[512];
 };
 /* Writes the detail of an error to c->err; returns rc. */

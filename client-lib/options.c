@@ -33,6 +33,7 @@ static const struct opt_row rows[] = {
 	STR(NP_OPT_OUTBOX_DIR, outbox_dir, NULL),
 	INT(NP_OPT_OUTBOX_MAX, outbox_max, 1, 100000000, 10000),
 	INT(NP_OPT_FOLLOW_WAIT_MS, follow_wait_ms, 1, 3600000, 5000),
+	STR(NP_OPT_STATE_DIR, state_dir, NULL),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -15,12 +15,14 @@
 #define FLUSH_MS 10000          /* wait for the outcome of what was sent */
 #define CLOSE_MS 2000           /* at the end, for what the outbox resent */
 
-enum { OPT_OUTBOX = 0x1000, OPT_CAFILE, OPT_HELP };
+enum { OPT_OUTBOX = 0x1000, OPT_CAFILE, OPT_HELP, OPT_STATE };
 
 static const struct option common_opts[] = {
 	{ "outbox", required_argument, NULL, OPT_OUTBOX },
 	{ "cafile", required_argument, NULL, OPT_CAFILE },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "state", required_argument, NULL, OPT_STATE },        /* np-ack's is the ack's */
+	{ "state-dir", required_argument, NULL, OPT_STATE },
 };
 #define COMMON_OPT_COUNT (sizeof(common_opts) / sizeof(common_opts[0]))
 
@@ -29,10 +31,16 @@ static const char common_help[] =
 	"  -h HOST           the hub's host name or address (default 127.0.0.1)\n"
 	"  -p PORT           the hub's port (default 1883, 8883 with --cafile)\n"
 	"  -u USER           your username\n"
-	"  -P PASS           your password (default: the environment variable NP_PASSWORD)\n"
+	"  -P PASS           your password (default: the environment variable NP_PASSWORD);\n"
+	"                    with --state, needed only until a device token is saved\n"
 	"  --cafile FILE     use TLS, trusting the CA certificate(s) in FILE\n"
 	"  --outbox DIR      keep in DIR what cannot be sent now (hub down, link lost);\n"
 	"                    every run with the same DIR first sends what DIR holds\n"
+	"  --state DIR       keep this program's state in DIR (created 0700): the device\n"
+	"                    token the hub gives at the first login with -P (mode 0600;\n"
+	"                    later runs log in with it, no password needed), and the\n"
+	"                    outbox unless --outbox is given\n"
+	"  --state-dir DIR   the same (for np-ack, whose --state is the ack's)\n"
 	"  --help            print this text\n"
 	"\n"
 	"Exit status: 0 done (or queued with --outbox), 1 refused by the hub,\n"
@@ -142,21 +150,38 @@ cli_is_address(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-/* The common options and then p's own, in one array for getopt_long. */
+/* Whether p has an option of its own named name. */
+static bool
+own_option(const struct cli_prog *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; p->opts != NULL && p->opts[i].name != NULL; i++) {
+		if (strcmp(p->opts[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The common options and then p's own, in one array for getopt_long; a
+ * program's own option takes the place of a common one of the same name. */
 static struct option *
 all_options(const struct cli_prog *p)
 {
 	struct option *all;
-	size_t n = 0;
+	size_t n = 0, k = 0, i;
 
 	while (p->opts != NULL && p->opts[n].name != NULL)
 		n++;
 	all = calloc(COMMON_OPT_COUNT + n + 1, sizeof(*all));  /* last one stays zero */
 	if (all == NULL)
 		return NULL;
-	memcpy(all, common_opts, sizeof(common_opts));
+	for (i = 0; i < COMMON_OPT_COUNT; i++) {
+		if (!own_option(p, common_opts[i].name))
+			all[k++] = common_opts[i];
+	}
 	if (n > 0)
-		memcpy(all + COMMON_OPT_COUNT, p->opts, n * sizeof(*all));
+		memcpy(all + k, p->opts, n * sizeof(*all));
 	return all;
 }
 
@@ -181,6 +206,7 @@ one_option(struct cli *cl, void *ctx, int val, const char *text)
 	case 'P': cl->conn.password = optarg; break;
 	case OPT_OUTBOX: cl->conn.outbox_dir = optarg; break;
 	case OPT_CAFILE: cl->conn.cafile = optarg; break;
+	case OPT_STATE: cl->conn.state_dir = optarg; break;
 	case OPT_HELP: return print_help(p);
 	case 'p':
 		if (cli_int(p, "-p", optarg, 1, 65535, &port) != EX_OK)
@@ -204,6 +230,22 @@ one_option(struct cli *cl, void *ctx, int val, const char *text)
 	return CLI_GO_ON;
 }
 
+/* Where the outbox is (--outbox DIR, or the library's in --state DIR), and
+ * the option that sends what it holds, for the messages. */
+static void
+name_outbox(struct cli *cl)
+{
+	const struct cli_conn *cc = &cl->conn;
+
+	if (cc->outbox_dir != NULL) {
+		snprintf(cl->outbox, sizeof(cl->outbox), "%s", cc->outbox_dir);
+		snprintf(cl->rerun, sizeof(cl->rerun), "--outbox %s", cc->outbox_dir);
+	} else if (cc->state_dir != NULL) {
+		snprintf(cl->outbox, sizeof(cl->outbox), "the outbox in %s", cc->state_dir);
+		snprintf(cl->rerun, sizeof(cl->rerun), "--state %s", cc->state_dir);
+	}
+}
+
 /* After the options: the password from the environment, the checks, "host:port". */
 static int
 finish_options(struct cli *cl)
@@ -215,8 +257,10 @@ finish_options(struct cli *cl)
 		cl->conn.password = getenv("NP_PASSWORD");
 	if (cl->conn.username == NULL || cl->conn.username[0] == '\0')
 		return cli_missing(cl->prog, "-u USER");
-	if (cl->conn.password == NULL)
+	/* with --state the library says whether it holds a token instead */
+	if (cl->conn.password == NULL && cl->conn.state_dir == NULL)
 		return cli_usage(cl->prog, "no password: give -P PASS or set NP_PASSWORD");
+	name_outbox(cl);
 	host = cl->conn.host != NULL ? cl->conn.host : "127.0.0.1";
 	/* the port np_client_new() picks when none is given */
 	port = cl->conn.port > 0 ? cl->conn.port : cl->conn.cafile != NULL ? 8883 : 1883;
@@ -280,7 +324,7 @@ static void
 on_outcome(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome, const char *reason)
 {
 	struct cli *cl = ctx;
-	const char *dir = cl->conn.outbox_dir != NULL ? cl->conn.outbox_dir : "the outbox";
+	const char *dir = cl->outbox[0] != '\0' ? cl->outbox : "the outbox";
 	FILE *out = cl->publisher ? stdout : stderr;   /* a feed's stdout is its data */
 	char hex[2 * NP_ID_LEN + 1];
 
@@ -297,14 +341,20 @@ on_outcome(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome, cons
 	else if (outcome == NP_REFUSED)
 		fprintf(stderr, "refused: %s (%s, an earlier message from %s)\n", reason, hex, dir);
 	else
-		fprintf(out, "queued %s in %s (will be sent by the next run with --outbox %s)\n",
-			hex, dir, dir);
+		fprintf(out, "queued %s in %s (will be sent by the next run with %s)\n", hex,
+			dir, cl->rerun);
 	fflush(out);
 }
 
 static int
 say_connect_error(const struct cli *cl, int rc, bool may_queue)
 {
+	if (rc == NP_ERR_AUTH && cl->conn.password == NULL) {
+		fprintf(stderr, "%s: the hub at %s refused the saved token of '%s' (now deleted from "
+			"%s): give -P PASS or set NP_PASSWORD to log in again\n", cl->prog->name,
+			cl->addr, cl->conn.username, cl->conn.state_dir);
+		return EX_FAILED;
+	}
 	if (rc == NP_ERR_AUTH) {
 		fprintf(stderr, "%s: the hub at %s refused the login of '%s': wrong username or "
 			"password\n", cl->prog->name, cl->addr, cl->conn.username);
@@ -340,11 +390,15 @@ new_client(struct cli *cl)
 	if (rc == NP_OK)
 		rc = np_options_set_string(o, NP_OPT_OUTBOX_DIR, cc->outbox_dir);
 	if (rc == NP_OK)
+		rc = np_options_set_string(o, NP_OPT_STATE_DIR, cc->state_dir);
+	if (rc == NP_OK)
 		rc = np_client_new(&cl->c, o, detail, sizeof(detail));
 	np_options_free(o);
 	if (rc == NP_OK)
 		return EX_OK;
-	fprintf(stderr, "%s: %s\n", cl->prog->name, detail[0] != '\0' ? detail : np_strerror(rc));
+	fprintf(stderr, "%s: %s%s\n", cl->prog->name, detail[0] != '\0' ? detail : np_strerror(rc),
+		rc == NP_ERR_INVAL && cc->password == NULL
+		? ": give -P PASS or set NP_PASSWORD for the first run" : "");
 	return rc == NP_ERR_INVAL ? EX_USAGE : EX_FAILED;
 }
 
@@ -363,9 +417,9 @@ cli_open(struct cli *cl, bool may_queue)
 	rc = np_client_connect(cl->c, CONNECT_MS);
 	if (rc == NP_OK)
 		return EX_OK;
-	if (may_queue && cl->conn.outbox_dir != NULL
+	if (may_queue && cl->outbox[0] != '\0'
 	    && (rc == NP_ERR_UNREACHABLE || rc == NP_ERR_TIMEOUT)) {
-		snprintf(hint, sizeof(hint), "; keeping the message in %s", cl->conn.outbox_dir);
+		snprintf(hint, sizeof(hint), "; keeping the message in %s", cl->outbox);
 		cli_fail(cl, rc, "cannot reach the hub", hint);
 		return EX_OK;
 	}
@@ -375,7 +429,7 @@ cli_open(struct cli *cl, bool may_queue)
 void
 cli_close(struct cli *cl)
 {
-	if (cl->c != NULL && !cl->have_own && cl->conn.outbox_dir != NULL
+	if (cl->c != NULL && !cl->have_own && cl->outbox[0] != '\0'
 	    && np_client_connected(cl->c) && np_client_pending(cl->c) > 0)
 		(void)np_client_flush(cl->c, CLOSE_MS);
 	np_client_free(cl->c);
@@ -398,7 +452,7 @@ say_publish_error(const struct cli *cl, int rc)
 				"the message)");
 	case NP_ERR_OUTBOX:
 		fprintf(stderr, "%s: cannot keep the message in %s: %s\n", cl->prog->name,
-			cl->conn.outbox_dir, why(cl, rc));
+			cl->outbox, why(cl, rc));
 		return EX_FAILED;
 	default:
 		return cli_fail(cl, rc, "cannot send to the hub", "");
@@ -409,7 +463,7 @@ say_publish_error(const struct cli *cl, int rc)
 static int
 say_outcome(const struct cli *cl, int flushed)
 {
-	const char *dir = cl->conn.outbox_dir;
+	const char *dir = cl->outbox;
 	char hex[2 * NP_ID_LEN + 1], hint[128];
 
 	np_id_to_hex(cl->own_id, hex);
@@ -421,9 +475,9 @@ say_outcome(const struct cli *cl, int flushed)
 		fprintf(stderr, "refused: %s\n", cl->own_reason);
 		return EX_REFUSED;
 	}
-	if (dir != NULL) {
-		printf("queued %s in %s (will be sent by the next run with --outbox %s)\n", hex,
-		       dir, dir);
+	if (dir[0] != '\0') {
+		printf("queued %s in %s (will be sent by the next run with %s)\n", hex, dir,
+		       cl->rerun);
 		return EX_OK;
 	}
 	snprintf(hint, sizeof(hint), "; message %s may or may not have arrived", hex);

@@ -1,6 +1,6 @@
 /* common.h - what the np-* example programs share, so that each of them is
  * only its own options and one call: the connection options every program
- * takes (-h -p -u -P/NP_PASSWORD --cafile --outbox --help), connecting, and
+ * takes (-h -p -u -P/NP_PASSWORD --cafile --outbox --state --help), connecting, and
  * publishing one message and saying its outcome. Uses only np_client.h.
  * np-dm.c shows the same without this file. */
 #ifndef NP_EXAMPLES_COMMON_H
@@ -39,7 +39,7 @@ struct cli_prog {
 
 /* The connection options; strings borrowed from argv / environ. */
 struct cli_conn {
-	const char *host, *username, *password, *cafile, *outbox_dir;
+	const char *host, *username, *password, *cafile, *outbox_dir, *state_dir;
 	int port;                       /* 0: the library's default */
 };
 
@@ -49,6 +49,8 @@ struct cli {
 	const struct cli_prog *prog;
 	struct cli_conn conn;
 	char addr[300];                 /* "host:port", for messages */
+	char outbox[300];               /* the outbox, for messages; "" when none */
+	char rerun[300];                /* the option a later run sends it with */
 	int first_operand;              /* argv index of the first non-option */
 	struct np_client *c;            /* after cli_open(); NULL before */
 	bool publisher;                 /* cli_open(may_queue): stdout is for outcomes */

@@ -21,13 +21,15 @@
 #define CLOSE_MS 2000           /* at the end, for what the outbox resent */
 
 enum { EX_OK = 0, EX_REFUSED = 1, EX_USAGE = 2, EX_FAILED = 3 };
-enum { OPT_TO = 256, OPT_OUTBOX = 0x1000, OPT_CAFILE, OPT_HELP };
+enum { OPT_TO = 256, OPT_OUTBOX = 0x1000, OPT_CAFILE, OPT_HELP, OPT_STATE };
 
 /* One run: the arguments, the client, and what became of our message. */
 struct run {
-	const char *host, *user, *password, *cafile, *outbox, *to, *text;
+	const char *host, *user, *password, *cafile, *outbox, *state, *to, *text;
 	int port;                       /* 0: the library's default */
 	char addr[300];                 /* "host:port", for messages */
+	char box[300];                  /* the outbox, for messages; "" when none */
+	char rerun[300];                /* the option a later run sends it with */
 	struct np_client *c;
 	bool have_id;
 	uint8_t id[NP_ID_LEN];
@@ -46,10 +48,16 @@ static const char help[] =
 	"  -h HOST           the hub's host name or address (default 127.0.0.1)\n"
 	"  -p PORT           the hub's port (default 1883, 8883 with --cafile)\n"
 	"  -u USER           your username\n"
-	"  -P PASS           your password (default: the environment variable NP_PASSWORD)\n"
+	"  -P PASS           your password (default: the environment variable NP_PASSWORD);\n"
+	"                    with --state, needed only until a device token is saved\n"
 	"  --cafile FILE     use TLS, trusting the CA certificate(s) in FILE\n"
 	"  --outbox DIR      keep in DIR what cannot be sent now (hub down, link lost);\n"
 	"                    every run with the same DIR first sends what DIR holds\n"
+	"  --state DIR       keep this program's state in DIR (created 0700): the device\n"
+	"                    token the hub gives at the first login with -P (mode 0600;\n"
+	"                    later runs log in with it, no password needed), and the\n"
+	"                    outbox unless --outbox is given\n"
+	"  --state-dir DIR   the same (for np-ack, whose --state is the ack's)\n"
 	"  --help            print this text\n"
 	"\n"
 	"Exit status: 0 done (or queued with --outbox), 1 refused by the hub,\n"
@@ -115,6 +123,7 @@ one_option(struct run *r, int val, const char *text)
 	case 'p': return port_of(r, optarg) == EX_OK ? -1 : EX_USAGE;
 	case OPT_OUTBOX: r->outbox = optarg; return -1;
 	case OPT_CAFILE: r->cafile = optarg; return -1;
+	case OPT_STATE: r->state = optarg; return -1;
 	case OPT_TO: r->to = optarg; return -1;
 	case OPT_HELP: fputs(help, stdout); return EX_OK;
 	case ':':
@@ -140,8 +149,15 @@ check(struct run *r, int argc, char **argv)
 		r->password = getenv("NP_PASSWORD");
 	if (r->user == NULL || r->user[0] == '\0')
 		return usage("-u USER is required");
-	if (r->password == NULL)
+	/* with --state the library says whether it holds a token instead */
+	if (r->password == NULL && r->state == NULL)
 		return usage("no password: give -P PASS or set NP_PASSWORD");
+	if (r->outbox != NULL || r->state != NULL) {    /* the library's outbox is in --state */
+		snprintf(r->box, sizeof(r->box), r->outbox ? "%s" : "the outbox in %s",
+			 r->outbox ? r->outbox : r->state);
+		snprintf(r->rerun, sizeof(r->rerun), "--%s %s", r->outbox ? "outbox" : "state",
+			 r->outbox ? r->outbox : r->state);
+	}
 	snprintf(r->addr, sizeof(r->addr), strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
 		 host, port);
 	if (r->to == NULL)
@@ -163,6 +179,8 @@ parse(struct run *r, int argc, char **argv)
 		{ "outbox", required_argument, NULL, OPT_OUTBOX },
 		{ "cafile", required_argument, NULL, OPT_CAFILE },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -205,7 +223,7 @@ static void
 on_outcome(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome, const char *reason)
 {
 	struct run *r = ctx;
-	const char *dir = r->outbox != NULL ? r->outbox : "the outbox";
+	const char *dir = r->box[0] != '\0' ? r->box : "the outbox";
 	char hex[2 * NP_ID_LEN + 1];
 
 	if (reason == NULL || reason[0] == '\0')
@@ -221,8 +239,8 @@ on_outcome(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome, cons
 	else if (outcome == NP_REFUSED)
 		fprintf(stderr, "refused: %s (%s, an earlier message from %s)\n", reason, hex, dir);
 	else
-		printf("queued %s in %s (will be sent by the next run with --outbox %s)\n", hex,
-		       dir, dir);
+		printf("queued %s in %s (will be sent by the next run with %s)\n", hex, dir,
+		       r->rerun);
 	fflush(stdout);
 }
 
@@ -246,6 +264,8 @@ new_client(struct run *r)
 	if (rc == NP_OK)
 		rc = np_options_set_string(o, NP_OPT_OUTBOX_DIR, r->outbox);
 	if (rc == NP_OK)
+		rc = np_options_set_string(o, NP_OPT_STATE_DIR, r->state);
+	if (rc == NP_OK)
 		rc = np_client_new(&r->c, o, detail, sizeof(detail));
 	else
 		snprintf(detail, sizeof(detail), "%s", np_strerror(rc));
@@ -254,7 +274,9 @@ new_client(struct run *r)
 		np_client_on_outcome(r->c, on_outcome, r);
 		return EX_OK;
 	}
-	fprintf(stderr, "%s: %s\n", PROG, detail[0] != '\0' ? detail : np_strerror(rc));
+	fprintf(stderr, "%s: %s%s\n", PROG, detail[0] != '\0' ? detail : np_strerror(rc),
+		rc == NP_ERR_INVAL && r->password == NULL
+		? ": give -P PASS or set NP_PASSWORD for the first run" : "");
 	return rc == NP_ERR_INVAL ? EX_USAGE : EX_FAILED;
 }
 
@@ -267,6 +289,12 @@ connect_hub(struct run *r)
 
 	if (rc == NP_OK)
 		return EX_OK;
+	if (rc == NP_ERR_AUTH && r->password == NULL) {
+		fprintf(stderr, "%s: the hub at %s refused the saved token of '%s' (now deleted from "
+			"%s): give -P PASS or set NP_PASSWORD to log in again\n", PROG, r->addr,
+			r->user, r->state);
+		return EX_FAILED;
+	}
 	if (rc == NP_ERR_AUTH) {
 		fprintf(stderr, "%s: the hub at %s refused the login of '%s': wrong username or "
 			"password\n", PROG, r->addr, r->user);
@@ -276,10 +304,10 @@ connect_hub(struct run *r)
 		return fail(r, rc, "TLS failed with the hub", " (check --cafile)");
 	if (rc != NP_ERR_UNREACHABLE && rc != NP_ERR_TIMEOUT)
 		return fail(r, rc, "cannot connect to the hub", "");
-	if (r->outbox == NULL)
+	if (r->box[0] == '\0')
 		return fail(r, rc, "cannot reach the hub",
 			    " (with --outbox DIR a message is kept and sent later)");
-	snprintf(hint, sizeof(hint), "; keeping the message in %s", r->outbox);
+	snprintf(hint, sizeof(hint), "; keeping the message in %s", r->box);
 	fail(r, rc, "cannot reach the hub", hint);
 	return EX_OK;
 }
@@ -298,7 +326,7 @@ say_send_error(const struct run *r, int rc)
 		return fail(r, rc, "not connected to the hub", " (and no --outbox to keep the "
 			    "message)");
 	case NP_ERR_OUTBOX:
-		fprintf(stderr, "%s: cannot keep the message in %s: %s\n", PROG, r->outbox,
+		fprintf(stderr, "%s: cannot keep the message in %s: %s\n", PROG, r->box,
 			why(r, rc));
 		return EX_FAILED;
 	default:
@@ -327,9 +355,9 @@ send_dm(struct run *r)
 		fprintf(stderr, "refused: %s\n", r->reason);
 		return EX_REFUSED;
 	}
-	if (r->outbox != NULL) {
-		printf("queued %s in %s (will be sent by the next run with --outbox %s)\n", hex,
-		       r->outbox, r->outbox);
+	if (r->box[0] != '\0') {
+		printf("queued %s in %s (will be sent by the next run with %s)\n", hex, r->box,
+		       r->rerun);
 		return EX_OK;
 	}
 	snprintf(hint, sizeof(hint), "; message %s may or may not have arrived", hex);
@@ -343,7 +371,7 @@ send_dm(struct run *r)
 static void
 close_client(struct run *r)
 {
-	if (r->c != NULL && !r->have_id && r->outbox != NULL && np_client_connected(r->c)
+	if (r->c != NULL && !r->have_id && r->box[0] != '\0' && np_client_connected(r->c)
 	    && np_client_pending(r->c) > 0)
 		(void)np_client_flush(r->c, CLOSE_MS);
 	np_client_free(r->c);

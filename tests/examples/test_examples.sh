@@ -3,8 +3,9 @@
 # outputs and tools") publish, follow and page through history against a real
 # hub, print what they promise (accepted/queued lines, one JSON object per
 # message with the hub's stamp), surface the hub's refusals with exit status 1,
-# login and connection failures with 3, bad arguments with 2, and that --outbox
-# keeps a message while the hub is down and sends it exactly once later. In TAP.
+# login and connection failures with 3, bad arguments with 2, that --outbox
+# keeps a message while the hub is down and sends it exactly once later, and
+# that --state keeps a device token so that later runs need no password. In TAP.
 #
 #   tests/examples/test_examples.sh BUILD_DIR      (build or build-san)
 #
@@ -702,6 +703,84 @@ t_outbox_other_program() {
 }
 t another_program_with_the_same_outbox_sends_what_np_report_queued t_outbox_other_program
 
+# ---- --state: a device token instead of the password ----
+
+ST=$T/state
+ST_TOKEN=""
+
+# token_of: the token saved in $ST for vol_5002 at the test hub ("" if none)
+token_of() {
+	cat "$ST/vol_5002@127.0.0.1:$PORT.token" 2>/dev/null
+}
+
+t_state_first() {
+	as vol_5002 report --state "$ST" --village 50020301 --kind need --title "with a state dir"
+	published || return 1
+	ST_TOKEN=$(token_of)
+	case $ST_TOKEN in
+	npt_????????????????????????????????????????????????????????????????) ;;
+	*) diag "expected npt_ and 64 characters in the token file, got '$ST_TOKEN'"; return 1 ;;
+	esac
+	same "mode of the token file" 600 "$(stat -c %a "$ST/vol_5002@127.0.0.1:$PORT.token")" ||
+		return 1
+	same "mode of the state dir" 700 "$(stat -c %a "$ST")" || return 1
+	if grep -r -q -a -F "$(password vol_5002)" "$ST"; then
+		diag "the password is in a file of the state dir"
+		return 1
+	fi
+}
+t report_with_state_and_a_password_saves_a_token_0600 t_state_first
+
+t_state_token() {
+	need "$ST_TOKEN" "saved token" || return 1
+	(unset NP_PASSWORD; "$B/np-feed" -p "$PORT" -u vol_5002 --state "$ST" --timeout 1 \
+		'np/rep/50/5002/50020301/#' </dev/null >"$T/out" 2>"$T/err")
+	rc=$?
+	status 0 || return 1
+	err_empty || return 1
+	(unset NP_PASSWORD; "$B/np-report" -p "$PORT" -u vol_5002 --state "$ST" \
+		--village 50020301 --kind feedback --title "with the token" </dev/null \
+		>"$T/out" 2>"$T/err")
+	rc=$?
+	published || return 1
+	(unset NP_PASSWORD; "$B/np-dm" -p "$PORT" -u vol_5002 --state-dir "$ST" \
+		--to cm_official "sent with the token" </dev/null >"$T/out" 2>"$T/err")
+	rc=$?
+	published || return 1
+	same "the saved token (not asked for again)" "$ST_TOKEN" "$(token_of)"
+}
+t feed_and_report_with_state_and_no_password_log_in_with_the_token t_state_token
+
+t_state_none() {
+	(unset NP_PASSWORD; "$B/np-feed" -p "$PORT" -u vol_5002 --state "$T/state-empty" \
+		--timeout 1 'np/rep/50/5002/50020301/#' </dev/null >"$T/out" 2>"$T/err")
+	rc=$?
+	usage_error "no password, and no token saved for 'vol_5002'" "-P PASS"
+}
+t state_without_a_token_and_no_password_exits_2_saying_so t_state_none
+
+t_state_revoked() {
+	need "$ST_TOKEN" "saved token" || return 1
+	"$B/np-admin" --db "$T/db" token revoke --user vol_5002 >/dev/null 2>&1 || {
+		diag "np-admin token revoke failed"
+		return 1
+	}
+	(unset NP_PASSWORD; "$B/np-report" -p "$PORT" -u vol_5002 --state "$ST" \
+		--village 50020301 --kind need --title "revoked" </dev/null >"$T/out" 2>"$T/err")
+	rc=$?
+	status 3 || return 1
+	err_has "refused the saved token of 'vol_5002'" "-P PASS" || return 1
+	same "the token file after the refusal" "" "$(token_of)" || return 1
+	as vol_5002 report --state "$ST" --village 50020301 --kind need --title "password again"
+	published || return 1
+	_t=$(token_of)
+	[ -n "$_t" ] && [ "$_t" != "$ST_TOKEN" ] || {
+		diag "expected a new token after the password login, got '$_t'"
+		return 1
+	}
+}
+t a_revoked_token_exits_3_without_password_and_is_replaced_with_it t_state_revoked
+
 # ---- history ----
 
 t_history_json() {
@@ -943,7 +1022,7 @@ t_help() {
 		status 0 || return 1
 		err_empty || return 1
 		# shellcheck disable=SC2046
-		out_has "np-$_p" -u -P -p --outbox $(help_words "$_p") || return 1
+		out_has "np-$_p" -u -P -p --outbox --state $(help_words "$_p") || return 1
 	done
 }
 t every_program_prints_help_with_its_options_and_exits_0 t_help
