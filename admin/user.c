@@ -49,9 +49,8 @@ hold_hint(enum hub_role r)
 	case HUB_ROLE_RESIDENT:
 		return "want a village";
 	case HUB_ROLE_OFFICIAL:
-		return "want TH, a province or a district";
 	case HUB_ROLE_ADMIN:
-		return "want TH";
+		return "want TH, a province or a district";
 	default:
 		return "want TH or a province";
 	}

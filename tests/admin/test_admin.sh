@@ -696,8 +696,26 @@ t user_add_official_on_a_village_is_refused_saying_it_cannot_hold_it t_refuse_of
 t_refuse_agency_district() { refuse_hold ag_dist agency 5001 --categories weather; }
 t user_add_agency_on_a_district_is_refused_saying_it_cannot_hold_it t_refuse_agency_district
 
-t_refuse_admin_prov() { refuse_hold adm_prov admin 50; }
-t user_add_admin_on_a_province_is_refused_saying_it_cannot_hold_it t_refuse_admin_prov
+t_refuse_admin_village() { refuse_hold adm_village admin 50010101; }
+t user_add_admin_on_a_village_is_refused_saying_it_cannot_hold_it t_refuse_admin_village
+
+t_refuse_admin_subdistrict() { refuse_hold adm_sub admin 500101; }
+t user_add_admin_on_a_subdistrict_is_refused_saying_it_cannot_hold_it t_refuse_admin_subdistrict
+
+# scoped admins (DESIGN.md "Admins may be scoped"): TH, a province or a district
+t_add_scoped_admins() {
+	for spec in "adm_p50 admin 50" "adm_d5001 admin 5001"; do
+		# shellcheck disable=SC2086
+		set -- $spec
+		run_in "pw-$1" --db "$T/u" user add "$1" --role "$2" --area "$3" --iterations 1000
+		status 0 || return 1
+		listed "$T/u" "$1,$2,$3," || return 1
+	done
+	run --db "$T/u" user set adm_p50 --area 5002
+	status 0 || return 1
+	listed "$T/u" "adm_p50,admin,5002,"
+}
+t user_add_and_set_accept_an_admin_scoped_to_a_province_or_a_district t_add_scoped_admins
 
 t_refuse_more() {
 	refuse_hold res_th resident TH || return 1
@@ -899,7 +917,7 @@ t user_set_area_not_in_the_registry_is_refused_and_changes_nothing t_set_bad_are
 t_set_cannot_hold() {
 	set_fails "cannot hold" malee --role official || return 1
 	set_fails "cannot hold" cm_official --area 50010101 || return 1
-	set_fails "cannot hold" malee --role admin --area 50
+	set_fails "cannot hold" malee --role admin
 }
 t user_set_role_that_cannot_hold_the_area_is_refused_and_changes_nothing t_set_cannot_hold
 
@@ -1284,7 +1302,7 @@ t_audit_every_change() {
 	audit_has 8 "token revoke $_id" "token $_id" ok || return 1
 	audit_has 9 "token revoke --user alice" "the tokens of user alice" ok || return 1
 	audit_has 10 "user add carol --role admin --area 98010101 --iterations 1000" "user carol" \
-		"an admin cannot hold area '98010101' (want TH)" || return 1
+		"an admin cannot hold area '98010101' (want TH, a province or a district)" || return 1
 	audit_has 11 "token revoke npt_[redacted]" "token npt_[redacted]" \
 		"'npt_[redacted]' is not a token id (32 hex digits, as token list prints)" || return 1
 	audit_has 12 "user del alice" "user alice" ok
