@@ -18,7 +18,8 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/tokens.c
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
-            admin/user_import.c admin/user.c admin/encode.c admin/token_cmd.c $(CORE_SRCS)
+            admin/user_import.c admin/user.c admin/encode.c admin/token_cmd.c admin/audit.c \
+            $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
             client-lib/codec.c client-lib/outbox.c client-lib/token.c

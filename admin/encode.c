@@ -1,12 +1,13 @@
 /* encode.c - np-admin's output formats, in one place: CSV (registry list,
- * history export --format csv), hex ids, and the JSON shape of a stored message
- * (jansson). The body of each message kind is read once, in body_of, for both
+ * history export --format csv, audit), hex ids, and the JSON shapes of a stored
+ * message and of an audit record (jansson). The body of each message kind is read once, in body_of, for both
  * formats. Role and ack state names are vocab.c's. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "encode.h"
 #include "vocab.h"
@@ -183,4 +184,45 @@ admin_msg_print_csv(const char *topic, const Np__Envelope *e)
 	row[8] = b.text != NULL ? b.text : "";
 	row[9] = extra;
 	admin_csv_row(row, 10);
+}
+
+/* ms as UTC, ISO 8601 to the millisecond, into buf (32 bytes). */
+static const char *
+iso_ms(int64_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return "?";
+	n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+	return buf;
+}
+
+enum admin_rc
+admin_audit_print(const struct hub_audit_rec *a, bool json)
+{
+	char when[32], *line = NULL;
+	const char *row[5] = { iso_ms(a->ms, when), a->actor, a->command, a->target, a->result };
+	json_t *o;
+
+	if (!json) {
+		admin_csv_row(row, 5);
+		return ADMIN_OK;
+	}
+	o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "ms", (json_int_t)a->ms, "time", when,
+		      "actor", a->actor, "command", a->command, "target", a->target, "result",
+		      a->result);
+	if (o != NULL)
+		line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (line == NULL) {
+		fprintf(stderr, "np-admin: cannot write the audit record of %s as JSON\n", when);
+		return ADMIN_FAIL;
+	}
+	puts(line);
+	free(line);
+	return ADMIN_OK;
 }

@@ -4,6 +4,7 @@
 #ifndef NP_ADMIN_ENCODE_H
 #define NP_ADMIN_ENCODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,11 @@ void admin_csv_row(const char *const *fields, size_t n);
  * when jansson cannot encode it (a string that is not UTF-8): nothing printed
  * on stdout, the reason on stderr. */
 enum admin_rc admin_msg_print_json(const char *topic, const Np__Envelope *e);
+
+/* An audit record as one line: CSV time,actor,command,target,result (time in
+ * UTC, ISO 8601 to the millisecond), or with json one JSON object
+ * {"ms","time","actor","command","target","result"}. */
+enum admin_rc admin_audit_print(const struct hub_audit_rec *a, bool json);
 
 /* The CSV header of admin_msg_print_csv's rows (no line ending). */
 extern const char admin_msg_csv_header[];

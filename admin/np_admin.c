@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "audit.h"
 #include "encode.h"
 #include "user.h"
 
@@ -37,7 +38,9 @@ static const char usage[] =
 	"                                       a device token per user, printed as NAME TOKEN;\n"
 	"                                       all or none (--days 0: never expires; default 365)\n"
 	"  token list [NAME]                    id,user,label,created,last_used,expires (CSV, UTC)\n"
-	"  token revoke ID... | --user NAME     live sessions of those tokens are cut within 1 s\n";
+	"  token revoke ID... | --user NAME     live sessions of those tokens are cut within 1 s\n"
+	"  audit [--since MS] [--json]          every change: time,actor,command,target,result\n"
+	"                                       (CSV, UTC), oldest first; --json: one object a line\n";
 
 /* Files np-admin creates as root belong to the directory's owner, so a broker
  * that dropped to the mosquitto user can still write them. */
@@ -77,6 +80,7 @@ registry_import(struct hub_store *s, const char *path)
 	struct place_rows rows = { 0 };
 	enum admin_rc rc;
 
+	admin_audit_target(s, "place file %s", path);
 	if (hub_store_batch_begin(s) != 0) {
 		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
 		return ADMIN_FAIL;
@@ -84,6 +88,8 @@ registry_import(struct hub_store *s, const char *path)
 	rc = admin_import_csv(s, path, &rows);
 	if (rc == ADMIN_OK)
 		rc = admin_check_parents(s, &rows);
+	if (rc == ADMIN_OK)
+		admin_audit_target(s, "%zu places from %s", rows.n, path);
 	if (rc != ADMIN_OK) {
 		hub_store_batch_abort(s);
 	} else if (hub_store_batch_commit(s) != 0) {
@@ -157,6 +163,8 @@ run(struct hub_store *s, int argc, char **argv)
 		return admin_history(s, argc, argv);
 	if (strcmp(cmd, "token") == 0)
 		return admin_token(s, argc, argv);
+	if (strcmp(cmd, "audit") == 0)
+		return admin_audit_list(s, argc, argv);
 	return ADMIN_USAGE;
 }
 
@@ -189,12 +197,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "np-admin: %s: %s\n", db, err);
 		return ADMIN_FAIL;
 	}
+	if (admin_audit_changes(argc - i, argv + i)) {
+		admin_audit_begin(s, argc - i, argv + i);
+		if (create)
+			admin_audit_target(s, "database %s%s", db,
+					   argv[i][0] == 'd' ? ": demo registry and users" : "");
+	}
 	if (create && hub_store_init(s) != 0) {
 		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
-		hub_store_close(s);
-		return ADMIN_FAIL;
+		rc = ADMIN_FAIL;
+	} else {
+		rc = run(s, argc - i, argv + i);
 	}
-	rc = run(s, argc - i, argv + i);
+	rc = admin_audit_end(s, rc);
 	if (rc == ADMIN_USAGE)
 		fputs(usage, stderr);
 	hub_store_close(s);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "audit.h"
 #include "encode.h"
 #include "validate.h"
 
@@ -156,8 +157,26 @@ make_tokens(const struct names *nm, const char *label, unsigned days,
 	return ADMIN_OK;
 }
 
+/* The audit's target: the user and token id, or how many (and the names file). */
+static void
+issue_target(struct hub_store *s, const struct names *nm, const struct hub_token_rec *recs,
+	     const char *from)
+{
+	char id[2 * HUB_TOKEN_ID_LEN + 1];
+
+	hub_token_id_hex(recs[0].id, id);
+	if (nm->n == 1)
+		admin_audit_target(s, "user %s, token %s", nm->v[0], id);
+	else if (from != NULL)
+		admin_audit_target(s, "%zu tokens for the users of %s", nm->n, from);
+	else
+		admin_audit_target(s, "%zu tokens for users %s, %s%s", nm->n, nm->v[0], nm->v[1],
+				   nm->n > 2 ? ", ..." : "");
+}
+
 static enum admin_rc
-issue_all(struct hub_store *s, const struct names *nm, const char *label, unsigned days)
+issue_all(struct hub_store *s, const struct names *nm, const char *label, unsigned days,
+	  const char *from)
 {
 	struct hub_token_rec *recs = calloc(nm->n, sizeof(*recs));
 	char (*text)[HUB_TOKEN_TEXT_LEN + 1] = calloc(nm->n, sizeof(*text));
@@ -171,6 +190,7 @@ issue_all(struct hub_store *s, const struct names *nm, const char *label, unsign
 	}
 	if (make_tokens(nm, label, days, recs, text) != ADMIN_OK)
 		goto out;
+	issue_target(s, nm, recs, from);
 	src = hub_store_tokens_add(s, recs, nm->n, &bad);
 	if (src == HUB_STORE_NOTFOUND) {
 		fprintf(stderr, "np-admin: no user '%s'\n", nm->v[bad]);
@@ -201,7 +221,7 @@ token_issue(struct hub_store *s, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct names nm = { 0 };
-	const char *label = "";
+	const char *label = "", *from = NULL;
 	unsigned days = HUB_TOKEN_DEFAULT_DAYS;
 	enum admin_rc rc = ADMIN_OK;
 	int c;
@@ -213,7 +233,7 @@ token_issue(struct hub_store *s, int argc, char **argv)
 		else if (c == 'd')
 			rc = parse_days(optarg, &days);
 		else if (c == 'n')
-			rc = names_read(&nm, optarg);
+			rc = names_read(&nm, from = optarg);
 		else
 			rc = ADMIN_USAGE;
 	}
@@ -224,7 +244,7 @@ token_issue(struct hub_store *s, int argc, char **argv)
 		rc = ADMIN_USAGE;
 	}
 	if (rc == ADMIN_OK)
-		rc = issue_all(s, &nm, label, days);
+		rc = issue_all(s, &nm, label, days, from);
 	else if (rc == ADMIN_FAIL)
 		fprintf(stderr, "np-admin: no token issued\n");
 	names_free(&nm);
@@ -280,8 +300,13 @@ revoke_ids(struct hub_store *s, int argc, char **argv)
 {
 	uint8_t id[HUB_TOKEN_ID_LEN];
 	enum admin_rc rc = ADMIN_OK;
+	char ids[HUB_AUDIT_TEXT_MAX + 1];
+	size_t n = 0;
 	int i, src;
 
+	for (i = 0; i < argc && n < sizeof(ids); i++)
+		n += (size_t)snprintf(ids + n, sizeof(ids) - n, " %s", argv[i]);
+	admin_audit_target(s, "token%s%s", argc > 1 ? "s" : "", ids);
 	for (i = 0; i < argc; i++) {
 		if (hub_token_id_parse(argv[i], id) != 0) {
 			fprintf(stderr, "np-admin: '%s' is not a token id (32 hex digits, as token "
@@ -311,6 +336,7 @@ revoke_user(struct hub_store *s, const char *user)
 	struct hub_user u;
 	size_t n;
 
+	admin_audit_target(s, "the tokens of user %s", user);
 	if (hub_store_user_get(s, user, &u) != 0) {
 		fprintf(stderr, "np-admin: no user '%s'\n", user);
 		return ADMIN_FAIL;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "token.h"
 #include "user.h"
 
@@ -48,9 +49,8 @@ hold_hint(enum hub_role r)
 	case HUB_ROLE_RESIDENT:
 		return "want a village";
 	case HUB_ROLE_OFFICIAL:
-		return "want TH, a province or a district";
 	case HUB_ROLE_ADMIN:
-		return "want TH";
+		return "want TH, a province or a district";
 	default:
 		return "want TH or a province";
 	}
@@ -192,6 +192,7 @@ user_add(struct hub_store *s, int argc, char **argv)
 			"[--categories a,b] [--iterations N]\n");
 		return ADMIN_FAIL;
 	}
+	admin_audit_target(s, "user %s", argv[optind]);
 	if (read_password(password, sizeof(password)) != ADMIN_OK)
 		return ADMIN_FAIL;
 	rc = admin_user_add(s, argv[optind], role, area, cats, password, iterations);
@@ -277,6 +278,7 @@ user_set(struct hub_store *s, int argc, char **argv)
 			"[--categories a,b] (at least one)\n");
 		return ADMIN_FAIL;
 	}
+	admin_audit_target(s, "user %s", argv[optind]);
 	if (get_user(s, argv[optind], &old) != ADMIN_OK)
 		return ADMIN_FAIL;
 	if (role == NULL)
@@ -325,6 +327,7 @@ user_passwd(struct hub_store *s, int argc, char **argv)
 			"(the password on standard input)\n");
 		return ADMIN_FAIL;
 	}
+	admin_audit_target(s, "user %s", argv[optind]);
 	if (get_user(s, argv[optind], &u) != ADMIN_OK
 	    || read_password(password, sizeof(password)) != ADMIN_OK)
 		return ADMIN_FAIL;
@@ -344,8 +347,10 @@ user_passwd(struct hub_store *s, int argc, char **argv)
 static enum admin_rc
 user_del(struct hub_store *s, const char *name)
 {
-	int rc = hub_store_user_del(s, name);
+	int rc;
 
+	admin_audit_target(s, "user %s", name);
+	rc = hub_store_user_del(s, name);
 	if (rc == 0) {
 		printf("user '%s' deleted\n", name);
 		return ADMIN_OK;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "token.h"
 #include "user.h"
 
@@ -243,11 +244,14 @@ admin_user_import(struct hub_store *s, int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	p.s = s;
 	p.path = argv[optind];
+	admin_audit_target(s, "user file %s", p.path);
 	rc = read_rows(&p);
 	if (rc == ADMIN_OK)
 		rc = hash_all(p.rows, p.n, iterations);
-	if (rc == ADMIN_OK)
+	if (rc == ADMIN_OK) {
+		admin_audit_target(s, "%zu users from %s", p.n, p.path);
 		rc = store_rows(s, &p);
+	}
 	if (rc != ADMIN_OK)
 		fprintf(stderr, "np-admin: nothing imported from %s\n", p.path);
 	for (i = 0; i < p.n; i++) {

@@ -7,7 +7,10 @@
  * For a subscription filter a wildcard is "any", and a rule holds for "any" only
  * if it holds for every value, so a filter is granted exactly when every valid
  * topic it can match is readable. Invalid topics (wrong depth, bad codes) cannot be
- * published, so a filter's matches among them do not count. */
+ * published, so a filter's matches among them do not count.
+ * An admin of TH reads everything ($SYS too); a scoped admin (a province or a
+ * district) reads the np topics within its scope, its villages' inboxes and
+ * its own replies, and nothing else (admin_may_read). */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +40,36 @@ is_own(const view_t *v, const char *scope)
 	return !v->any_area && strcmp(v->area, scope) == 0;
 }
 
+static bool
+is_th_admin(const struct hub_principal *p)
+{
+	return p->role == HUB_ROLE_ADMIN && strcmp(p->scope, "TH") == 0;
+}
+
+/* A scoped admin: every kind within its scope; the inboxes of its villages. */
+static enum hub_refusal
+admin_may_read(const struct hub_principal *p, const view_t *v)
+{
+	static const enum hub_refusal why[HUB_KIND_COUNT] = {
+		[HUB_KIND_ANN] = HUB_R_READ_ANN,        [HUB_KIND_REP] = HUB_R_READ_REP,
+		[HUB_KIND_STATUS] = HUB_R_READ_STATUS,  [HUB_KIND_SHOW] = HUB_R_READ_SHOW,
+		[HUB_KIND_DM] = HUB_R_READ_DM,          [HUB_KIND_REPLY] = HUB_R_READ_REPLY,
+	};
+	size_t n = strlen(p->scope);
+	bool ok;
+
+	if ((unsigned)v->kind >= HUB_KIND_COUNT)
+		return HUB_R_UNKNOWN_KIND;
+	if (v->kind == HUB_KIND_REPLY)
+		ok = hub_level_is(&v->name, p->username);
+	else if (v->kind == HUB_KIND_DM)
+		ok = !v->name.any && v->name.n > n && memcmp(v->name.s, p->scope, n) == 0
+		     && hub_area_level(v->name.s, v->name.n) == HUB_LEVEL_VILLAGE;
+	else
+		ok = within(v, p->scope);
+	return ok ? HUB_OK : why[v->kind];
+}
+
 /* Keep hub_acl_read_reach (below) a superset of this: test_query_reach checks it. */
 static enum hub_refusal
 may_read(const struct hub_principal *p, const view_t *v)
@@ -45,7 +78,7 @@ may_read(const struct hub_principal *p, const view_t *v)
 	bool ok = false;
 
 	if (r == HUB_ROLE_ADMIN)
-		return HUB_OK;
+		return is_th_admin(p) ? HUB_OK : admin_may_read(p, v);
 	switch (v->kind) {
 	case HUB_KIND_ANN:
 		if (r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_RESIDENT)
@@ -165,8 +198,15 @@ hub_acl_read_reach(const struct hub_principal *p, enum hub_kind k, struct hub_re
 	enum hub_role r = p->role;
 
 	out->n = 0;
-	if (r == HUB_ROLE_ADMIN) {
+	if (is_th_admin(p)) {
 		reach_add(out, "", 0, false);
+		return;
+	}
+	if (r == HUB_ROLE_ADMIN) {      /* scoped: within it (dm: its villages' inboxes) */
+		if (k == HUB_KIND_REPLY)
+			reach_add(out, p->username, strlen(p->username), true);
+		else if (k < HUB_KIND_COUNT)
+			reach_within(out, p->scope);
 		return;
 	}
 	switch (k) {
@@ -282,11 +322,11 @@ check_special(const struct hub_principal *p, enum hub_access a, const char *topi
 	if (is_or_under(topic, HUB_TOPIC_HUB))
 		return HUB_R_HUB_OWN;
 	if (is_or_under(topic, "$SYS"))
-		return (a != HUB_WRITE && p->role == HUB_ROLE_ADMIN) ? HUB_OK : HUB_R_SYS_ADMIN;
+		return (a != HUB_WRITE && is_th_admin(p)) ? HUB_OK : HUB_R_SYS_ADMIN;
 	if ((strcmp(topic, HUB_TOPIC_HISTORY_REQUEST) == 0
 	     || strcmp(topic, HUB_TOPIC_TOKEN_REQUEST) == 0) && a == HUB_WRITE)
 		return HUB_OK;  /* requests the plugin answers itself (plugin.c) */
-	if (p->role == HUB_ROLE_ADMIN && a != HUB_WRITE)
+	if (is_th_admin(p) && a != HUB_WRITE)
 		return HUB_OK;
 	return HUB_R_NOT_NP;
 }
@@ -344,7 +384,7 @@ hub_acl_check(const struct hub_principal *p, enum hub_access a, const char *topi
 	if (lv.count < 2)
 		return a == HUB_SUBSCRIBE ? HUB_R_FILTER_MATCHES_NOTHING : HUB_R_NOT_VALID_NP;
 	if (a == HUB_SUBSCRIBE && lv.l[1].any) {
-		if (p->role == HUB_ROLE_ADMIN)
+		if (is_th_admin(p))
 			return HUB_OK;
 		return check_any_kind(p, &lv, dir);
 	}

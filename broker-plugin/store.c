@@ -1,8 +1,8 @@
 /* store.c - users, places and meta records in the LMDB directory.
  *
- * One environment, named databases "meta", "users", "places" and "tokens"
- * (history.c adds its own). Keys are the username or area code without NUL,
- * or the 16-byte token id. The records, each
+ * One environment, named databases "meta", "users", "places", "tokens" and
+ * "audit" (history.c adds its own). Keys are the username or area code without
+ * NUL, the 16-byte token id, or the audit key. The records, each
  * written by one *_pack and read by one *_unpack function below:
  *
  *   users   the user record, fixed, little-endian:
@@ -29,6 +29,20 @@
  *              122     1  label length, at most 64
  *              123    64  label, UTF-8, zero-padded (HUB_TOKEN_LABEL_MAX)
  *              187        total
+ *   audit   one record per changing np-admin command (hub_store_audit_stage).
+ *           Key: ms since 1970 (8, big-endian), then a sequence number (4,
+ *           big-endian) for records of the same ms: byte order is time order.
+ *           Value: the lengths, then the texts back to back (UTF-8, no NUL):
+ *           OFFSET  SIZE  DESCRIPTION
+ *                0     1  format version, 1
+ *                1     1  actor length, at most 127 (HUB_AUDIT_ACTOR_MAX)
+ *                2     1  command length, at most 255 (HUB_AUDIT_TEXT_MAX)
+ *                3     1  target length, at most 255
+ *                4     1  result length, at most 255
+ *                5        actor, command, target, result
+ *           A change and its record commit in one transaction (write_txn and
+ *           hub_store_batch_commit add the staged record); a refused command's
+ *           record is written alone when it ends.
  *   meta    "schema"    -> "np-hub/1"
  *           "users_gen" -> u64 little-endian, bumped by every user add, change and
  *                          delete
@@ -54,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -102,11 +117,36 @@ _Static_assert(TOKEN_REC_LEN == 187, "a token record is 187 bytes on disk");
 _Static_assert(HUB_USERNAME_MAX <= UINT8_MAX && HUB_TOKEN_LABEL_MAX <= UINT8_MAX,
 	       "the user and label lengths fit their bytes");
 
+/* The audit key and record header (the table at the top). */
+enum {
+	AUDIT_KEY_MS_OFF = 0,
+	AUDIT_KEY_SEQ_OFF = AUDIT_KEY_MS_OFF + 8,
+	AUDIT_KEY_LEN = AUDIT_KEY_SEQ_OFF + 4,
+	AUDIT_VERSION_OFF = 0,
+	AUDIT_ACTOR_LEN_OFF = AUDIT_VERSION_OFF + 1,
+	AUDIT_COMMAND_LEN_OFF = AUDIT_ACTOR_LEN_OFF + 1,
+	AUDIT_TARGET_LEN_OFF = AUDIT_COMMAND_LEN_OFF + 1,
+	AUDIT_RESULT_LEN_OFF = AUDIT_TARGET_LEN_OFF + 1,
+	AUDIT_TEXT_OFF = AUDIT_RESULT_LEN_OFF + 1,
+	AUDIT_REC_MAX = AUDIT_TEXT_OFF + HUB_AUDIT_ACTOR_MAX + 3 * HUB_AUDIT_TEXT_MAX,
+};
+#define AUDIT_VERSION 1
+
+_Static_assert(AUDIT_KEY_LEN == 12 && AUDIT_TEXT_OFF == 5,
+	       "the audit key and header stay where the table says");
+_Static_assert(AUDIT_REC_MAX == 897, "an audit record is at most 897 bytes on disk");
+_Static_assert(HUB_AUDIT_ACTOR_MAX <= UINT8_MAX && HUB_AUDIT_TEXT_MAX <= UINT8_MAX,
+	       "the audit text lengths fit their bytes");
+
 struct hub_store {
 	MDB_env *env;
-	MDB_dbi meta, users, places, tokens;
+	MDB_dbi meta, users, places, tokens, audit;
 	MDB_txn *rtxn;          /* reset between reads, renewed for the next */
 	MDB_txn *batch;
+	struct hub_audit_rec staged;    /* hub_store_audit_stage's record */
+	bool audit_staged;              /* staged holds a record not yet finished */
+	bool audit_written;             /* ... that a committed transaction carried */
+	uint8_t audit_key[AUDIT_KEY_LEN];       /* where it was written */
 	char err[256];
 };
 
@@ -196,6 +236,9 @@ read_end(struct hub_store *s)
 	mdb_txn_reset(s->rtxn);
 }
 
+static int audit_carry(struct hub_store *s, MDB_txn *txn);
+static void audit_carried(struct hub_store *s);
+
 /* Runs fn in a write transaction, growing the map and retrying when it is full. */
 static int
 write_txn(struct hub_store *s, const char *what, int (*fn)(struct hub_store *, MDB_txn *, void *),
@@ -210,9 +253,13 @@ write_txn(struct hub_store *s, const char *what, int (*fn)(struct hub_store *, M
 			return fail(s, what, rc);
 		rc = fn(s, txn, arg);
 		if (rc == 0)
+			rc = audit_carry(s, txn);
+		if (rc == 0)
 			rc = mdb_txn_commit(txn);
 		else
 			mdb_txn_abort(txn);
+		if (rc == 0)
+			audit_carried(s);
 		if (rc != MDB_MAP_FULL)
 			break;
 		rc = grow(s);
@@ -224,11 +271,15 @@ write_txn(struct hub_store *s, const char *what, int (*fn)(struct hub_store *, M
 	return rc == 0 ? 0 : fail(s, what, rc);
 }
 
+/* The tables added since the first databases: made when they are missing. */
 static int
-open_tokens(struct hub_store *s, MDB_txn *txn, void *arg)
+open_added(struct hub_store *s, MDB_txn *txn, void *arg)
 {
+	int rc;
+
 	(void)arg;
-	return mdb_dbi_open(txn, "tokens", MDB_CREATE, &s->tokens);
+	rc = mdb_dbi_open(txn, "tokens", MDB_CREATE, &s->tokens);
+	return rc == 0 ? mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit) : rc;
 }
 
 static int
@@ -246,9 +297,16 @@ open_dbis(struct hub_store *s, bool create)
 		rc = mdb_dbi_open(txn, "users", f, &s->users);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "places", f, &s->places);
-	if (rc == 0 && (rc = mdb_dbi_open(txn, "tokens", f, &s->tokens)) == MDB_NOTFOUND && !create) {
-		rc = mdb_txn_commit(txn);       /* a database from before tokens: add the table */
-		return rc == 0 ? write_txn(s, "cannot add the tokens table", open_tokens, NULL)
+	if (rc == 0 && ((rc = mdb_dbi_open(txn, "tokens", f, &s->tokens)) != 0
+			|| (rc = mdb_dbi_open(txn, "audit", f, &s->audit)) != 0) && !create) {
+		if (rc != MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return fail(s, "cannot open tables", rc);
+		}
+		/* a database from before tokens or audit: keep the handles, add the tables */
+		rc = mdb_txn_commit(txn);
+		return rc == 0 ? write_txn(s, "cannot add the tokens and audit tables", open_added,
+					   NULL)
 			       : fail(s, "cannot commit", rc);
 	}
 	if (rc == 0) {
@@ -321,7 +379,7 @@ hub_store_open(struct hub_store **out, const char *dir, int flags, char *err, si
 	s->err[0] = '\0';
 	rc = mdb_env_create(&s->env);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(s->env, 8);
+		rc = mdb_env_set_maxdbs(s->env, 12);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(s->env, INITIAL_MAP);
 	if (rc == 0)
@@ -809,8 +867,15 @@ hub_store_batch_place_exists(struct hub_store *s, const char *code)
 int
 hub_store_batch_commit(struct hub_store *s)
 {
-	int rc = mdb_txn_commit(s->batch);
+	int rc = audit_carry(s, s->batch);
 
+	if (rc == 0) {
+		rc = mdb_txn_commit(s->batch);
+		if (rc == 0)
+			audit_carried(s);
+	} else {
+		mdb_txn_abort(s->batch);
+	}
 	s->batch = NULL;
 	return rc == 0 ? 0 : fail(s, "cannot commit", rc);
 }
@@ -1161,4 +1226,202 @@ hub_store_tokens_touch(struct hub_store *s, const struct hub_token_use *u, size_
 	struct touch_arg a = { u, n };
 
 	return n == 0 ? 0 : write_txn(s, "cannot record token use", touch_tokens, &a);
+}
+
+/* ---- audit ---- */
+
+static int64_t
+clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* The record into b (AUDIT_REC_MAX bytes); its length. */
+static size_t
+audit_pack(const struct hub_audit_rec *a, uint8_t *b)
+{
+	const char *text[4] = { a->actor, a->command, a->target, a->result };
+	const size_t max[4] = { HUB_AUDIT_ACTOR_MAX, HUB_AUDIT_TEXT_MAX, HUB_AUDIT_TEXT_MAX,
+				HUB_AUDIT_TEXT_MAX };
+	size_t i, n, off = AUDIT_TEXT_OFF;
+
+	b[AUDIT_VERSION_OFF] = AUDIT_VERSION;
+	for (i = 0; i < 4; i++) {
+		n = strnlen(text[i], max[i]);
+		b[AUDIT_ACTOR_LEN_OFF + i] = (uint8_t)n;
+		memcpy(b + off, text[i], n);
+		off += n;
+	}
+	return off;
+}
+
+static int
+audit_unpack(const MDB_val *k, const MDB_val *v, struct hub_audit_rec *a)
+{
+	const uint8_t *b = v->mv_data;
+	char *text[4] = { a->actor, a->command, a->target, a->result };
+	size_t i, n, off = AUDIT_TEXT_OFF;
+
+	if (k->mv_size != AUDIT_KEY_LEN || v->mv_size < AUDIT_TEXT_OFF
+	    || b[AUDIT_VERSION_OFF] != AUDIT_VERSION || b[AUDIT_ACTOR_LEN_OFF] > HUB_AUDIT_ACTOR_MAX)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	a->ms = (int64_t)get_be((const uint8_t *)k->mv_data + AUDIT_KEY_MS_OFF, 8);
+	for (i = 0; i < 4; i++) {
+		n = b[AUDIT_ACTOR_LEN_OFF + i];
+		if (off + n > v->mv_size)
+			return -1;
+		memcpy(text[i], b + off, n);
+		off += n;
+	}
+	return off == v->mv_size ? 0 : -1;
+}
+
+/* The key after the last record: now, or the last record's ms and the next
+ * sequence number when the clock has not passed it. */
+static int
+audit_next_key(struct hub_store *s, MDB_txn *txn, uint8_t key[AUDIT_KEY_LEN])
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int64_t now = clock_ms(), last;
+	uint32_t seq = 0;
+	int rc;
+
+	rc = mdb_cursor_open(txn, s->audit, &cur);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == AUDIT_KEY_LEN) {
+		last = (int64_t)get_be(k.mv_data, 8);
+		if (last >= now) {
+			now = last;
+			seq = (uint32_t)get_be((const uint8_t *)k.mv_data + AUDIT_KEY_SEQ_OFF, 4) + 1;
+		}
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	put_be(key + AUDIT_KEY_MS_OFF, (uint64_t)now, 8);
+	put_be(key + AUDIT_KEY_SEQ_OFF, seq, 4);
+	return 0;
+}
+
+/* Adds the staged record to txn, when there is one no transaction carried yet. */
+static int
+audit_carry(struct hub_store *s, MDB_txn *txn)
+{
+	uint8_t b[AUDIT_REC_MAX];
+	MDB_val k = { AUDIT_KEY_LEN, s->audit_key }, v = { 0, b };
+	int rc;
+
+	if (!s->audit_staged || s->audit_written)
+		return 0;
+	rc = audit_next_key(s, txn, s->audit_key);
+	v.mv_size = audit_pack(&s->staged, b);
+	return rc == 0 ? mdb_put(txn, s->audit, &k, &v, MDB_APPEND) : rc;
+}
+
+/* After a commit: the staged record is written (if it was not already). */
+static void
+audit_carried(struct hub_store *s)
+{
+	if (s->audit_staged)
+		s->audit_written = true;
+}
+
+void
+hub_store_audit_stage(struct hub_store *s, const struct hub_audit_rec *a)
+{
+	s->staged = *a;
+	s->audit_staged = true;
+	s->audit_written = false;
+}
+
+static int
+write_nothing(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	(void)s;
+	(void)txn;
+	(void)arg;
+	return 0;       /* audit_carry writes the record */
+}
+
+static int
+replace_result(struct hub_store *s, MDB_txn *txn, void *arg)
+{
+	uint8_t b[AUDIT_REC_MAX];
+	MDB_val k = { AUDIT_KEY_LEN, s->audit_key }, v = { 0, b };
+
+	(void)arg;
+	v.mv_size = audit_pack(&s->staged, b);
+	return mdb_put(txn, s->audit, &k, &v, 0);
+}
+
+int
+hub_store_audit_finish(struct hub_store *s, const char *result)
+{
+	int rc = 0;
+
+	if (!s->audit_staged)
+		return 0;
+	if (!s->audit_written || strcmp(result, s->staged.result) != 0) {
+		snprintf(s->staged.result, sizeof(s->staged.result), "%s", result);
+		rc = write_txn(s, "cannot write the audit record",
+			       s->audit_written ? replace_result : write_nothing, NULL);
+	}
+	s->audit_staged = false;
+	s->audit_written = false;
+	return rc;
+}
+
+int
+hub_store_audit_each(struct hub_store *s, int64_t since_ms,
+		     int (*fn)(void *ctx, const struct hub_audit_rec *a), void *ctx)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	uint8_t from[AUDIT_KEY_LEN] = { 0 };
+	MDB_val k = { AUDIT_KEY_LEN, from }, v;
+	struct hub_audit_rec a;
+	int rc;
+
+	put_be(from + AUDIT_KEY_MS_OFF, since_ms > 0 ? (uint64_t)since_ms : 0, 8);
+	if (read_begin(s, &txn) != 0)
+		return fail(s, "cannot read the audit", EIO);
+	rc = mdb_cursor_open(txn, s->audit, &cur);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0) {
+		if (audit_unpack(&k, &v, &a) == 0 && fn(ctx, &a) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	read_end(s);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(s, "cannot list the audit", rc);
 }

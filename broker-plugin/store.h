@@ -132,4 +132,29 @@ int hub_store_tokens_touch(struct hub_store *s, const struct hub_token_use *u, s
  * to cut the sessions of revoked tokens. */
 uint64_t hub_store_tokens_generation(struct hub_store *s);
 
+/* ---- audit: one record per changing command, kept oldest first ---- */
+#define HUB_AUDIT_ACTOR_MAX 127
+#define HUB_AUDIT_TEXT_MAX 255
+struct hub_audit_rec {
+	int64_t ms;                                     /* when; the store sets it */
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];            /* "local:alice"; a remote admin's later */
+	char command[HUB_AUDIT_TEXT_MAX + 1];           /* the command words, no secret */
+	char target[HUB_AUDIT_TEXT_MAX + 1];            /* users, place file, token ids, counts */
+	char result[HUB_AUDIT_TEXT_MAX + 1];            /* "ok" or the error sentence */
+};
+
+/* Copies a (result "ok") to be written by the next write transaction of s that
+ * commits: the change and its record commit together. Stage before the
+ * change; hub_store_audit_finish then ends the command. */
+void hub_store_audit_stage(struct hub_store *s, const struct hub_audit_rec *a);
+/* Ends the staged record with result: written now, alone, when no transaction
+ * carried it (a refused command); its result replaced when one did and result
+ * is not "ok" (a later step failed): one record per command. No-op when
+ * nothing is staged. */
+int hub_store_audit_finish(struct hub_store *s, const char *result);
+/* Calls fn for every record from since_ms on, oldest first; stops early when
+ * fn returns non-zero. */
+int hub_store_audit_each(struct hub_store *s, int64_t since_ms,
+			 int (*fn)(void *ctx, const struct hub_audit_rec *a), void *ctx);
+
 #endif

@@ -203,12 +203,11 @@ hub_role_may_hold(enum hub_role r, enum hub_level l)
 	case HUB_ROLE_RESIDENT:
 		return l == HUB_LEVEL_VILLAGE;
 	case HUB_ROLE_OFFICIAL:
+	case HUB_ROLE_ADMIN:    /* a province or district admin is a scoped one */
 		return l == HUB_LEVEL_NATION || l == HUB_LEVEL_PROVINCE || l == HUB_LEVEL_DISTRICT;
 	case HUB_ROLE_AGENCY:
 	case HUB_ROLE_OPERATOR:
 		return l == HUB_LEVEL_NATION || l == HUB_LEVEL_PROVINCE;
-	case HUB_ROLE_ADMIN:
-		return l == HUB_LEVEL_NATION;
 	default:
 		return false;
 	}

@@ -71,7 +71,7 @@ enum hub_level hub_area_level(const char *s, size_t n);
 /* A is within S: S is TH, or A starts with S. Both NUL-terminated. */
 bool hub_area_within(const char *a, const char *s);
 /* The area a role may hold: volunteer/resident a village, official TH/P/D,
- * agency and operator TH/P, admin TH. */
+ * agency and operator TH/P, admin TH/P/D (P or D: a scoped admin). */
 bool hub_role_may_hold(enum hub_role r, enum hub_level l);
 /* A username: starts with an ASCII letter, then letters, digits, '.', '_' or '-',
  * at most HUB_USERNAME_MAX bytes. */

@@ -209,6 +209,7 @@ cp "$T/err" "$T/demo.err"
 "$ADMIN" --db "$T/demo" registry list >"$T/all" 2>/dev/null
 "$ADMIN" --db "$T/demo" user list >"$T/demo.users" 2>/dev/null
 copy "$T/demo" "$T/u"
+copy "$T/demo" "$T/demo.fresh"  # as demo left it, for the audit
 
 # a small registry: 98 > 9801 > 980101
 "$ADMIN" --db "$T/small" init </dev/null >/dev/null 2>&1
@@ -695,8 +696,26 @@ t user_add_official_on_a_village_is_refused_saying_it_cannot_hold_it t_refuse_of
 t_refuse_agency_district() { refuse_hold ag_dist agency 5001 --categories weather; }
 t user_add_agency_on_a_district_is_refused_saying_it_cannot_hold_it t_refuse_agency_district
 
-t_refuse_admin_prov() { refuse_hold adm_prov admin 50; }
-t user_add_admin_on_a_province_is_refused_saying_it_cannot_hold_it t_refuse_admin_prov
+t_refuse_admin_village() { refuse_hold adm_village admin 50010101; }
+t user_add_admin_on_a_village_is_refused_saying_it_cannot_hold_it t_refuse_admin_village
+
+t_refuse_admin_subdistrict() { refuse_hold adm_sub admin 500101; }
+t user_add_admin_on_a_subdistrict_is_refused_saying_it_cannot_hold_it t_refuse_admin_subdistrict
+
+# scoped admins (DESIGN.md "Admins may be scoped"): TH, a province or a district
+t_add_scoped_admins() {
+	for spec in "adm_p50 admin 50" "adm_d5001 admin 5001"; do
+		# shellcheck disable=SC2086
+		set -- $spec
+		run_in "pw-$1" --db "$T/u" user add "$1" --role "$2" --area "$3" --iterations 1000
+		status 0 || return 1
+		listed "$T/u" "$1,$2,$3," || return 1
+	done
+	run --db "$T/u" user set adm_p50 --area 5002
+	status 0 || return 1
+	listed "$T/u" "adm_p50,admin,5002,"
+}
+t user_add_and_set_accept_an_admin_scoped_to_a_province_or_a_district t_add_scoped_admins
 
 t_refuse_more() {
 	refuse_hold res_th resident TH || return 1
@@ -898,7 +917,7 @@ t user_set_area_not_in_the_registry_is_refused_and_changes_nothing t_set_bad_are
 t_set_cannot_hold() {
 	set_fails "cannot hold" malee --role official || return 1
 	set_fails "cannot hold" cm_official --area 50010101 || return 1
-	set_fails "cannot hold" malee --role admin --area 50
+	set_fails "cannot hold" malee --role admin
 }
 t user_set_role_that_cannot_hold_the_area_is_refused_and_changes_nothing t_set_cannot_hold
 
@@ -1202,6 +1221,141 @@ t_badcmd() {
 	err_has "usage: np-admin"
 }
 t unknown_or_incomplete_command_prints_usage_on_stderr_and_exits_2 t_badcmd
+
+# ---- audit ----
+
+# audit_json DB: audit --json into $T/audit, each line checked by jq
+audit_json() {
+	run --db "$1" audit --json
+	status 0 || return 1
+	cp "$T/out" "$T/audit"
+	if ! jq -e -c 'select((.ms|type) == "number" and (.time|type) == "string"
+		and (.actor|type) == "string" and (.command|type) == "string"
+		and (.target|type) == "string" and (.result|type) == "string")' "$T/audit" \
+		>"$T/audit.ok" 2>>"$T/diag" || [ "$(wc -l <"$T/audit.ok")" != "$(wc -l <"$T/audit")" ]; then
+		diag "expected one JSON object per line with ms,time,actor,command,target,result:"
+		indent "$T/audit" 20
+		return 1
+	fi
+}
+
+# audit_has N COMMAND TARGET RESULT: record N (1: oldest) of $T/audit has them,
+# and the actor of this np-admin
+audit_has() {
+	_rec=$(sed -n "$1p" "$T/audit")
+	for _f in "command:$2" "target:$3" "result:$4" "actor:local:$(id -un)"; do
+		_got=$(printf '%s' "$_rec" | jq -r ".${_f%%:*}")
+		same "audit record $1, ${_f%%:*}" "${_f#*:}" "$_got" || return 1
+	done
+}
+
+t_audit_demo() {
+	audit_json "$T/demo.fresh" || return 1
+	same "records after demo" 1 "$(wc -l <"$T/audit" | tr -d ' ')" || return 1
+	audit_has 1 demo "database $T/demo: demo registry and users" ok
+}
+t audit_after_demo_holds_one_record_of_it t_audit_demo
+
+# Every changing command, with passwords and a token that must not appear.
+audit_commands() {
+	_db=$T/aud
+	rm -rf "$_db"
+	run --db "$_db" init && status 0 || return 1
+	run --db "$_db" registry import "$T/aud.csv" && status 0 || return 1
+	run_in 'Secret-Pw-Alpha1' --db "$_db" user add alice --role volunteer --area 98010101 \
+		--iterations 1000 && status 0 || return 1
+	run --db "$_db" user set alice --area 98010102 && status 0 || return 1
+	run_in 'Secret-Pw-Beta22' --db "$_db" user passwd alice --iterations 1000 && status 0 || return 1
+	run --db "$_db" user import "$T/aud_users.csv" --iterations 1000 && status 0 || return 1
+	run --db "$_db" token issue alice bob && status 0 || return 1
+	cp "$T/out" "$T/aud.tokens"
+	run --db "$_db" token list bob && status 0 || return 1
+	_id=$(cut -d, -f1 "$T/out")
+	run --db "$_db" token revoke "$_id" && status 0 || return 1
+	run --db "$_db" token revoke --user alice && status 0 || return 1
+	run_in 'Secret-Pw-Gamma3' --db "$_db" user add carol --role admin --area 98010101 \
+		--iterations 1000
+	failed || return 1
+	run --db "$_db" token revoke "$(awk '$1 == "alice" { print $2 }' "$T/aud.tokens")"
+	failed || return 1
+	run --db "$_db" user del alice && status 0 || return 1
+	run --db "$_db" user list && status 0 || return 1
+}
+
+t_audit_every_change() {
+	csv aud 'code,name_th,name_en\n98,P,P\n9801,D,D\n980101,S,S\n98010101,V1,V1\n98010102,V2,V2\n'
+	printf 'name,role,area,password\nbob,volunteer,98010101,Secret-Pw-Delta4\ndan,resident,98010102,Secret-Pw-Eps555\n' \
+		>"$T/aud_users.csv"
+	audit_commands || return 1
+	audit_json "$T/aud" || return 1
+	same "records (one per changing command, none for list)" 12 \
+		"$(wc -l <"$T/audit" | tr -d ' ')" || return 1
+	audit_has 1 init "database $T/aud" ok || return 1
+	audit_has 2 "registry import $T/aud.csv" "5 places from $T/aud.csv" ok || return 1
+	audit_has 3 "user add alice --role volunteer --area 98010101 --iterations 1000" \
+		"user alice" ok || return 1
+	audit_has 4 "user set alice --area 98010102" "user alice" ok || return 1
+	audit_has 5 "user passwd alice --iterations 1000" "user alice" ok || return 1
+	audit_has 6 "user import $T/aud_users.csv --iterations 1000" \
+		"2 users from $T/aud_users.csv" ok || return 1
+	audit_has 7 "token issue alice bob" "2 tokens for users alice, bob" ok || return 1
+	audit_has 8 "token revoke $_id" "token $_id" ok || return 1
+	audit_has 9 "token revoke --user alice" "the tokens of user alice" ok || return 1
+	audit_has 10 "user add carol --role admin --area 98010101 --iterations 1000" "user carol" \
+		"an admin cannot hold area '98010101' (want TH, a province or a district)" || return 1
+	audit_has 11 "token revoke npt_[redacted]" "token npt_[redacted]" \
+		"'npt_[redacted]' is not a token id (32 hex digits, as token list prints)" || return 1
+	audit_has 12 "user del alice" "user alice" ok
+}
+t audit_records_every_changing_command_with_actor_command_target_and_result t_audit_every_change
+
+t_audit_no_secret() {
+	[ -s "$T/aud.tokens" ] || { diag "needs the previous test's database"; return 1; }
+	run --db "$T/aud" audit
+	status 0 || return 1
+	for _s in Secret-Pw-Alpha1 Secret-Pw-Beta22 Secret-Pw-Gamma3 Secret-Pw-Delta4 \
+		Secret-Pw-Eps555 $(awk '{ print $2; print substr($2, 5) }' "$T/aud.tokens"); do
+		for _f in "$T/out" "$T/audit" "$T/aud/data.mdb"; do
+			if grep -a -F -q -e "$_s" "$_f"; then
+				diag "the secret $_s is in $_f"
+				return 1
+			fi
+		done
+	done
+}
+t audit_output_and_database_file_hold_no_password_or_token t_audit_no_secret
+
+t_audit_since() {
+	[ -s "$T/audit" ] || { diag "needs the previous tests' audit"; return 1; }
+	audit_json "$T/aud" || return 1
+	_ms=$(sed -n 5p "$T/audit" | jq .ms)
+	_after=$(awk -v ms="$_ms" -F'"ms":' '{ split($2, a, ","); if (a[1] + 0 >= ms) n++ } END { print n }' \
+		"$T/audit")
+	run --db "$T/aud" audit --since "$_ms"
+	status 0 || return 1
+	same "records since the 5th's ms" "$_after" "$(wc -l <"$T/out" | tr -d ' ')" || return 1
+	head -n 1 "$T/out" | grep -q ',user passwd alice' ||
+		sed -n 1p "$T/out" | grep -q ',user set alice' ||
+		{ diag "expected the text listing to start at the 5th record (or one of its ms)"; show; return 1; }
+	run --db "$T/aud" audit --since 99999999999999
+	status 0 || return 1
+	out_empty || return 1
+	run --db "$T/aud" audit --since yesterday
+	failed || return 1
+	err_has "--since MS"
+}
+t audit_since_lists_the_records_from_that_ms_and_refuses_a_bad_number t_audit_since
+
+t_audit_sudo() {
+	copy "$T/small" "$T/aud2" || return 1
+	SUDO_USER=somsak "$ADMIN" --db "$T/aud2" user del nobody </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	failed || return 1
+	audit_json "$T/aud2" || return 1
+	_got=$(tail -n 1 "$T/audit" | jq -r .actor)
+	same "actor under sudo" "local:$(id -un) (sudo by somsak)" "$_got"
+}
+t audit_actor_names_the_sudo_user_too t_audit_sudo
 
 # ---- ownership ----
 

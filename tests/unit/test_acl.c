@@ -92,7 +92,7 @@ trap_official_exists(void *ctx, const char *username)
 
 /* ---- principals --------------------------------------------------------- */
 
-enum who { VOL, RES, OFF_TH, OFF_P, OFF_D, AG_TH, AG_P, OP_TH, OP_P, ADM, WHO_COUNT };
+enum who { VOL, RES, OFF_TH, OFF_P, OFF_D, AG_TH, AG_P, OP_TH, OP_P, ADM, ADM_P, ADM_D, WHO_COUNT };
 
 static struct hub_principal who[WHO_COUNT];
 
@@ -129,6 +129,8 @@ principals_setup(void **state)
 	set_who(OP_TH, "ntnet", HUB_ROLE_OPERATOR, "TH", 0);
 	set_who(OP_P, "op50", HUB_ROLE_OPERATOR, "50", 0);
 	set_who(ADM, "root", HUB_ROLE_ADMIN, "TH", 0);
+	set_who(ADM_P, "adm50", HUB_ROLE_ADMIN, "50", 0);
+	set_who(ADM_D, "adm5001", HUB_ROLE_ADMIN, "5001", 0);
 	return 0;
 }
 
@@ -185,7 +187,7 @@ static const struct row every_role[] = {
 	S("", N),
 };
 
-/* What only the admin may read: $SYS; nothing else under $CONTROL is writable. */
+/* What only the TH admin may read: $SYS; nothing else under $CONTROL is writable. */
 static const struct row every_role_but_admin[] = {
 	W("$CONTROL/np/v1/admin", N),
 	W("$CONTROL/other", N),
@@ -697,6 +699,81 @@ static const struct row admin_rows[] = {
 	S("$share/root/np/#", Y),
 };
 
+/* A scoped admin reads what is within its scope: no TH or wider announcement,
+ * no $SYS, no other user's replies, no official's inbox. */
+static const struct row province_admin_rows[] = {
+	W("np/ann/50/general", N),
+	W("np/rep/" OWN "/outage", N),
+	W("np/rep/" OWN "/ack", N),
+	W("np/dm/50010101", N),
+	R("np/rep/" OWN "/outage", Y),
+	R("np/rep/" PRV "/ack", Y),
+	R("np/rep/" FAR "/feedback", N),
+	R("np/status/" OWN, Y),
+	R("np/status/" FAR, N),
+	R("np/ann/TH/general", N),
+	R("np/ann/50/weather", Y),
+	R("np/ann/5001/weather", Y),
+	R("np/ann/50020101/event", Y),
+	R("np/ann/10/weather", N),
+	R("np/ann/10010101/weather", N),
+	R("np/show/" PRV "/story", Y),
+	R("np/show/" FAR "/story", N),
+	R("np/dm/50010101", Y),
+	R("np/dm/50020101", Y),
+	R("np/dm/10010101", N),
+	R("np/dm/ministry", N),
+	R("np/reply/adm50/history", Y),
+	R("np/reply/vol1/history", N),
+	R("$SYS/broker/uptime", N),
+	S("np/rep/50/#", Y),
+	S("np/rep/50/5002/#", Y),
+	S("np/rep/#", N),
+	S("np/rep/10/#", N),
+	S("np/rep/+/+/+/outage", N),
+	S("np/ann/50/#", Y),
+	S("np/ann/+/weather", N),
+	S("np/status/50/#", Y),
+	S("np/show/50/#", Y),
+	S("np/dm/50010101", Y),
+	S("np/dm/#", N),
+	S("np/reply/adm50/#", Y),
+	S("$share/adm50/np/rep/50/#", Y),
+	S("#", N),
+	S("np/#", N),
+	S("$SYS/#", N),
+};
+
+static const struct row district_admin_rows[] = {
+	W("np/ann/5001/general", N),
+	W("np/status/" OWN, N),
+	R("np/rep/" OWN "/outage", Y),
+	R("np/rep/" NBR "/need", Y),
+	R("np/rep/" PRV "/ack", N),
+	R("np/status/" SIB, Y),
+	R("np/status/" PRV, N),
+	R("np/ann/TH/general", N),
+	R("np/ann/50/weather", N),
+	R("np/ann/5001/weather", Y),
+	R("np/ann/50010101/general", Y),
+	R("np/ann/5002/general", N),
+	R("np/show/" SIB "/product", Y),
+	R("np/show/" PRV "/product", N),
+	R("np/dm/50010201", Y),
+	R("np/dm/50020101", N),
+	R("np/reply/adm5001/history", Y),
+	R("np/reply/adm50/history", N),
+	R("$SYS/broker/uptime", N),
+	S("np/rep/50/5001/#", Y),
+	S("np/rep/50/#", N),
+	S("np/ann/5001/#", Y),
+	S("np/ann/50/#", N),
+	S("np/status/50/5001/#", Y),
+	S("np/show/50/5002/#", N),
+	S("#", N),
+	S("$SYS/#", N),
+};
+
 struct table {
 	enum who w;
 	const struct row *rows;
@@ -716,6 +793,8 @@ static const struct table tables[] = {
 	TABLE(OP_TH, national_operator_rows),
 	TABLE(OP_P, province_operator_rows),
 	TABLE(ADM, admin_rows),
+	TABLE(ADM_P, province_admin_rows),
+	TABLE(ADM_D, district_admin_rows),
 };
 
 /* ---- running rows -------------------------------------------------------- */
@@ -833,6 +912,20 @@ admin_reads_everything_and_writes_nothing_under_np(void **state)
 {
 	(void)state;
 	check_table(ADM);
+}
+
+static void
+province_admin_reads_only_within_its_province_and_no_sys(void **state)
+{
+	(void)state;
+	check_table(ADM_P);
+}
+
+static void
+district_admin_reads_only_within_its_district(void **state)
+{
+	(void)state;
+	check_table(ADM_D);
 }
 
 static void
@@ -963,6 +1056,8 @@ main(void)
 		cmocka_unit_test(national_operator_reads_outages_acks_and_status_only),
 		cmocka_unit_test(province_operator_acknowledges_within_its_province),
 		cmocka_unit_test(admin_reads_everything_and_writes_nothing_under_np),
+		cmocka_unit_test(province_admin_reads_only_within_its_province_and_no_sys),
+		cmocka_unit_test(district_admin_reads_only_within_its_district),
 		cmocka_unit_test(malformed_topics_are_refused_for_every_role),
 		cmocka_unit_test(read_never_looks_up_the_directory),
 		cmocka_unit_test(decisions_make_at_most_three_directory_lookups),

@@ -53,6 +53,8 @@ static struct hub_principal who[] = {
 	{ "op_th", HUB_ROLE_OPERATOR, "TH", 0 },
 	{ "op_p", HUB_ROLE_OPERATOR, "50", 0 },
 	{ "root", HUB_ROLE_ADMIN, "TH", 0 },
+	{ "adm50", HUB_ROLE_ADMIN, "50", 0 },           /* scoped admins */
+	{ "adm5001", HUB_ROLE_ADMIN, "5001", 0 },
 };
 
 #define MAX_TOPICS 512

@@ -3,7 +3,9 @@
  * listed in name order and counted by a generation; places are written in
  * batches that see their own writes; a secret is made once; a full map grows
  * and the write goes through; a full disk refuses the write with the reason
- * and keeps everything committed before it. */
+ * and keeps everything committed before it; an audit record commits with the
+ * change it records, or alone with the error of a refused one, one per
+ * command, listed oldest first from a time on. */
 #define _GNU_SOURCE             /* unshare, for tmpdb_small_disk */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -415,6 +417,107 @@ a_full_disk_refuses_the_write_and_keeps_what_was_committed(void **state)
 	tmpdb_small_disk_close(&small);
 }
 
+/* ---- audit ---- */
+
+#define AUDIT_MAX 8
+struct audit_list {
+	struct hub_audit_rec a[AUDIT_MAX];
+	size_t n;
+};
+
+static int
+collect_audit(void *ctx, const struct hub_audit_rec *a)
+{
+	struct audit_list *l = ctx;
+
+	assert_true(l->n < AUDIT_MAX);
+	l->a[l->n++] = *a;
+	return 0;
+}
+
+static struct hub_audit_rec
+audit_rec(const char *command, const char *target)
+{
+	struct hub_audit_rec a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.actor, sizeof(a.actor), "local:tester");
+	snprintf(a.command, sizeof(a.command), "%s", command);
+	snprintf(a.target, sizeof(a.target), "%s", target);
+	snprintf(a.result, sizeof(a.result), "ok");
+	return a;
+}
+
+static void
+an_audit_record_commits_with_its_change_or_alone_with_the_refusal(void **state)
+{
+	struct hub_user u = user("alice", HUB_ROLE_VOLUNTEER, "50010101");
+	struct hub_audit_rec a = audit_rec("user add alice", "user alice");
+	struct audit_list l = { .n = 0 };
+
+	(void)state;
+	hub_store_audit_stage(db.s, &a);
+	assert_int_equal(hub_store_audit_each(db.s, 0, collect_audit, &l), 0);
+	assert_int_equal(l.n, 0);                       /* staged: nothing written yet */
+	assert_int_equal(hub_store_user_add(db.s, &u), 0);
+	assert_int_equal(hub_store_audit_each(db.s, 0, collect_audit, &l), 0);
+	assert_int_equal(l.n, 1);                       /* the add's transaction carried it */
+	assert_int_equal(hub_store_audit_finish(db.s, "ok"), 0);
+
+	a = audit_rec("user add alice", "user alice");
+	hub_store_audit_stage(db.s, &a);
+	assert_int_equal(hub_store_user_add(db.s, &u), HUB_STORE_EXISTS);
+	assert_int_equal(hub_store_audit_finish(db.s, "user 'alice' already exists"), 0);
+
+	a = audit_rec("token revoke --user alice", "the tokens of user alice");
+	hub_store_audit_stage(db.s, &a);
+	assert_int_equal(hub_store_user_update(db.s, &u), 0);   /* a first step */
+	assert_int_equal(hub_store_audit_finish(db.s, "a later step failed"), 0);
+	assert_int_equal(hub_store_audit_finish(db.s, "ok"), 0);        /* nothing staged */
+
+	l.n = 0;
+	assert_int_equal(hub_store_audit_each(db.s, 0, collect_audit, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.a[0].actor, "local:tester");
+	assert_string_equal(l.a[0].command, "user add alice");
+	assert_string_equal(l.a[0].target, "user alice");
+	assert_string_equal(l.a[0].result, "ok");
+	assert_string_equal(l.a[1].result, "user 'alice' already exists");
+	assert_string_equal(l.a[2].command, "token revoke --user alice");
+	assert_string_equal(l.a[2].result, "a later step failed");
+	assert_true(l.a[0].ms > 1500000000000LL && l.a[0].ms <= l.a[1].ms
+		    && l.a[1].ms <= l.a[2].ms);
+}
+
+static void
+audit_records_are_listed_oldest_first_from_a_time_on(void **state)
+{
+	struct hub_audit_rec a;
+	struct audit_list l = { .n = 0 };
+	char cmd[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {       /* the same ms, mostly: the sequence orders them */
+		snprintf(cmd, sizeof(cmd), "step %d", i);
+		a = audit_rec(cmd, "");
+		hub_store_audit_stage(db.s, &a);
+		assert_int_equal(hub_store_audit_finish(db.s, "refused"), 0);
+	}
+	assert_int_equal(hub_store_audit_each(db.s, 0, collect_audit, &l), 0);
+	assert_int_equal(l.n, 5);
+	for (i = 0; i < 5; i++) {
+		snprintf(cmd, sizeof(cmd), "step %d", i);
+		assert_string_equal(l.a[i].command, cmd);
+	}
+	l.n = 0;
+	assert_int_equal(hub_store_audit_each(db.s, l.a[4].ms + 1, collect_audit, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(hub_store_audit_each(db.s, l.a[4].ms, collect_audit, &l), 0);
+	assert_true(l.n >= 1);
+	assert_string_equal(l.a[l.n - 1].command, "step 4");
+}
+
 int
 main(void)
 {
@@ -434,6 +537,8 @@ main(void)
 		T(a_full_map_grows_and_every_write_goes_through),
 		T(reserve_grows_the_map_only_when_room_is_short),
 		T(a_full_disk_refuses_the_write_and_keeps_what_was_committed),
+		T(an_audit_record_commits_with_its_change_or_alone_with_the_refusal),
+		T(audit_records_are_listed_oldest_first_from_a_time_on),
 	};
 #undef T
 

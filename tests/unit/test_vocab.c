@@ -124,7 +124,7 @@ role_may_hold_follows_the_roles_table(void **state)
 		{ false, true, true, true, false, false },      /* official */
 		{ false, true, true, false, false, false },     /* agency */
 		{ false, true, true, false, false, false },     /* operator */
-		{ false, true, false, false, false, false },    /* admin */
+		{ false, true, true, true, false, false },      /* admin: TH or scoped */
 	};
 	size_t r, l;
 
