@@ -154,6 +154,8 @@ hub_guard_admit(struct hub_guard *g, const char *cid, const char *user)
 	struct cid *i = NULL;
 	unsigned n = hub_guard_count(g, user);
 
+	if (cid != NULL && strlen(cid) > HUB_GUARD_MAX_ID_LEN)
+		return HUB_R_CLIENT_ID_TOO_LONG;        /* the table is bounded in bytes too */
 	if (cid != NULL)
 		HASH_FIND_STR(g->ids, cid, i);
 	if (i != NULL && strcmp(i->user, user) != 0)

@@ -15,6 +15,7 @@
 #include "refusal.h"
 
 #define HUB_GUARD_MAX_IDS 262144        /* client ids remembered at most */
+#define HUB_GUARD_MAX_ID_LEN 128        /* bytes of a client id; longer ones are refused */
 
 struct hub_guard;
 

@@ -326,8 +326,11 @@ on_disconnect(int event, void *event_data, void *userdata)
 	struct hub_ctx *ctx = userdata;
 
 	(void)event;
-	hub_guard_disconnected(ctx->guard, ed->client, mosquitto_client_clean_session(ed->client),
-			       hub_now_ms());
+	/* MQTT 5 keeps or drops a session by its expiry interval, which a plugin
+	 * cannot see, not by Clean Start: its id stays its user's as if persistent */
+	hub_guard_disconnected(ctx->guard, ed->client,
+			       mosquitto_client_protocol_version(ed->client) != 5
+			       && mosquitto_client_clean_session(ed->client), hub_now_ms());
 	return MOSQ_ERR_SUCCESS;
 }
 

@@ -223,8 +223,12 @@ hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed)
 		why = HUB_R_UNKNOWN_USER;
 	else if (ed->properties != NULL)
 		why = HUB_R_PROPERTIES;
+	else if (ed->payloadlen == 0 && ed->retain
+		 && (why = hub_throttle_publish(ctx->throttle, p->username, 0, hub_now_ms()))
+			    == HUB_OK)
+		return clear_retained(ed, p);     /* a clear pays the message rate too */
 	else if (ed->payloadlen == 0 && ed->retain)
-		return clear_retained(ed, p);
+		;                                 /* over the rate: refused below */
 	else
 		why = check_payload(ctx, p, ed->topic, ed->payload, ed->payloadlen, ed->qos, &m,
 				    &dup);

@@ -135,6 +135,7 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_WRONG_PASSWORD] = "wrong password",
 	[HUB_R_CLIENT_ID_OTHER_USER] = "the client id names another user",
 	[HUB_R_CLIENT_ID_TAKEN] = "the client id belongs to another user",
+	[HUB_R_CLIENT_ID_TOO_LONG] = "the client id is over 128 bytes",
 	[HUB_R_TOO_MANY_CONNECTIONS] = "too many connections for this user",
 	[HUB_R_NOMEM] = "out of memory",
 };

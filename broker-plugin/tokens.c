@@ -22,6 +22,7 @@ struct hub_tokens {
 	struct use *uses;
 	size_t nuses;
 	uint64_t generation;
+	uint64_t version;       /* of the store when generation was read */
 	int64_t next_flush_ms;
 };
 
@@ -159,8 +160,13 @@ hub_tokens_holds(struct hub_tokens *t, const char *user, const uint8_t id[HUB_TO
 bool
 hub_tokens_revoked(struct hub_tokens *t)
 {
-	uint64_t gen = hub_store_tokens_generation(t->store);
+	uint64_t gen, version = hub_store_version(t->store);
 
+	/* called before every message: no LMDB read unless some process committed */
+	if (version != 0 && version == t->version)
+		return false;
+	gen = hub_store_tokens_generation(t->store);
+	t->version = version;
 	if (gen == t->generation)
 		return false;
 	t->generation = gen;

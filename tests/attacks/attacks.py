@@ -1453,10 +1453,12 @@ def a_client_id_named_after_a_user_is_that_users_alone(ctx):
         own = ctx.login(hub, "somchai", client_id=cid)
         check(own.ping(), "somchai could not use " + cid)
         own.disconnect()
-    # a clean session frees its id at once: another user may use a plain id next
-    first = ctx.login(hub, "somchai", client_id="tablet-7")
+    # an MQTT 3.1.1 clean session frees its id at once: another user may use a
+    # plain id next (MQTT 5 sessions keep theirs: their expiry is not shown to
+    # the plugin; see long_client_ids_and_mqtt5_sessions_are_guarded_too)
+    first = ctx.login(hub, "somchai", client_id="tablet-7", version=4)
     first.disconnect()
-    other = ctx.login(hub, "cm_official", client_id="tablet-7")
+    other = ctx.login(hub, "cm_official", client_id="tablet-7", version=4)
     check(other.ping(), "a clean session's id stayed taken")
 
 
@@ -1669,6 +1671,34 @@ def a_retained_message_is_cleared_only_by_a_user_who_may_write_it(ctx):
     nothing_arrives(second, "np/ann/", wait=0.1)
     late = ctx.login(hub, "nok", "np/ann/%s/#" % VILLAGE, client_id="nok-3")
     nothing_arrives(late, "np/ann/")
+
+
+@test
+def clearing_retained_messages_pays_the_message_rate(ctx):
+    hub = ctx.broker({"rate_msgs": 1, "rate_burst": 3})
+    topic = "np/ann/%s/general" % VILLAGE
+    vol = ctx.login(hub, "somchai")
+    codes = [vol.publish(topic, b"", retain=True) for _ in range(10)]
+    ok = sum(1 for c in codes if c in (0, 0x10))
+    check(ok <= 4, "%d of 10 empty retained publishes accepted at 1/s, burst 3: %s"
+          % (ok, codes))
+    check(0x87 in codes, "none refused: %s" % codes)
+
+
+@test
+def long_client_ids_and_mqtt5_sessions_are_guarded_too(ctx):
+    hub = ctx.broker()
+    mark = hub.mark()
+    c = ctx.client(hub, "somchai", client_id="x" * 129)
+    check(c.connack == 0x87, "a 129-byte client id: %s" % rejected(c))
+    check(hub.wait_log("the client id is over 128 bytes", 2, mark), "no log line")
+    check(ctx.login(hub, "somchai", client_id="x" * 128).ping(), "a 128-byte id refused")
+    # MQTT 5 keeps a session by its expiry, whatever Clean Start says: the id
+    # stays its user's after a Clean Start 1 session with an expiry
+    vol = ctx.login(hub, "somchai", client_id="phone-v5", clean=True, session_expiry=3600)
+    vol.disconnect()
+    c = ctx.client(hub, "cm_official", client_id="phone-v5", clean=False)
+    check(c.connack == 0x87, "cm_official took a v5 session's id: %s" % rejected(c))
 
 
 @test

@@ -26,6 +26,15 @@ a_client_id_belongs_to_its_first_user(void **state)
 
 	(void)state;
 	assert_int_equal(hub_guard_new(&g, 10), 0);
+	{
+		char id[HUB_GUARD_MAX_ID_LEN + 2];
+
+		memset(id, 'x', sizeof(id) - 1);
+		id[sizeof(id) - 1] = '\0';
+		assert_int_equal(hub_guard_admit(g, id, "somchai"), HUB_R_CLIENT_ID_TOO_LONG);
+		id[sizeof(id) - 2] = '\0';
+		assert_int_equal(hub_guard_admit(g, id, "somchai"), HUB_OK);
+	}
 	assert_int_equal(HUB_OK, hub_guard_admit(g, "phone-1", "somchai"));
 	assert_int_equal(hub_guard_connected(g, &c1, "phone-1", "somchai", 0), 0);
 	assert_int_equal(hub_guard_admit(g, "phone-1", "cm_official"), HUB_R_CLIENT_ID_TAKEN);
