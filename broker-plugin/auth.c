@@ -109,24 +109,6 @@ fill(struct entry *e, const struct hub_user *u)
 	}
 }
 
-static struct entry *
-upsert(struct hub_auth *a, const struct hub_user *u)
-{
-	struct entry *e;
-
-	HASH_FIND_STR(a->users, u->name, e);
-	if (e == NULL) {
-		e = calloc(1, sizeof(*e));
-		if (e == NULL)
-			return NULL;
-		fill(e, u);
-		HASH_ADD_STR(a->users, name, e);
-		return e;
-	}
-	fill(e, u);
-	return e;
-}
-
 static void
 mark_pending(struct hub_auth *a, const char *name)
 {
@@ -163,6 +145,35 @@ unchanged(const struct entry *e, const struct hub_user *u)
 	       && memcmp(e->salt, u->salt, sizeof(e->salt)) == 0;
 }
 
+/* Refreshes e from the store's u; a change found here (np-admin committed
+ * between the last look and this read) makes the user pending, exactly as the
+ * look would have: no session admitted with the old state survives it. */
+static void
+refresh(struct hub_auth *a, struct entry *e, const struct hub_user *u)
+{
+	if (!unchanged(e, u))
+		mark_pending(a, u->name);
+	fill(e, u);
+}
+
+static struct entry *
+upsert(struct hub_auth *a, const struct hub_user *u)
+{
+	struct entry *e;
+
+	HASH_FIND_STR(a->users, u->name, e);
+	if (e == NULL) {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL)
+			return NULL;
+		fill(e, u);
+		HASH_ADD_STR(a->users, name, e);
+		return e;
+	}
+	refresh(a, e, u);
+	return e;
+}
+
 static int
 resync_one(void *ctx, const struct hub_user *u)
 {
@@ -183,7 +194,7 @@ resync_one(void *ctx, const struct hub_user *u)
 /* Brings every cached user in line with the store in one pass over its users:
  * gone users are dropped, changed ones refreshed (a new salt also drops the
  * remembered password); both become pending. */
-static void
+static int
 resync(struct hub_auth *a)
 {
 	struct entry *e, *tmp;
@@ -191,11 +202,12 @@ resync(struct hub_auth *a)
 	HASH_ITER(hh, a->users, e, tmp)
 		e->seen = false;
 	if (hub_store_user_each(a->store, resync_one, a) != 0)
-		return;         /* unreadable now: nothing dropped on a guess */
+		return -1;      /* unreadable now: nothing dropped on a guess */
 	HASH_ITER(hh, a->users, e, tmp) {
 		if (!e->seen)
 			forget(a, e->name);
 	}
+	return 0;
 }
 
 /* One read of the shared meta page when no process committed since the last
@@ -210,11 +222,12 @@ sync_users(struct hub_auth *a)
 	gen = hub_store_users_seen(a->store, &version);
 	if (version == 0)
 		return;
-	a->version = version;
 	if (gen != a->generation) {
+		if (resync(a) != 0)
+			return;         /* looked at again next time: no change is lost */
 		a->generation = gen;
-		resync(a);
 	}
+	a->version = version;
 }
 
 static void
@@ -276,7 +289,7 @@ hub_auth_login(struct hub_auth *a, const char *username, const char *password)
 	HASH_FIND_STR(a->users, username, e);
 	if (e != NULL && e->has_cred && memcmp(e->salt, u.salt, sizeof(u.salt)) == 0
 	    && CRYPTO_memcmp(e->cred, cred, CRED_LEN) == 0) {
-		fill(e, &u);
+		refresh(a, e, &u);
 		return HUB_OK;
 	}
 	a->typical_iterations = u.iterations;

@@ -152,8 +152,13 @@ hub_tokens_holds(struct hub_tokens *t, const char *user, const uint8_t id[HUB_TO
 
 	if (rc == HUB_STORE_NOTFOUND)
 		return HUB_R_TOKEN_UNKNOWN;
-	if (rc != 0)
-		return HUB_OK;          /* a read error cuts no one */
+	if (rc != 0) {
+		/* a read error cuts no one now, and the next look asks every
+		 * token session again: the revocation is not lost */
+		t->generation = 0;
+		t->version = 0;
+		return HUB_OK;
+	}
 	return judge(&r, user, now_ms);
 }
 
