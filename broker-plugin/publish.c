@@ -223,15 +223,13 @@ hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed)
 		why = HUB_R_UNKNOWN_USER;
 	else if (ed->properties != NULL)
 		why = HUB_R_PROPERTIES;
-	else if (ed->payloadlen == 0 && ed->retain
-		 && (why = hub_throttle_publish(ctx->throttle, p->username, 0, hub_now_ms()))
-			    == HUB_OK)
-		return clear_retained(ed, p);     /* a clear pays the message rate too */
-	else if (ed->payloadlen == 0 && ed->retain)
-		;                                 /* over the rate: refused below */
+	else if (ed->payloadlen == 0 && ed->retain)     /* a clear pays the message rate too */
+		why = hub_throttle_publish(ctx->throttle, p->username, 0, hub_now_ms());
 	else
 		why = check_payload(ctx, p, ed->topic, ed->payload, ed->payloadlen, ed->qos, &m,
 				    &dup);
+	if (why == HUB_OK && ed->payloadlen == 0 && ed->retain)
+		return clear_retained(ed, p);
 	if (why != HUB_OK)
 		return hub_publish_refuse(ctx, ed->client, p, ed->topic, ed->payload,
 					  ed->payloadlen, why);
