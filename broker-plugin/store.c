@@ -566,9 +566,9 @@ hub_store_user_get(struct hub_store *s, const char *name, struct hub_user *out)
 }
 
 static int
-bump_generation(struct hub_store *s, MDB_txn *txn)
+counter_bump(struct hub_store *s, MDB_txn *txn, const char *key)
 {
-	MDB_val k = { 9, "users_gen" }, v;
+	MDB_val k = { strlen(key), (void *)key }, v;
 	uint8_t b[USERS_GEN_LEN];
 	uint64_t gen;
 
@@ -577,6 +577,32 @@ bump_generation(struct hub_store *s, MDB_txn *txn)
 	v.mv_size = USERS_GEN_LEN;
 	v.mv_data = b;
 	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+/* The meta counter key (0 when absent), read in a transaction of its own;
+ * *version (may be NULL) gets that transaction's id, 0 when it failed. */
+static uint64_t
+counter_read(struct hub_store *s, const char *key, uint64_t *version)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(key), (void *)key }, v;
+	uint64_t gen;
+
+	if (version != NULL)
+		*version = 0;
+	if (read_begin(s, &txn) != 0)
+		return 0;
+	gen = gen_unpack(mdb_get(txn, s->meta, &k, &v), &v);
+	if (version != NULL)
+		*version = (uint64_t)mdb_txn_id(txn);
+	read_end(s);
+	return gen;
+}
+
+static int
+bump_generation(struct hub_store *s, MDB_txn *txn)
+{
+	return counter_bump(s, txn, "users_gen");
 }
 
 static int
@@ -715,17 +741,7 @@ hub_store_users_generation(struct hub_store *s)
 uint64_t
 hub_store_users_seen(struct hub_store *s, uint64_t *version)
 {
-	MDB_txn *txn;
-	MDB_val k = { 9, "users_gen" }, v;
-	uint64_t gen = 0;
-
-	*version = 0;
-	if (read_begin(s, &txn) != 0)
-		return 0;
-	gen = gen_unpack(mdb_get(txn, s->meta, &k, &v), &v);
-	*version = (uint64_t)mdb_txn_id(txn);
-	read_end(s);
-	return gen;
+	return counter_read(s, "users_gen", version);
 }
 
 uint64_t
@@ -996,29 +1012,13 @@ token_unpack(const MDB_val *k, const MDB_val *v, struct hub_token_rec *t)
 static int
 bump_tokens_gen(struct hub_store *s, MDB_txn *txn)
 {
-	MDB_val k = { 10, "tokens_gen" }, v;
-	uint8_t b[USERS_GEN_LEN];
-	uint64_t gen;
-
-	gen = gen_unpack(mdb_get(txn, s->meta, &k, &v), &v);
-	put_le(b, gen + 1, USERS_GEN_LEN);
-	v.mv_size = USERS_GEN_LEN;
-	v.mv_data = b;
-	return mdb_put(txn, s->meta, &k, &v, 0);
+	return counter_bump(s, txn, "tokens_gen");
 }
 
 uint64_t
 hub_store_tokens_generation(struct hub_store *s)
 {
-	MDB_txn *txn;
-	MDB_val k = { 10, "tokens_gen" }, v;
-	uint64_t gen;
-
-	if (read_begin(s, &txn) != 0)
-		return 0;
-	gen = gen_unpack(mdb_get(txn, s->meta, &k, &v), &v);
-	read_end(s);
-	return gen;
+	return counter_read(s, "tokens_gen", NULL);
 }
 
 int
