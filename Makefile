@@ -18,7 +18,7 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/tokens.c
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
-            admin/user_import.c admin/user.c admin/encode.c admin/token_cmd.c admin/audit.c \
+            admin/user_import.c admin/user.c admin/encode.c admin/token_cmd.c admin/audit.c admin/io.c \
             $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
@@ -120,7 +120,7 @@ install: all
 # (tests/run.sh runs them like the unit tests, in build/ and build-san/)
 FUZZ_REPLAY_BINS = $(patsubst %,$(BUILD)/tests/test_fuzz_%,envelope acl history_request csv_import)
 $(FUZZ_REPLAY_BINS): $(BUILD)/tests/test_%: $(BUILD)/obj/tests/fuzz/%.o \
-		$(BUILD)/obj/tests/fuzz/replay.o $(call obj,$(CORE_SRCS) admin/csv_import.c) $(PB_OBJ)
+		$(BUILD)/obj/tests/fuzz/replay.o $(call obj,$(CORE_SRCS) admin/csv_import.c admin/io.c) $(PB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -lcsv
 tests-build: $(FUZZ_REPLAY_BINS)

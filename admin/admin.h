@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "io.h"
 #include "store.h"
 
 enum admin_rc {
@@ -51,5 +52,22 @@ enum admin_rc admin_history(struct hub_store *s, int argc, char **argv);
 
 /* np-admin token issue|list|revoke ...: argv[0] is "token" (token_cmd.c). */
 enum admin_rc admin_token(struct hub_store *s, int argc, char **argv);
+
+/* The stored form of a password hash that a remote np-admin sends instead of
+ * the password: "pbkdf2-sha512$ITERATIONS$SALT$HASH" (hex). */
+#define ADMIN_HASH_TEXT_LEN (14 + 10 + 1 + 2 * 16 + 1 + 2 * 64)
+#define ADMIN_REMOTE_MAX_ITERATIONS 1000000u
+void admin_hash_format(const struct hub_user *u, char buf[ADMIN_HASH_TEXT_LEN + 1]);
+/* text into u's iterations, salt and hash; prints why not. A hash from a
+ * remote admin has from HUB_KDF_DEFAULT_ITERATIONS to
+ * ADMIN_REMOTE_MAX_ITERATIONS iterations: fewer would weaken the password,
+ * more would let one admin stall the broker's thread at every login. */
+enum admin_rc admin_hash_parse(const char *text, struct hub_user *u);
+
+/* true when area is within the scope of whoever runs the command. */
+bool admin_in_scope(const char *area);
+/* ADMIN_OK when user name's area is within the scope; else prints
+ * "np-admin: user 'NAME' (area A) is outside your scope S" and fails. */
+enum admin_rc admin_scope_check(const char *name, const char *area);
 
 #endif

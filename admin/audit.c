@@ -5,14 +5,14 @@
  * (admin_audit_begin); store.c writes it in the first transaction that
  * commits a change, so the change and its record commit together, and
  * admin_audit_end finishes it with the result: "ok", or the error sentence the
- * command printed (its first line on stderr, caught by a tee on stderr, so the
- * commands report errors as they always have). A command refused before it
+ * command printed (its first line on admin_err(), caught by a tee that stands
+ * in for it, so the commands report errors as they always have). A command refused before it
  * changed anything leaves its record too, written alone when it ends.
  * Nothing secret is recorded: passwords come from standard input, never the
  * command words, and any device token text in the words, the target or the
  * error is replaced by "npt_[redacted]". The actor of a local command is
  * "local:<login name>" ("local:root (sudo by alice)"); a command that arrives
- * over MQTT (later) stages the same record with its remote actor.
+ * over MQTT carries its remote actor in admin_io.actor ("mqtt:<admin>").
  *
  * The module keeps the one audit in progress of this np-admin process. */
 #define _GNU_SOURCE             /* fopencookie */
@@ -37,7 +37,7 @@
 static struct {
 	bool active;
 	struct hub_audit_rec rec;
-	FILE *real_stderr;              /* stderr while the tee stands in for it */
+	FILE *tee, *real_err;           /* the tee standing in for admin_io.err */
 	char line[HUB_AUDIT_TEXT_MAX + sizeof(ERR_PREFIX)];
 	size_t n;
 	bool line_done;                 /* line holds the first whole line */
@@ -116,6 +116,7 @@ set_actor(char *out, size_t cap)
 static ssize_t
 tee_write(void *cookie, const char *buf, size_t len)
 {
+	FILE *to = audit.real_err != NULL ? audit.real_err : stderr;
 	size_t i, done = 0;
 	ssize_t w;
 
@@ -128,13 +129,12 @@ tee_write(void *cookie, const char *buf, size_t len)
 	}
 	audit.line[audit.n] = '\0';
 	while (done < len) {
-		w = write(fileno(audit.real_stderr), buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
+		w = (ssize_t)fwrite(buf + done, 1, len - done, to);
 		if (w <= 0)
 			return done > 0 ? (ssize_t)done : -1;
 		done += (size_t)w;
 	}
+	fflush(to);
 	return (ssize_t)len;
 }
 
@@ -148,7 +148,10 @@ admin_audit_begin(struct hub_store *s, int argc, char **argv)
 	int i;
 
 	memset(&audit.rec, 0, sizeof(audit.rec));
-	set_actor(audit.rec.actor, sizeof(audit.rec.actor));
+	if (admin_io.actor != NULL)
+		fit(audit.rec.actor, sizeof(audit.rec.actor), admin_io.actor);
+	else
+		set_actor(audit.rec.actor, sizeof(audit.rec.actor));
 	words[0] = '\0';
 	for (i = 0; i < argc && n + 1 < sizeof(words); i++)
 		n += (size_t)snprintf(words + n, sizeof(words) - n, "%s%s", i ? " " : "", argv[i]);
@@ -159,15 +162,16 @@ admin_audit_begin(struct hub_store *s, int argc, char **argv)
 	audit.n = 0;
 	audit.line[0] = '\0';
 	audit.line_done = false;
-	fflush(stderr);
+	fflush(admin_err());
 	tee = fopencookie(NULL, "w", io);
 	if (tee == NULL || setvbuf(tee, NULL, _IONBF, 0) != 0) {
 		if (tee != NULL)
 			fclose(tee);
 		return;         /* the errors are still printed, the record says "failed" */
 	}
-	audit.real_stderr = stderr;
-	stderr = tee;           /* glibc's stderr is a variable one may set */
+	audit.real_err = admin_io.err;
+	audit.tee = tee;
+	admin_io.err = tee;
 }
 
 void
@@ -194,10 +198,10 @@ admin_audit_end(struct hub_store *s, enum admin_rc rc)
 	if (!audit.active)
 		return rc;
 	audit.active = false;
-	if (audit.real_stderr != NULL) {
-		fclose(stderr);
-		stderr = audit.real_stderr;
-		audit.real_stderr = NULL;
+	if (audit.tee != NULL) {
+		fclose(audit.tee);
+		admin_io.err = audit.real_err;
+		audit.tee = NULL;
 	}
 	if (strncmp(why, ERR_PREFIX, strlen(ERR_PREFIX)) == 0)
 		why += strlen(ERR_PREFIX);
@@ -209,24 +213,48 @@ admin_audit_end(struct hub_store *s, enum admin_rc rc)
 		snprintf(result, sizeof(result), "failed (%s)",
 			 rc == ADMIN_USAGE ? "not a command np-admin knows" : "no reason given");
 	if (hub_store_audit_finish(s, result) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		return rc == ADMIN_OK ? ADMIN_FAIL : rc;
 	}
 	return rc;
 }
 
 struct listing {
+	struct hub_store *s;
 	bool json;
 	enum admin_rc rc;
 };
+
+/* A scoped admin sees its own changes and those of the users within its
+ * scope (a record whose target is "user NAME..."). */
+static bool
+visible(struct hub_store *s, const struct hub_audit_rec *a)
+{
+	char name[HUB_USERNAME_MAX + 1];
+	struct hub_user u;
+	size_t n;
+
+	if (admin_io.scope == NULL || (admin_io.actor != NULL && strcmp(a->actor, admin_io.actor) == 0))
+		return true;
+	if (strncmp(a->target, "user ", 5) != 0)
+		return false;
+	n = strcspn(a->target + 5, ", ");
+	if (n == 0 || n > HUB_USERNAME_MAX)
+		return false;
+	memcpy(name, a->target + 5, n);
+	name[n] = '\0';
+	return hub_store_user_get(s, name, &u) == 0 && admin_in_scope(u.area);
+}
 
 static int
 print_record(void *ctx, const struct hub_audit_rec *a)
 {
 	struct listing *l = ctx;
 
+	if (!visible(l->s, a))
+		return 0;
 	l->rc = admin_audit_print(a, l->json);
-	return l->rc != ADMIN_OK || ferror(stdout) ? 1 : 0;
+	return l->rc != ADMIN_OK || ferror(admin_out()) ? 1 : 0;
 }
 
 /* audit [--since MS] [--json]: argv[0] is "audit". */
@@ -238,7 +266,7 @@ admin_audit_list(struct hub_store *s, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct listing l = { false, ADMIN_OK };
+	struct listing l = { s, false, ADMIN_OK };
 	long long since = 0;
 	char *end;
 	int c;
@@ -252,16 +280,16 @@ admin_audit_list(struct hub_store *s, int argc, char **argv)
 		errno = 0;
 		since = c == 's' ? strtoll(optarg, &end, 10) : -1;
 		if (c != 's' || errno != 0 || end == optarg || *end != '\0' || since < 0) {
-			fprintf(stderr, "np-admin: audit [--since MS] [--json] (MS: ms since 1970)\n");
+			fprintf(admin_err(), "np-admin: audit [--since MS] [--json] (MS: ms since 1970)\n");
 			return ADMIN_FAIL;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "np-admin: audit [--since MS] [--json] (MS: ms since 1970)\n");
+		fprintf(admin_err(), "np-admin: audit [--since MS] [--json] (MS: ms since 1970)\n");
 		return ADMIN_FAIL;
 	}
 	if (hub_store_audit_each(s, (int64_t)since, print_record, &l) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		return ADMIN_FAIL;
 	}
 	return l.rc;

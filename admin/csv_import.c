@@ -28,9 +28,9 @@ bad(struct parse *p, const char *fmt, const char *arg)
 {
 	if (p->failed)
 		return;
-	fprintf(stderr, "%s:%lu: ", p->path, p->rec_line ? p->rec_line : p->line);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
+	fprintf(admin_err(), "%s:%lu: ", p->path, p->rec_line ? p->rec_line : p->line);
+	fprintf(admin_err(), fmt, arg);
+	fputc('\n', admin_err());
 	p->failed = 1;
 }
 
@@ -144,11 +144,11 @@ admin_import_csv(struct hub_store *s, const char *path, struct place_rows *rows)
 	p.path = path;
 	fp = fopen(path, "rb");
 	if (fp == NULL) {
-		fprintf(stderr, "np-admin: cannot read %s: %s\n", path, strerror(errno));
+		fprintf(admin_err(), "np-admin: cannot read %s: %s\n", path, strerror(errno));
 		return ADMIN_FAIL;
 	}
 	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-		fprintf(stderr, "np-admin: out of memory\n");
+		fprintf(admin_err(), "np-admin: out of memory\n");
 		fclose(fp);
 		return ADMIN_FAIL;
 	}
@@ -200,14 +200,14 @@ check_duplicates(const struct place_rows *rows)
 		return ADMIN_OK;
 	v = malloc(rows->n * sizeof(*v));
 	if (v == NULL) {
-		fprintf(stderr, "np-admin: out of memory\n");
+		fprintf(admin_err(), "np-admin: out of memory\n");
 		return ADMIN_FAIL;
 	}
 	memcpy(v, rows->v, rows->n * sizeof(*v));
 	qsort(v, rows->n, sizeof(*v), cmp_rows);
 	for (i = 1; i < rows->n && rc == ADMIN_OK; i++) {
 		if (strcmp(v[i].code, v[i - 1].code) == 0) {
-			fprintf(stderr, "%s:%lu: code '%s' is already on %s:%lu\n", v[i].file,
+			fprintf(admin_err(), "%s:%lu: code '%s' is already on %s:%lu\n", v[i].file,
 				v[i].line, v[i].code, v[i - 1].file, v[i - 1].line);
 			rc = ADMIN_FAIL;
 		}
@@ -231,7 +231,7 @@ admin_check_parents(struct hub_store *s, const struct place_rows *rows)
 		memcpy(parent, rows->v[i].code, len - 2);
 		parent[len - 2] = '\0';
 		if (!hub_store_batch_place_exists(s, parent)) {
-			fprintf(stderr, "%s:%lu: code '%s': its parent '%s' is not in the registry\n",
+			fprintf(admin_err(), "%s:%lu: code '%s': its parent '%s' is not in the registry\n",
 				rows->v[i].file, rows->v[i].line, rows->v[i].code, parent);
 			return ADMIN_FAIL;
 		}

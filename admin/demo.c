@@ -46,7 +46,7 @@ add_villages(struct hub_store *s, const struct place_rows *rows, size_t *count)
 			snprintf(v.name_th, sizeof(v.name_th), "หมู่ %d", n);
 			snprintf(v.name_en, sizeof(v.name_en), "Mu %d", n);
 			if (hub_store_batch_place_put(s, &v) != 0) {
-				fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+				fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 				return ADMIN_FAIL;
 			}
 			(*count)++;
@@ -65,14 +65,14 @@ import_geo(struct hub_store *s, const char *geo_dir, size_t *villages)
 	size_t i;
 
 	if (hub_store_batch_begin(s) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		return ADMIN_FAIL;
 	}
 	for (i = 0; i < 3 && rc == ADMIN_OK; i++) {
 		snprintf(path[i], sizeof(path[i]), "%s/%s", geo_dir, files[i]);
 		rc = admin_import_csv(s, path[i], &rows);
 		if (rc != ADMIN_OK && access(path[i], R_OK) != 0)
-			fprintf(stderr, "np-admin: the geo data is not in %s: give its directory "
+			fprintf(admin_err(), "np-admin: the geo data is not in %s: give its directory "
 				"with demo --geo DIR (or NP_GEO_DIR)\n", geo_dir);
 	}
 	if (rc == ADMIN_OK)
@@ -82,7 +82,7 @@ import_geo(struct hub_store *s, const char *geo_dir, size_t *villages)
 	if (rc != ADMIN_OK) {
 		hub_store_batch_abort(s);
 	} else if (hub_store_batch_commit(s) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		rc = ADMIN_FAIL;
 	}
 	admin_rows_free(&rows);
@@ -100,26 +100,26 @@ admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations)
 	if (import_geo(s, geo_dir, &villages) != ADMIN_OK)
 		return ADMIN_FAIL;
 	if (hub_store_place_count(s, counts) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		return ADMIN_FAIL;
 	}
-	printf("registry: %zu provinces, %zu districts, %zu subdistricts, %zu villages\n",
+	fprintf(admin_out(), "registry: %zu provinces, %zu districts, %zu subdistricts, %zu villages\n",
 	       counts[HUB_LEVEL_PROVINCE], counts[HUB_LEVEL_DISTRICT],
 	       counts[HUB_LEVEL_SUBDISTRICT], counts[HUB_LEVEL_VILLAGE]);
-	printf("demo users (name / password / role area):\n");
+	fprintf(admin_out(), "demo users (name / password / role area):\n");
 	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
 		const struct demo_user *d = &demo_users[i];
 
 		snprintf(password, sizeof(password), "%s-demo", d->name);
 		if (hub_store_user_get(s, d->name, &u) == 0) {
-			printf("  %-15s (exists, password unchanged)  %s %s  %s\n", d->name, d->role,
+			fprintf(admin_out(), "  %-15s (exists, password unchanged)  %s %s  %s\n", d->name, d->role,
 			       d->area, d->about);
 			continue;
 		}
 		if (admin_user_add(s, d->name, d->role, d->area, d->categories, password,
 				   iterations) != ADMIN_OK)
 			return ADMIN_FAIL;
-		printf("  %-15s %-20s %s %s  %s\n", d->name, password, d->role, d->area, d->about);
+		fprintf(admin_out(), "  %-15s %-20s %s %s  %s\n", d->name, password, d->role, d->area, d->about);
 	}
 	return ADMIN_OK;
 }

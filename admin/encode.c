@@ -25,30 +25,23 @@ struct body {
 void
 admin_hex(const uint8_t *b, size_t len, char out[2 * ADMIN_HEX_MAX + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len && i < ADMIN_HEX_MAX; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * i] = '\0';
+	hub_hex(b, len < ADMIN_HEX_MAX ? len : ADMIN_HEX_MAX, out);
 }
 
 static void
 csv_field(const char *s)
 {
 	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
+		fputs(s, admin_out());
 		return;
 	}
-	putchar('"');
+	fputc('"', admin_out());
 	for (; *s; s++) {
 		if (*s == '"')
-			putchar('"');
-		putchar(*s);
+			fputc('"', admin_out());
+		fputc(*s, admin_out());
 	}
-	putchar('"');
+	fputc('"', admin_out());
 }
 
 void
@@ -58,7 +51,7 @@ admin_csv_row(const char *const *fields, size_t n)
 
 	for (i = 0; i < n; i++) {
 		csv_field(fields[i]);
-		putchar(i + 1 < n ? ',' : '\n');
+		fputc(i + 1 < n ? ',' : '\n', admin_out());
 	}
 }
 
@@ -148,10 +141,11 @@ admin_msg_print_json(const char *topic, const Np__Envelope *e)
 		line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (line == NULL) {
-		fprintf(stderr, "np-admin: cannot write the message on %s as JSON\n", topic);
+		fprintf(admin_err(), "np-admin: cannot write the message on %s as JSON\n", topic);
 		return ADMIN_FAIL;
 	}
-	puts(line);
+	fputs(line, admin_out());
+	fputc('\n', admin_out());
 	free(line);
 	return ADMIN_OK;
 }
@@ -219,10 +213,11 @@ admin_audit_print(const struct hub_audit_rec *a, bool json)
 		line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (line == NULL) {
-		fprintf(stderr, "np-admin: cannot write the audit record of %s as JSON\n", when);
+		fprintf(admin_err(), "np-admin: cannot write the audit record of %s as JSON\n", when);
 		return ADMIN_FAIL;
 	}
-	puts(line);
+	fputs(line, admin_out());
+	fputc('\n', admin_out());
 	free(line);
 	return ADMIN_OK;
 }

@@ -27,7 +27,7 @@ export_one(void *ctx, const struct hub_hist_item *it)
 	enum admin_rc rc = ADMIN_OK;
 
 	if (e == NULL) {
-		fprintf(stderr, "np-admin: skipping an unreadable message on %s\n", it->topic);
+		fprintf(admin_err(), "np-admin: skipping an unreadable message on %s\n", it->topic);
 		return 0;
 	}
 	if (x->csv)
@@ -36,8 +36,8 @@ export_one(void *ctx, const struct hub_hist_item *it)
 		rc = admin_msg_print_json(it->topic, e);
 	np__envelope__free_unpacked(e, NULL);
 	x->count++;
-	if (rc == ADMIN_OK && ferror(stdout)) {
-		fprintf(stderr, "np-admin: cannot write the export\n");
+	if (rc == ADMIN_OK && ferror(admin_out())) {
+		fprintf(admin_err(), "np-admin: cannot write the export\n");
 		rc = ADMIN_FAIL;
 	}
 	return rc == ADMIN_OK ? 0 : 1;  /* 1 stops the scan */
@@ -52,7 +52,7 @@ parse_ms(const char *name, const char *s, int64_t *out)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < 0) {
-		fprintf(stderr, "np-admin: %s wants milliseconds since 1970, not '%s'\n", name, s);
+		fprintf(admin_err(), "np-admin: %s wants milliseconds since 1970, not '%s'\n", name, s);
 		return ADMIN_FAIL;
 	}
 	*out = v;
@@ -87,7 +87,7 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 			x.csv = strcmp(optarg, "csv") == 0;
 		else {
 			if (c == 'F')
-				fprintf(stderr, "np-admin: --format is jsonl or csv\n");
+				fprintf(admin_err(), "np-admin: --format is jsonl or csv\n");
 			return ADMIN_USAGE;
 		}
 	}
@@ -95,21 +95,22 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 		return ADMIN_USAGE;
 	why = hub_history_plan(filter, &q);
 	if (why != HUB_OK) {
-		fprintf(stderr, "np-admin: --filter '%s': %s\n", filter, hub_refusal_text(why));
+		fprintf(admin_err(), "np-admin: --filter '%s': %s\n", filter, hub_refusal_text(why));
 		return ADMIN_FAIL;
 	}
 	if (x.csv)
-		puts(admin_msg_csv_header);
+		fputs(admin_msg_csv_header, admin_out());
+	fputc('\n', admin_out());
 	rc = hub_history_scan(h, &q, SIZE_MAX, export_one, &x, &last);
 	if (rc == HUB_STORE_ERROR) {
-		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+		fprintf(admin_err(), "np-admin: %s\n", hub_history_error(h));
 		return ADMIN_FAIL;
 	}
-	fprintf(stderr, "np-admin: exported %llu messages\n", x.count);
+	fprintf(admin_err(), "np-admin: exported %llu messages\n", x.count);
 	if (rc == 1)
 		return ADMIN_FAIL;      /* export_one said why */
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "np-admin: cannot write the export\n");
+	if (fflush(admin_out()) != 0) {
+		fprintf(admin_err(), "np-admin: cannot write the export\n");
 		return ADMIN_FAIL;
 	}
 	return ADMIN_OK;
@@ -214,19 +215,19 @@ cmd_stats(struct hub_history *h)
 	memset(&st, 0, sizeof(st));
 	stat_rows(&st);
 	if (hub_history_each(h, 0, count_one, &st) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+		fprintf(admin_err(), "np-admin: %s\n", hub_history_error(h));
 		return ADMIN_FAIL;
 	}
-	printf("messages,%llu\nbytes,%llu\n", st.total, st.bytes);
+	fprintf(admin_out(), "messages,%llu\nbytes,%llu\n", st.total, st.bytes);
 	for (i = 0; i < st.nrows; i++) {
 		if (st.by_kind[i] > 0)
-			printf("kind,%s,%llu\n", st.rows[i].name, st.by_kind[i]);
+			fprintf(admin_out(), "kind,%s,%llu\n", st.rows[i].name, st.by_kind[i]);
 	}
 	if (st.national > 0)
-		printf("area,TH,%llu\n", st.national);
+		fprintf(admin_out(), "area,TH,%llu\n", st.national);
 	for (i = 0; i < 100; i++) {
 		if (st.by_province[i] > 0)
-			printf("province,%02zu,%llu\n", i, st.by_province[i]);
+			fprintf(admin_out(), "province,%02zu,%llu\n", i, st.by_province[i]);
 	}
 	return ADMIN_OK;
 }
@@ -246,7 +247,7 @@ admin_history(struct hub_store *s, int argc, char **argv)
 	load = strcmp(argv[1], "load") == 0;
 	/* a bulk load flushes once at the end rather than at every message */
 	if (hub_history_open(&h, s, load ? 60000 : 0, err, sizeof(err)) != 0) {
-		fprintf(stderr, "np-admin: %s\n", err);
+		fprintf(admin_err(), "np-admin: %s\n", err);
 		return ADMIN_FAIL;
 	}
 	if (load) {

@@ -92,12 +92,12 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 	double secs;
 
 	if (hub_store_place_each(s, "", add_village, &v) != 0 || v.nomem) {
-		fprintf(stderr, "np-admin: %s\n", v.nomem ? "out of memory" : hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", v.nomem ? "out of memory" : hub_store_error(s));
 		free(v.code);
 		return ADMIN_FAIL;
 	}
 	if (v.n == 0) {
-		fprintf(stderr, "np-admin: the registry has no villages (run np-admin demo first)\n");
+		fprintf(admin_err(), "np-admin: the registry has no villages (run np-admin demo first)\n");
 		free(v.code);
 		return ADMIN_FAIL;
 	}
@@ -112,28 +112,28 @@ admin_history_load(struct hub_history *h, struct hub_store *s, unsigned long lon
 		snprintf(user, sizeof(user), "v%s", vc);
 		len = pack_report(vc, (size_t)i, ms, buf, id);
 		if (hub_history_put(h, hub_history_next_hid(h, ms), topic, id, user, buf, len) != 0) {
-			fprintf(stderr, "np-admin: after %llu messages: %s\n", i, hub_history_error(h));
+			fprintf(admin_err(), "np-admin: after %llu messages: %s\n", i, hub_history_error(h));
 			free(v.code);
 			return ADMIN_FAIL;
 		}
 		bytes += len + strlen(topic);
 		if ((i + 1) % 10000 == 0 && hub_history_commit(h) != 0) {
-			fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+			fprintf(admin_err(), "np-admin: %s\n", hub_history_error(h));
 			free(v.code);
 			return ADMIN_FAIL;
 		}
 		if ((i + 1) % 1000000 == 0)
-			fprintf(stderr, "np-admin: %llu messages loaded\n", i + 1);
+			fprintf(admin_err(), "np-admin: %llu messages loaded\n", i + 1);
 	}
 	if (hub_history_commit(h) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_history_error(h));
+		fprintf(admin_err(), "np-admin: %s\n", hub_history_error(h));
 		free(v.code);
 		return ADMIN_FAIL;
 	}
 	hub_history_tick(h, INT64_MAX);         /* flush */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("loaded %llu messages over %zu villages in %.1f s (%.1f us each), %zu payload+topic "
+	fprintf(admin_out(), "loaded %llu messages over %zu villages in %.1f s (%.1f us each), %zu payload+topic "
 	       "bytes\n", n, v.n, secs, secs * 1e6 / (double)(n ? n : 1), bytes);
 	free(v.code);
 	return ADMIN_OK;

@@ -58,7 +58,7 @@ match_owner(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		if (stat(path, &f) == 0 && (f.st_uid != d.st_uid || f.st_gid != d.st_gid)
 		    && chown(path, d.st_uid, d.st_gid) != 0)
-			fprintf(stderr, "np-admin: warning: cannot chown %s: %s\n", path,
+			fprintf(admin_err(), "np-admin: warning: cannot chown %s: %s\n", path,
 				strerror(errno));
 	}
 }
@@ -71,7 +71,7 @@ print_place(void *ctx, const struct hub_place *p)
 
 	(void)ctx;
 	admin_csv_row(row, 3);
-	return ferror(stdout) ? 1 : 0;
+	return ferror(admin_out()) ? 1 : 0;
 }
 
 static enum admin_rc
@@ -82,7 +82,7 @@ registry_import(struct hub_store *s, const char *path)
 
 	admin_audit_target(s, "place file %s", path);
 	if (hub_store_batch_begin(s) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		return ADMIN_FAIL;
 	}
 	rc = admin_import_csv(s, path, &rows);
@@ -93,13 +93,13 @@ registry_import(struct hub_store *s, const char *path)
 	if (rc != ADMIN_OK) {
 		hub_store_batch_abort(s);
 	} else if (hub_store_batch_commit(s) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		rc = ADMIN_FAIL;
 	}
 	if (rc == ADMIN_OK)
-		printf("%zu places imported from %s\n", rows.n, path);
+		fprintf(admin_out(), "%zu places imported from %s\n", rows.n, path);
 	else
-		fprintf(stderr, "np-admin: nothing imported from %s\n", path);
+		fprintf(admin_err(), "np-admin: nothing imported from %s\n", path);
 	admin_rows_free(&rows);
 	return rc;
 }
@@ -109,7 +109,7 @@ registry_list(struct hub_store *s, const char *prefix)
 {
 	if (hub_store_place_each(s, prefix, print_place, NULL) == 0)
 		return ADMIN_OK;
-	fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+	fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 	return ADMIN_FAIL;
 }
 
@@ -178,7 +178,7 @@ main(int argc, char **argv)
 	int i = 1, create;
 
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		fputs(usage, stdout);
+		fputs(usage, admin_out());
 		return 0;
 	}
 	if (argc > 2 && strcmp(argv[1], "--db") == 0) {
@@ -189,12 +189,12 @@ main(int argc, char **argv)
 		i = 2;
 	}
 	if (db == NULL || i >= argc) {
-		fputs(usage, stderr);
+		fputs(usage, admin_err());
 		return ADMIN_USAGE;
 	}
 	create = strcmp(argv[i], "init") == 0 || strcmp(argv[i], "demo") == 0;
 	if (hub_store_open(&s, db, create ? HUB_STORE_CREATE : 0, err, sizeof(err)) != 0) {
-		fprintf(stderr, "np-admin: %s: %s\n", db, err);
+		fprintf(admin_err(), "np-admin: %s: %s\n", db, err);
 		return ADMIN_FAIL;
 	}
 	if (admin_audit_changes(argc - i, argv + i)) {
@@ -204,14 +204,14 @@ main(int argc, char **argv)
 					   argv[i][0] == 'd' ? ": demo registry and users" : "");
 	}
 	if (create && hub_store_init(s) != 0) {
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		rc = ADMIN_FAIL;
 	} else {
 		rc = run(s, argc - i, argv + i);
 	}
 	rc = admin_audit_end(s, rc);
 	if (rc == ADMIN_USAGE)
-		fputs(usage, stderr);
+		fputs(usage, admin_err());
 	hub_store_close(s);
 	match_owner(db);
 	return rc;

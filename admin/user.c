@@ -18,26 +18,53 @@ read_password(char *buf, size_t len)
 {
 	size_t n;
 
-	if (fgets(buf, (int)len, stdin) == NULL) {
-		fprintf(stderr, "np-admin: no password on standard input\n");
+	if (fgets(buf, (int)len, admin_in()) == NULL) {
+		fprintf(admin_err(), "np-admin: no password on standard input\n");
 		return ADMIN_FAIL;
 	}
 	n = strcspn(buf, "\r\n");
 	if (buf[n] == '\0' && n == len - 1) {
-		fprintf(stderr, "np-admin: password is longer than %zu bytes\n", len - 2);
+		fprintf(admin_err(), "np-admin: password is longer than %zu bytes\n", len - 2);
 		return ADMIN_FAIL;
 	}
 	buf[n] = '\0';
 	if (n == 0) {
-		fprintf(stderr, "np-admin: the password is empty\n");
+		fprintf(admin_err(), "np-admin: the password is empty\n");
 		return ADMIN_FAIL;
 	}
 	if (hub_token_is(buf)) {
-		fprintf(stderr, "np-admin: a password may not start with '%s' (the hub reads it "
+		fprintf(admin_err(), "np-admin: a password may not start with '%s' (the hub reads it "
 			"as a device token)\n", HUB_TOKEN_PREFIX);
 		return ADMIN_FAIL;
 	}
 	return ADMIN_OK;
+}
+
+/* The new password of u: the next hash a remote request carries, or one read
+ * from admin_in() and hashed here with iterations. */
+static enum admin_rc
+new_password(struct hub_user *u, unsigned iterations)
+{
+	char password[1026];
+	enum admin_rc rc;
+
+	if (admin_io.remote) {
+		if (admin_io.next_hash >= admin_io.nhashes) {
+			fprintf(admin_err(), "np-admin: the request carries no password hash for "
+				"user '%s'\n", u->name);
+			return ADMIN_FAIL;
+		}
+		return admin_hash_parse(admin_io.hashes[admin_io.next_hash++], u);
+	}
+	if (read_password(password, sizeof(password)) != ADMIN_OK)
+		return ADMIN_FAIL;
+	u->iterations = iterations;
+	rc = hub_kdf_new(password, strlen(password), iterations, u->salt, u->hash) == 0
+		     ? ADMIN_OK : ADMIN_FAIL;
+	memset(password, 0, sizeof(password));
+	if (rc != ADMIN_OK)
+		fprintf(admin_err(), "np-admin: cannot hash the password\n");
+	return rc;
 }
 
 /* Why a role cannot hold an area, after "a ROLE cannot hold area 'A'". */
@@ -62,14 +89,14 @@ check_categories(struct hub_user *u, const char *categories)
 	size_t bad;
 
 	if (categories != NULL && u->role != HUB_ROLE_AGENCY) {
-		fprintf(stderr, "np-admin: --categories is for agencies only\n");
+		fprintf(admin_err(), "np-admin: --categories is for agencies only\n");
 		return ADMIN_FAIL;
 	}
 	if (u->role != HUB_ROLE_AGENCY)
 		return ADMIN_OK;
 	bad = categories ? hub_categories_parse(categories, &u->categories) : 1;
 	if (categories == NULL || bad != 0) {
-		fprintf(stderr, "np-admin: an agency needs --categories from weather, "
+		fprintf(admin_err(), "np-admin: an agency needs --categories from weather, "
 			"agriculture, health, commerce, education, event, network, "
 			"emergency, general%s%s\n", categories ? "; bad: " : "",
 			categories ? categories + bad - 1 : "");
@@ -86,22 +113,22 @@ admin_user_check(struct hub_store *s, const char *name, const char *role, const 
 
 	memset(&u, 0, sizeof(u));
 	if (!hub_username_valid(name, strlen(name))) {
-		fprintf(stderr, "np-admin: bad user name '%s' (a letter, then letters, digits, "
+		fprintf(admin_err(), "np-admin: bad user name '%s' (a letter, then letters, digits, "
 			"'.', '_' or '-', at most %d)\n", name, HUB_USERNAME_MAX);
 		return ADMIN_FAIL;
 	}
 	u.role = hub_role_parse(role);
 	if (u.role == HUB_ROLE_NONE) {
-		fprintf(stderr, "np-admin: unknown role '%s' (volunteer, resident, official, "
+		fprintf(admin_err(), "np-admin: unknown role '%s' (volunteer, resident, official, "
 			"agency, operator, admin)\n", role);
 		return ADMIN_FAIL;
 	}
 	if (strcmp(area, "TH") != 0 && !hub_store_place_exists(s, area)) {
-		fprintf(stderr, "np-admin: area '%s' is not in the registry\n", area);
+		fprintf(admin_err(), "np-admin: area '%s' is not in the registry\n", area);
 		return ADMIN_FAIL;
 	}
 	if (!hub_role_may_hold(u.role, hub_area_level(area, strlen(area)))) {
-		fprintf(stderr, "np-admin: %s %s cannot hold area '%s' (%s)\n",
+		fprintf(admin_err(), "np-admin: %s %s cannot hold area '%s' (%s)\n",
 			strchr("aeiou", role[0]) ? "an" : "a", role, area, hold_hint(u.role));
 		return ADMIN_FAIL;
 	}
@@ -120,18 +147,22 @@ admin_user_add(struct hub_store *s, const char *name, const char *role, const ch
 	struct hub_user u;
 	int rc;
 
-	if (admin_user_check(s, name, role, area, categories, &u) != ADMIN_OK)
+	if (admin_user_check(s, name, role, area, categories, &u) != ADMIN_OK
+	    || admin_scope_check(name, area) != ADMIN_OK)
 		return ADMIN_FAIL;
 	u.iterations = iterations;
-	if (hub_kdf_new(password, strlen(password), iterations, u.salt, u.hash) != 0) {
-		fprintf(stderr, "np-admin: cannot hash the password\n");
+	if (password == NULL) {
+		if (new_password(&u, iterations) != ADMIN_OK)
+			return ADMIN_FAIL;
+	} else if (hub_kdf_new(password, strlen(password), iterations, u.salt, u.hash) != 0) {
+		fprintf(admin_err(), "np-admin: cannot hash the password\n");
 		return ADMIN_FAIL;
 	}
 	rc = hub_store_user_add(s, &u);
 	if (rc == HUB_STORE_EXISTS)
-		fprintf(stderr, "np-admin: user '%s' already exists\n", name);
+		fprintf(admin_err(), "np-admin: user '%s' already exists\n", name);
 	else if (rc != 0)
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
 }
 
@@ -145,7 +176,7 @@ admin_parse_iterations(const char *arg, unsigned *out)
 	v = strtoul(arg, &end, 10);
 	if (errno != 0 || *end != '\0' || arg[0] == '-' || v < HUB_KDF_MIN_ITERATIONS
 	    || v > 100000000ul) {
-		fprintf(stderr, "np-admin: --iterations wants a number from %u to 100000000\n",
+		fprintf(admin_err(), "np-admin: --iterations wants a number from %u to 100000000\n",
 			HUB_KDF_MIN_ITERATIONS);
 		return ADMIN_FAIL;
 	}
@@ -167,7 +198,6 @@ user_add(struct hub_store *s, int argc, char **argv)
 	};
 	const char *role = NULL, *area = NULL, *cats = NULL;
 	unsigned iterations = HUB_KDF_DEFAULT_ITERATIONS;
-	char password[1026];
 	enum admin_rc rc;
 	int c;
 
@@ -188,17 +218,14 @@ user_add(struct hub_store *s, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || role == NULL || area == NULL) {
-		fprintf(stderr, "np-admin: user add NAME --role ROLE --area CODE "
+		fprintf(admin_err(), "np-admin: user add NAME --role ROLE --area CODE "
 			"[--categories a,b] [--iterations N]\n");
 		return ADMIN_FAIL;
 	}
 	admin_audit_target(s, "user %s", argv[optind]);
-	if (read_password(password, sizeof(password)) != ADMIN_OK)
-		return ADMIN_FAIL;
-	rc = admin_user_add(s, argv[optind], role, area, cats, password, iterations);
-	memset(password, 0, sizeof(password));
+	rc = admin_user_add(s, argv[optind], role, area, cats, NULL, iterations);
 	if (rc == ADMIN_OK)
-		printf("user '%s' added: %s %s\n", argv[optind], role, area);
+		fprintf(admin_out(), "user '%s' added: %s %s\n", argv[optind], role, area);
 	return rc;
 }
 
@@ -209,9 +236,9 @@ get_user(struct hub_store *s, const char *name, struct hub_user *u)
 	int rc = hub_store_user_get(s, name, u);
 
 	if (rc == HUB_STORE_NOTFOUND)
-		fprintf(stderr, "np-admin: no user '%s'\n", name);
+		fprintf(admin_err(), "np-admin: no user '%s'\n", name);
 	else if (rc != 0)
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
 }
 
@@ -221,9 +248,9 @@ put_user(struct hub_store *s, const struct hub_user *u)
 	int rc = hub_store_user_update(s, u);
 
 	if (rc == HUB_STORE_NOTFOUND)
-		fprintf(stderr, "np-admin: no user '%s'\n", u->name);
+		fprintf(admin_err(), "np-admin: no user '%s'\n", u->name);
 	else if (rc != 0)
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
 }
 
@@ -274,12 +301,13 @@ user_set(struct hub_store *s, int argc, char **argv)
 			bad = true;
 	}
 	if (bad || optind != argc - 1 || (role == NULL && area == NULL && cats == NULL)) {
-		fprintf(stderr, "np-admin: user set NAME [--role ROLE] [--area CODE] "
+		fprintf(admin_err(), "np-admin: user set NAME [--role ROLE] [--area CODE] "
 			"[--categories a,b] (at least one)\n");
 		return ADMIN_FAIL;
 	}
 	admin_audit_target(s, "user %s", argv[optind]);
-	if (get_user(s, argv[optind], &old) != ADMIN_OK)
+	if (get_user(s, argv[optind], &old) != ADMIN_OK
+	    || admin_scope_check(old.name, old.area) != ADMIN_OK)
 		return ADMIN_FAIL;
 	if (role == NULL)
 		role = hub_role_name(old.role);
@@ -287,14 +315,15 @@ user_set(struct hub_store *s, int argc, char **argv)
 		area = old.area;
 	if (cats == NULL && old.role == HUB_ROLE_AGENCY && hub_role_parse(role) == HUB_ROLE_AGENCY)
 		cats = categories_text(old.categories, catbuf, sizeof(catbuf));
-	if (admin_user_check(s, old.name, role, area, cats, &u) != ADMIN_OK)
+	if (admin_user_check(s, old.name, role, area, cats, &u) != ADMIN_OK
+	    || admin_scope_check(u.name, u.area) != ADMIN_OK)
 		return ADMIN_FAIL;
 	u.iterations = old.iterations;
 	memcpy(u.salt, old.salt, sizeof(u.salt));
 	memcpy(u.hash, old.hash, sizeof(u.hash));
 	if (put_user(s, &u) != ADMIN_OK)
 		return ADMIN_FAIL;
-	printf("user '%s' changed: %s %s%s%s\n", u.name, hub_role_name(u.role), u.area,
+	fprintf(admin_out(), "user '%s' changed: %s %s%s%s\n", u.name, hub_role_name(u.role), u.area,
 	       u.categories ? " " : "", categories_text(u.categories, catbuf, sizeof(catbuf)));
 	return ADMIN_OK;
 }
@@ -309,7 +338,6 @@ user_passwd(struct hub_store *s, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned iterations = HUB_KDF_DEFAULT_ITERATIONS;
-	char password[1026];
 	struct hub_user u;
 	enum admin_rc rc;
 	bool bad = false;
@@ -323,42 +351,40 @@ user_passwd(struct hub_store *s, int argc, char **argv)
 			return ADMIN_FAIL;
 	}
 	if (bad || optind != argc - 1) {
-		fprintf(stderr, "np-admin: user passwd NAME [--iterations N] "
+		fprintf(admin_err(), "np-admin: user passwd NAME [--iterations N] "
 			"(the password on standard input)\n");
 		return ADMIN_FAIL;
 	}
 	admin_audit_target(s, "user %s", argv[optind]);
 	if (get_user(s, argv[optind], &u) != ADMIN_OK
-	    || read_password(password, sizeof(password)) != ADMIN_OK)
+	    || admin_scope_check(u.name, u.area) != ADMIN_OK)
 		return ADMIN_FAIL;
-	u.iterations = iterations;
-	rc = hub_kdf_new(password, strlen(password), iterations, u.salt, u.hash) == 0 ? ADMIN_OK
-										      : ADMIN_FAIL;
-	memset(password, 0, sizeof(password));
-	if (rc != ADMIN_OK)
-		fprintf(stderr, "np-admin: cannot hash the password\n");
+	rc = new_password(&u, iterations);
 	if (rc == ADMIN_OK)
 		rc = put_user(s, &u);
 	if (rc == ADMIN_OK)
-		printf("password of user '%s' changed\n", u.name);
+		fprintf(admin_out(), "password of user '%s' changed\n", u.name);
 	return rc;
 }
 
 static enum admin_rc
 user_del(struct hub_store *s, const char *name)
 {
+	struct hub_user u;
 	int rc;
 
 	admin_audit_target(s, "user %s", name);
+	if (get_user(s, name, &u) != ADMIN_OK || admin_scope_check(u.name, u.area) != ADMIN_OK)
+		return ADMIN_FAIL;
 	rc = hub_store_user_del(s, name);
 	if (rc == 0) {
-		printf("user '%s' deleted\n", name);
+		fprintf(admin_out(), "user '%s' deleted\n", name);
 		return ADMIN_OK;
 	}
 	if (rc == HUB_STORE_NOTFOUND)
-		fprintf(stderr, "np-admin: no user '%s'\n", name);
+		fprintf(admin_err(), "np-admin: no user '%s'\n", name);
 	else
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 	return ADMIN_FAIL;
 }
 
@@ -370,14 +396,16 @@ print_user(void *ctx, const struct hub_user *u)
 	bool first = true;
 
 	(void)ctx;
-	printf("%s,%s,%s,", u->name, hub_role_name(u->role), u->area);
+	if (!admin_in_scope(u->area))
+		return 0;
+	fprintf(admin_out(), "%s,%s,%s,", u->name, hub_role_name(u->role), u->area);
 	for (i = 0; i < HUB_CATEGORY_COUNT; i++) {
 		if (u->categories & (1u << i)) {
-			printf("%s%s", first ? "" : ";", hub_category_name(i));
+			fprintf(admin_out(), "%s%s", first ? "" : ";", hub_category_name(i));
 			first = false;
 		}
 	}
-	putchar('\n');
+	fputc('\n', admin_out());
 	return 0;
 }
 
@@ -397,7 +425,7 @@ admin_user(struct hub_store *s, int argc, char **argv)
 	if (strcmp(sub, "list") == 0 && argc == 2) {
 		if (hub_store_user_each(s, print_user, NULL) == 0)
 			return ADMIN_OK;
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 		return ADMIN_FAIL;
 	}
 	if (strcmp(sub, "import") == 0)

@@ -58,7 +58,7 @@ add_row(struct parse *p)
 		p->cap = p->cap ? 2 * p->cap : 1024;
 		r = realloc(p->rows, p->cap * sizeof(*r));
 		if (r == NULL) {
-			fprintf(stderr, "np-admin: out of memory\n");
+			fprintf(admin_err(), "np-admin: out of memory\n");
 			p->failed = 1;
 			return;
 		}
@@ -72,24 +72,40 @@ add_row(struct parse *p)
 			*c = ',';       /* a;b in the CSV, a,b on the command line */
 	if (admin_user_check(p->s, p->f[0], p->f[1], p->f[2], cats[0] ? cats : NULL, &r->u)
 	    != ADMIN_OK) {
-		fprintf(stderr, "%s:%lu: the row above is refused\n", p->path, p->line);
+		fprintf(admin_err(), "%s:%lu: the row above is refused\n", p->path, p->line);
 		p->failed = 1;
 		return;
 	}
+	if (admin_scope_check(r->u.name, r->u.area) != ADMIN_OK) {
+		fprintf(admin_err(), "%s:%lu: the row above is refused\n", p->path, p->line);
+		p->failed = 1;
+		return;
+	}
+	if (admin_io.remote) {  /* np-admin --hub sent the password's hash */
+		if (admin_hash_parse(p->f[3], &r->u) != ADMIN_OK) {
+			fprintf(admin_err(), "%s:%lu: user '%s' has no usable password hash\n",
+				p->path, p->line, p->f[0]);
+			p->failed = 1;
+			return;
+		}
+		r->line = p->line;
+		p->n++;
+		return;
+	}
 	if (p->f[3][0] == '\0') {
-		fprintf(stderr, "%s:%lu: user '%s' has an empty password\n", p->path, p->line, p->f[0]);
+		fprintf(admin_err(), "%s:%lu: user '%s' has an empty password\n", p->path, p->line, p->f[0]);
 		p->failed = 1;
 		return;
 	}
 	if (hub_token_is(p->f[3])) {
-		fprintf(stderr, "%s:%lu: user '%s' has a password starting with '%s' (the hub reads "
+		fprintf(admin_err(), "%s:%lu: user '%s' has a password starting with '%s' (the hub reads "
 			"it as a device token)\n", p->path, p->line, p->f[0], HUB_TOKEN_PREFIX);
 		p->failed = 1;
 		return;
 	}
 	r->password = strdup(p->f[3]);
 	if (r->password == NULL) {
-		fprintf(stderr, "np-admin: out of memory\n");
+		fprintf(admin_err(), "np-admin: out of memory\n");
 		p->failed = 1;
 		return;
 	}
@@ -105,12 +121,12 @@ on_record(int c, void *cb)
 	(void)c;
 	p->records++;
 	if (!p->failed && (p->field < 4 || p->field > 5)) {
-		fprintf(stderr, "%s:%lu: want name,role,area,password[,categories]\n", p->path,
+		fprintf(admin_err(), "%s:%lu: want name,role,area,password[,categories]\n", p->path,
 			p->line);
 		p->failed = 1;
 	} else if (!p->failed && p->records == 1) {
 		if (strcmp(p->f[0], "name") != 0 || strcmp(p->f[1], "role") != 0) {
-			fprintf(stderr, "%s:%lu: the header must be name,role,area,password"
+			fprintf(admin_err(), "%s:%lu: the header must be name,role,area,password"
 				"[,categories]\n", p->path, p->line);
 			p->failed = 1;
 		}
@@ -164,7 +180,7 @@ hash_all(struct import_row *rows, size_t n, unsigned iterations)
 	while (k-- > 0)
 		pthread_join(t[k], NULL);
 	if (j.failed)
-		fprintf(stderr, "np-admin: cannot hash the passwords\n");
+		fprintf(admin_err(), "np-admin: cannot hash the passwords\n");
 	return j.failed ? ADMIN_FAIL : ADMIN_OK;
 }
 
@@ -175,17 +191,19 @@ read_rows(struct parse *p)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	FILE *fp = fopen(p->path, "rb");
+	/* a remote request carries the file's bytes: the hub opens no path it is given */
+	bool given = admin_io.remote || strcmp(p->path, "-") == 0;
+	FILE *fp = given ? admin_in() : fopen(p->path, "rb");
 
 	if (fp == NULL) {
-		fprintf(stderr, "np-admin: cannot read %s: %s\n", p->path, strerror(errno));
+		fprintf(admin_err(), "np-admin: cannot read %s: %s\n", p->path, strerror(errno));
 		return ADMIN_FAIL;
 	}
 	csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI);
 	while (!p->failed && (n = getline(&line, &cap, fp)) != -1) {
 		p->line++;
 		if (csv_parse(&csv, line, (size_t)n, on_field, on_record, p) != (size_t)n) {
-			fprintf(stderr, "%s:%lu: %s\n", p->path, p->line, csv_strerror(csv_error(&csv)));
+			fprintf(admin_err(), "%s:%lu: %s\n", p->path, p->line, csv_strerror(csv_error(&csv)));
 			p->failed = 1;
 		}
 	}
@@ -193,7 +211,8 @@ read_rows(struct parse *p)
 		csv_fini(&csv, on_field, on_record, p);
 	csv_free(&csv);
 	free(line);
-	fclose(fp);
+	if (!given)
+		fclose(fp);
 	return p->failed ? ADMIN_FAIL : ADMIN_OK;
 }
 
@@ -206,19 +225,19 @@ store_rows(struct hub_store *s, const struct parse *p)
 	int rc;
 
 	if (users == NULL) {
-		fprintf(stderr, "np-admin: out of memory\n");
+		fprintf(admin_err(), "np-admin: out of memory\n");
 		return ADMIN_FAIL;
 	}
 	for (i = 0; i < p->n; i++)
 		users[i] = p->rows[i].u;
 	rc = hub_store_users_add(s, users, p->n, &bad);
 	if (rc == HUB_STORE_EXISTS)
-		fprintf(stderr, "%s:%lu: user '%s' already exists\n", p->path, p->rows[bad].line,
+		fprintf(admin_err(), "%s:%lu: user '%s' already exists\n", p->path, p->rows[bad].line,
 			p->rows[bad].u.name);
 	else if (rc != 0)
-		fprintf(stderr, "np-admin: %s\n", hub_store_error(s));
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
 	else
-		printf("%zu users imported from %s\n", p->n, p->path);
+		fprintf(admin_out(), "%zu users imported from %s\n", p->n, p->path);
 	free(users);
 	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
 }
@@ -246,16 +265,17 @@ admin_user_import(struct hub_store *s, int argc, char **argv)
 	p.path = argv[optind];
 	admin_audit_target(s, "user file %s", p.path);
 	rc = read_rows(&p);
-	if (rc == ADMIN_OK)
+	if (rc == ADMIN_OK && !admin_io.remote)
 		rc = hash_all(p.rows, p.n, iterations);
 	if (rc == ADMIN_OK) {
 		admin_audit_target(s, "%zu users from %s", p.n, p.path);
 		rc = store_rows(s, &p);
 	}
 	if (rc != ADMIN_OK)
-		fprintf(stderr, "np-admin: nothing imported from %s\n", p.path);
+		fprintf(admin_err(), "np-admin: nothing imported from %s\n", p.path);
 	for (i = 0; i < p.n; i++) {
-		memset(p.rows[i].password, 0, strlen(p.rows[i].password));
+		if (p.rows[i].password != NULL)
+			memset(p.rows[i].password, 0, strlen(p.rows[i].password));
 		free(p.rows[i].password);
 	}
 	free(p.rows);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "token.h"
+#include "vocab.h"
 
 #define RAW_LEN (HUB_TOKEN_ID_LEN + HUB_TOKEN_SECRET_LEN)
 #define B64_LEN (HUB_TOKEN_TEXT_LEN - 4)
@@ -100,40 +101,13 @@ hub_token_matches(const struct hub_token *t, const uint8_t hash[HUB_TOKEN_HASH_L
 void
 hub_token_id_hex(const uint8_t id[HUB_TOKEN_ID_LEN], char hex[2 * HUB_TOKEN_ID_LEN + 1])
 {
-	size_t i;
-
-	for (i = 0; i < HUB_TOKEN_ID_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-}
-
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	hub_hex(id, HUB_TOKEN_ID_LEN, hex);
 }
 
 int
 hub_token_id_parse(const char *hex, uint8_t id[HUB_TOKEN_ID_LEN])
 {
-	size_t i;
-	int hi, lo;
-
-	if (strlen(hex) != 2 * HUB_TOKEN_ID_LEN)
-		return -1;
-	for (i = 0; i < HUB_TOKEN_ID_LEN; i++) {
-		hi = nibble(hex[2 * i]);
-		lo = nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		id[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return hub_unhex(hex, strlen(hex), id, HUB_TOKEN_ID_LEN);
 }
 
 void

@@ -77,4 +77,10 @@ bool hub_role_may_hold(enum hub_role r, enum hub_level l);
  * at most HUB_USERNAME_MAX bytes. */
 bool hub_username_valid(const char *s, size_t n);
 
+/* n bytes as 2n lower-case hex digits and a NUL, into out. */
+void hub_hex(const uint8_t *b, size_t n, char *out);
+/* Exactly 2n hex digits (either case; len: how many s holds) into n bytes:
+ * 0, or -1 when s is not that. */
+int hub_unhex(const char *s, size_t len, uint8_t *out, size_t n);
+
 #endif

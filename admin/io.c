@@ -1,0 +1,69 @@
+/* io.c - where np-admin's commands write, for whom they work (io.h), and the
+ * text form of a password hash that travels instead of a password. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "vocab.h"
+
+struct admin_io admin_io;
+
+static const char hash_tag[] = "pbkdf2-sha512$";
+
+void
+admin_hash_format(const struct hub_user *u, char buf[ADMIN_HASH_TEXT_LEN + 1])
+{
+	char salt[2 * HUB_KDF_SALT_LEN + 1], hash[2 * HUB_KDF_HASH_LEN + 1];
+
+	hub_hex(u->salt, HUB_KDF_SALT_LEN, salt);
+	hub_hex(u->hash, HUB_KDF_HASH_LEN, hash);
+	snprintf(buf, ADMIN_HASH_TEXT_LEN + 1, "%s%u$%s$%s", hash_tag, (unsigned)u->iterations,
+		 salt, hash);
+}
+
+enum admin_rc
+admin_hash_parse(const char *text, struct hub_user *u)
+{
+	const char *p = text + strlen(hash_tag), *salt, *hash;
+	unsigned long it;
+	char *end;
+
+	if (strncmp(text, hash_tag, strlen(hash_tag)) != 0 || *p < '1' || *p > '9')
+		goto bad;
+	it = strtoul(p, &end, 10);
+	if (*end != '$')
+		goto bad;
+	salt = end + 1;
+	hash = strchr(salt, '$');
+	if (hash == NULL || hub_unhex(salt, (size_t)(hash - salt), u->salt, HUB_KDF_SALT_LEN) != 0
+	    || hub_unhex(hash + 1, strlen(hash + 1), u->hash, HUB_KDF_HASH_LEN) != 0)
+		goto bad;
+	if (it < HUB_KDF_DEFAULT_ITERATIONS || it > ADMIN_REMOTE_MAX_ITERATIONS) {
+		fprintf(admin_err(), "np-admin: a password hashed with %lu iterations is refused "
+			"(want %u to %u)\n", it, HUB_KDF_DEFAULT_ITERATIONS,
+			ADMIN_REMOTE_MAX_ITERATIONS);
+		return ADMIN_FAIL;
+	}
+	u->iterations = (uint32_t)it;
+	return ADMIN_OK;
+bad:
+	fprintf(admin_err(), "np-admin: not a password hash np-admin made\n");
+	return ADMIN_FAIL;
+}
+
+bool
+admin_in_scope(const char *area)
+{
+	return admin_io.scope == NULL || hub_area_within(area, admin_io.scope);
+}
+
+enum admin_rc
+admin_scope_check(const char *name, const char *area)
+{
+	if (admin_in_scope(area))
+		return ADMIN_OK;
+	fprintf(admin_err(), "np-admin: user '%s' (area %s) is outside your scope %s\n", name,
+		area, admin_io.scope);
+	return ADMIN_FAIL;
+}
