@@ -16,10 +16,13 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
             broker-plugin/topic.c broker-plugin/refusal.c broker-plugin/token.c \
             broker-plugin/tokens.c
-PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c $(CORE_SRCS)
+# remote administration runs np-admin's own commands inside the broker
+REMOTE_ADMIN_SRCS = admin/remote_cmd.c admin/user.c admin/user_import.c admin/token_cmd.c \
+            admin/audit.c admin/encode.c admin/io.c
+PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c \
+            broker-plugin/remote.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
-            admin/user_import.c admin/user.c admin/encode.c admin/token_cmd.c admin/audit.c admin/io.c \
-            $(CORE_SRCS)
+            admin/hub_client.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
             client-lib/codec.c client-lib/outbox.c client-lib/token.c
@@ -33,7 +36,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 PB_OBJ = $(BUILD)/obj/np.pb-c.o
 
 LIBS_CORE = -lprotobuf-c -llmdb -lcrypto
-LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson -lpthread
+LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson -lpthread -lmosquitto
 
 .PHONY: all deps run test check clean examples bench install lib
 # libnpclient's version is np_client.h's NP_VERSION; the soname follows its major
@@ -72,7 +75,7 @@ objects: $(call obj,$(addprefix examples/,$(addsuffix .c,$(EXAMPLES))) $(UNIT_SR
 
 $(BUILD)/np_plugin.so: $(call obj,$(PLUGIN_SRCS)) $(PB_OBJ) broker-plugin/plugin.map
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=broker-plugin/plugin.map \
-		-o $@ $(filter %.o,$^) $(LIBS_CORE)
+		-o $@ $(filter %.o,$^) $(LIBS_CORE) -lcsv -ljansson -lpthread
 
 $(BUILD)/np-admin: $(call obj,$(ADMIN_SRCS)) $(PB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ADMIN)

@@ -38,6 +38,11 @@ enum admin_rc admin_import_csv(struct hub_store *s, const char *path, struct pla
  * breaks this. */
 enum admin_rc admin_check_parents(struct hub_store *s, const struct place_rows *rows);
 void admin_rows_free(struct place_rows *rows);
+/* registry list [PREFIX]: the places as code,name_th,name_en lines. */
+enum admin_rc admin_registry_list(struct hub_store *s, const char *prefix);
+
+/* np-admin's usage text. */
+extern const char admin_usage[];
 
 /* np-admin demo: the geo registry, 24,700 villages and one demo user per role. */
 enum admin_rc admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations);

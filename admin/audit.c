@@ -231,10 +231,15 @@ static bool
 visible(struct hub_store *s, const struct hub_audit_rec *a)
 {
 	char name[HUB_USERNAME_MAX + 1];
+	const char *from = admin_io.actor != NULL ? strstr(admin_io.actor, " (") : NULL;
 	struct hub_user u;
 	size_t n;
 
-	if (admin_io.scope == NULL || (admin_io.actor != NULL && strcmp(a->actor, admin_io.actor) == 0))
+	if (admin_in_scope(""))
+		return true;    /* no scope, or TH: everything */
+	/* "mqtt:NAME (" from any address */
+	n = from != NULL ? (size_t)(from - admin_io.actor) + 2 : 0;
+	if (n > 0 && strncmp(a->actor, admin_io.actor, n) == 0)
 		return true;
 	if (strncmp(a->target, "user ", 5) != 0)
 		return false;

@@ -221,3 +221,24 @@ admin_audit_print(const struct hub_audit_rec *a, bool json)
 	free(line);
 	return ADMIN_OK;
 }
+
+/* registry list: the places in the form registry import reads. */
+/* code,name_th,name_en */
+static int
+print_place(void *ctx, const struct hub_place *p)
+{
+	const char *row[3] = { p->code, p->name_th, p->name_en };
+
+	(void)ctx;
+	admin_csv_row(row, 3);
+	return ferror(admin_out()) ? 1 : 0;
+}
+
+enum admin_rc
+admin_registry_list(struct hub_store *s, const char *prefix)
+{
+	if (hub_store_place_each(s, prefix, print_place, NULL) == 0)
+		return ADMIN_OK;
+	fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
+	return ADMIN_FAIL;
+}

@@ -9,6 +9,38 @@
 
 struct admin_io admin_io;
 
+const char admin_usage[] =
+	"usage: np-admin --db DIR COMMAND ...\n"
+	"       np-admin --hub HOST[:PORT] -u ADMIN [--cafile CA] [--timeout S] COMMAND ...\n"
+	"         (over MQTT, as ADMIN, within its scope: the user, token, registry list\n"
+	"          and audit commands; ADMIN's password from NP_PASSWORD or the terminal)\n"
+	"  init                                 create or open the database\n"
+	"  registry import FILE.csv             add places (header code,name_th,name_en)\n"
+	"  registry list [PREFIX]               print places as code,name_th,name_en\n"
+	"  demo [--geo DIR]                     the Thai registry, 24,700 villages, demo users\n"
+	"  user add NAME --role ROLE --area CODE [--categories a,b] [--iterations N]\n"
+	"                                       (password on standard input)\n"
+	"  user set NAME [--role ROLE] [--area CODE] [--categories a,b]\n"
+	"                                       change a user (live sessions are cut)\n"
+	"  user passwd NAME [--iterations N]    new password from standard input\n"
+	"  user del NAME\n"
+	"  user list                            print users as name,role,area,categories\n"
+	"  user import FILE.csv [--iterations N]  many users at once, all or none; header\n"
+	"                                       name,role,area,password[,categories] (a;b)\n"
+	"  history export [--filter F] [--since MS] [--until MS] [--format jsonl|csv]\n"
+	"                                       stream stored messages (default all, jsonl)\n"
+	"  history stats                        message counts by kind and province, bytes\n"
+	"  history load N                       N synthetic reports over all villages (benchmarks)\n"
+	"  token issue NAME... [--names FILE] [--label L] [--days N] [--csv]\n"
+	"                                       a device token per user, printed as NAME TOKEN\n"
+	"                                       (--csv: name,area,token,expires, for QR codes);\n"
+	"                                       all or none (--days 0: never expires; default 365)\n"
+	"  token list [NAME]                    id,user,label,created,last_used,expires (CSV, UTC)\n"
+	"  token revoke ID... | --user NAME     live sessions of those tokens are cut within 1 s\n"
+	"  audit [--since MS] [--json]          every change: time,actor,command,target,result\n"
+	"                                       (CSV, UTC), oldest first; --json: one object a line\n";
+
+
 static const char hash_tag[] = "pbkdf2-sha512$";
 
 void

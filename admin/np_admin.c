@@ -13,34 +13,8 @@
 #include "admin.h"
 #include "audit.h"
 #include "encode.h"
+#include "hub_client.h"
 #include "user.h"
-
-static const char usage[] =
-	"usage: np-admin --db DIR COMMAND ...\n"
-	"  init                                 create or open the database\n"
-	"  registry import FILE.csv             add places (header code,name_th,name_en)\n"
-	"  registry list [PREFIX]               print places as code,name_th,name_en\n"
-	"  demo [--geo DIR]                     the Thai registry, 24,700 villages, demo users\n"
-	"  user add NAME --role ROLE --area CODE [--categories a,b] [--iterations N]\n"
-	"                                       (password on standard input)\n"
-	"  user set NAME [--role ROLE] [--area CODE] [--categories a,b]\n"
-	"                                       change a user (live sessions are cut)\n"
-	"  user passwd NAME [--iterations N]    new password from standard input\n"
-	"  user del NAME\n"
-	"  user list                            print users as name,role,area,categories\n"
-	"  user import FILE.csv [--iterations N]  many users at once, all or none; header\n"
-	"                                       name,role,area,password[,categories] (a;b)\n"
-	"  history export [--filter F] [--since MS] [--until MS] [--format jsonl|csv]\n"
-	"                                       stream stored messages (default all, jsonl)\n"
-	"  history stats                        message counts by kind and province, bytes\n"
-	"  history load N                       N synthetic reports over all villages (benchmarks)\n"
-	"  token issue NAME... [--names FILE] [--label L] [--days N]\n"
-	"                                       a device token per user, printed as NAME TOKEN;\n"
-	"                                       all or none (--days 0: never expires; default 365)\n"
-	"  token list [NAME]                    id,user,label,created,last_used,expires (CSV, UTC)\n"
-	"  token revoke ID... | --user NAME     live sessions of those tokens are cut within 1 s\n"
-	"  audit [--since MS] [--json]          every change: time,actor,command,target,result\n"
-	"                                       (CSV, UTC), oldest first; --json: one object a line\n";
 
 /* Files np-admin creates as root belong to the directory's owner, so a broker
  * that dropped to the mosquitto user can still write them. */
@@ -61,17 +35,6 @@ match_owner(const char *dir)
 			fprintf(admin_err(), "np-admin: warning: cannot chown %s: %s\n", path,
 				strerror(errno));
 	}
-}
-
-/* code,name_th,name_en */
-static int
-print_place(void *ctx, const struct hub_place *p)
-{
-	const char *row[3] = { p->code, p->name_th, p->name_en };
-
-	(void)ctx;
-	admin_csv_row(row, 3);
-	return ferror(admin_out()) ? 1 : 0;
 }
 
 static enum admin_rc
@@ -102,15 +65,6 @@ registry_import(struct hub_store *s, const char *path)
 		fprintf(admin_err(), "np-admin: nothing imported from %s\n", path);
 	admin_rows_free(&rows);
 	return rc;
-}
-
-static enum admin_rc
-registry_list(struct hub_store *s, const char *prefix)
-{
-	if (hub_store_place_each(s, prefix, print_place, NULL) == 0)
-		return ADMIN_OK;
-	fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
-	return ADMIN_FAIL;
 }
 
 /* The geo data: $NP_GEO_DIR, else ../shared/data/geo from the current
@@ -149,7 +103,7 @@ run(struct hub_store *s, int argc, char **argv)
 	if (strcmp(cmd, "registry") == 0 && strcmp(sub, "import") == 0 && argc == 3)
 		return registry_import(s, argv[2]);
 	if (strcmp(cmd, "registry") == 0 && strcmp(sub, "list") == 0 && argc <= 3)
-		return registry_list(s, argc == 3 ? argv[2] : "");
+		return admin_registry_list(s, argc == 3 ? argv[2] : "");
 	if (strcmp(cmd, "demo") == 0) {
 		if (argc == 3 && strcmp(argv[1], "--geo") == 0)
 			geo = argv[2];
@@ -178,8 +132,14 @@ main(int argc, char **argv)
 	int i = 1, create;
 
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		fputs(usage, admin_out());
+		fputs(admin_usage, admin_out());
 		return 0;
+	}
+	if (argc > 1 && strncmp(argv[1], "--hub", 5) == 0) {
+		rc = admin_hub_main(argc, argv);
+		if (rc == ADMIN_USAGE)
+			fputs(admin_usage, stderr);
+		return rc;
 	}
 	if (argc > 2 && strcmp(argv[1], "--db") == 0) {
 		db = argv[2];
@@ -189,7 +149,7 @@ main(int argc, char **argv)
 		i = 2;
 	}
 	if (db == NULL || i >= argc) {
-		fputs(usage, admin_err());
+		fputs(admin_usage, admin_err());
 		return ADMIN_USAGE;
 	}
 	create = strcmp(argv[i], "init") == 0 || strcmp(argv[i], "demo") == 0;
@@ -211,7 +171,7 @@ main(int argc, char **argv)
 	}
 	rc = admin_audit_end(s, rc);
 	if (rc == ADMIN_USAGE)
-		fputs(usage, admin_err());
+		fputs(admin_usage, admin_err());
 	hub_store_close(s);
 	match_owner(db);
 	return rc;

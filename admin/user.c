@@ -13,8 +13,8 @@
 #include "token.h"
 #include "user.h"
 
-static enum admin_rc
-read_password(char *buf, size_t len)
+enum admin_rc
+admin_read_password(char *buf, size_t len)
 {
 	size_t n;
 
@@ -50,13 +50,12 @@ new_password(struct hub_user *u, unsigned iterations)
 
 	if (admin_io.remote) {
 		if (admin_io.next_hash >= admin_io.nhashes) {
-			fprintf(admin_err(), "np-admin: the request carries no password hash for "
-				"user '%s'\n", u->name);
+			fprintf(admin_err(), "np-admin: no password on standard input\n");
 			return ADMIN_FAIL;
 		}
 		return admin_hash_parse(admin_io.hashes[admin_io.next_hash++], u);
 	}
-	if (read_password(password, sizeof(password)) != ADMIN_OK)
+	if (admin_read_password(password, sizeof(password)) != ADMIN_OK)
 		return ADMIN_FAIL;
 	u->iterations = iterations;
 	rc = hub_kdf_new(password, strlen(password), iterations, u->salt, u->hash) == 0

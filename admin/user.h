@@ -13,6 +13,12 @@ enum admin_rc admin_user_check(struct hub_store *s, const char *name, const char
 enum admin_rc admin_user_add(struct hub_store *s, const char *name, const char *role,
 			     const char *area, const char *categories, const char *password,
 			     unsigned iterations);
+/* One line of admin_in() into buf (len bytes, the newline cut): the new
+ * password of user add and user passwd; prints why it is none. */
+enum admin_rc admin_read_password(char *buf, size_t len);
+/* Hashes passwords[i] into users[i] (iterations, salt, hash) on every core. */
+enum admin_rc admin_hash_many(struct hub_user **users, char **passwords, size_t n,
+			      unsigned iterations);
 /* --iterations ARG into *out; prints the allowed range when it is not one. */
 enum admin_rc admin_parse_iterations(const char *arg, unsigned *out);
 

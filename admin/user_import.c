@@ -137,7 +137,8 @@ on_record(int c, void *cb)
 }
 
 struct job {
-	struct import_row *rows;
+	struct hub_user **users;
+	char **passwords;
 	size_t n, next;
 	unsigned iterations;
 	pthread_mutex_t lock;
@@ -156,17 +157,17 @@ hash_rows(void *arg)
 		pthread_mutex_unlock(&j->lock);
 		if (i >= j->n)
 			return NULL;
-		j->rows[i].u.iterations = j->iterations;
-		if (hub_kdf_new(j->rows[i].password, strlen(j->rows[i].password), j->iterations,
-				j->rows[i].u.salt, j->rows[i].u.hash) != 0)
+		j->users[i]->iterations = j->iterations;
+		if (hub_kdf_new(j->passwords[i], strlen(j->passwords[i]), j->iterations,
+				j->users[i]->salt, j->users[i]->hash) != 0)
 			j->failed = 1;
 	}
 }
 
-static enum admin_rc
-hash_all(struct import_row *rows, size_t n, unsigned iterations)
+enum admin_rc
+admin_hash_many(struct hub_user **users, char **passwords, size_t n, unsigned iterations)
 {
-	struct job j = { rows, n, 0, iterations, PTHREAD_MUTEX_INITIALIZER, 0 };
+	struct job j = { users, passwords, n, 0, iterations, PTHREAD_MUTEX_INITIALIZER, 0 };
 	pthread_t t[64];
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int k, nt = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
@@ -182,6 +183,28 @@ hash_all(struct import_row *rows, size_t n, unsigned iterations)
 	if (j.failed)
 		fprintf(admin_err(), "np-admin: cannot hash the passwords\n");
 	return j.failed ? ADMIN_FAIL : ADMIN_OK;
+}
+
+static enum admin_rc
+hash_all(struct import_row *rows, size_t n, unsigned iterations)
+{
+	struct hub_user **users = calloc(n ? n : 1, sizeof(*users));
+	char **passwords = calloc(n ? n : 1, sizeof(*passwords));
+	enum admin_rc rc = ADMIN_FAIL;
+	size_t i;
+
+	if (users == NULL || passwords == NULL) {
+		fprintf(admin_err(), "np-admin: out of memory\n");
+	} else {
+		for (i = 0; i < n; i++) {
+			users[i] = &rows[i].u;
+			passwords[i] = rows[i].password;
+		}
+		rc = admin_hash_many(users, passwords, n, iterations);
+	}
+	free(users);
+	free(passwords);
+	return rc;
 }
 
 static enum admin_rc

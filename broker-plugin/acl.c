@@ -324,7 +324,8 @@ check_special(const struct hub_principal *p, enum hub_access a, const char *topi
 	if (is_or_under(topic, "$SYS"))
 		return (a != HUB_WRITE && is_th_admin(p)) ? HUB_OK : HUB_R_SYS_ADMIN;
 	if ((strcmp(topic, HUB_TOPIC_HISTORY_REQUEST) == 0
-	     || strcmp(topic, HUB_TOPIC_TOKEN_REQUEST) == 0) && a == HUB_WRITE)
+	     || strcmp(topic, HUB_TOPIC_TOKEN_REQUEST) == 0
+	     || strcmp(topic, HUB_TOPIC_ADMIN_REQUEST) == 0) && a == HUB_WRITE)
 		return HUB_OK;  /* requests the plugin answers itself (plugin.c) */
 	if (is_th_admin(p) && a != HUB_WRITE)
 		return HUB_OK;

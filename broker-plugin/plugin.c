@@ -22,6 +22,7 @@
 #include "live.h"
 #include "publish.h"
 #include "query.h"
+#include "remote.h"
 #include "topic.h"
 #include "validate.h"
 
@@ -495,6 +496,53 @@ on_token_request(int event, void *event_data, void *userdata)
 	return MOSQ_ERR_SUCCESS;
 }
 
+/* $CONTROL/np/v1/admin: an np-admin command for an admin (remote.c). */
+static int
+on_admin_request(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_control *ed = event_data;
+	struct hub_ctx *ctx = userdata;
+	const struct hub_principal *p;
+	enum hub_refusal why;
+	char summary[400], text[200];
+	uint8_t *reply;
+	size_t len;
+	int status;
+	int64_t now = hub_now_ms();
+
+	(void)event;
+	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+		return MOSQ_ERR_ACL_DENIED;
+	if (ed->payloadlen > HUB_ADMIN_MAX_REQUEST)
+		why = HUB_R_REQUEST_TOO_BIG;
+	else if (ed->properties != NULL)
+		why = HUB_R_REQUEST_PROPERTIES;
+	else
+		why = hub_throttle_request(ctx->throttle, p->username, now);
+	if (why != HUB_OK && !hub_throttle_reply(ctx->throttle, p->username, now)) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE,
+				     "np: refused admin request by '%.64s' (client '%.64s'): %s",
+				     p->username, mosquitto_client_id(ed->client),
+				     hub_throttle_explain(ctx->throttle, why, text, sizeof(text)));
+		return MOSQ_ERR_SUCCESS;
+	}
+	if (why == HUB_OK && hub_history_commit(ctx->history) != 0)  /* its batch before ours */
+		why = HUB_R_ADMIN_STORE;
+	hub_throttle_explain(ctx->throttle, why, text, sizeof(text));
+	reply = hub_remote_admin(ctx->store, p, mosquitto_client_address(ed->client), why, text,
+				 ed->payload, ed->payloadlen, now, &len, &status, summary,
+				 sizeof(summary));
+	if (reply == NULL)
+		return MOSQ_ERR_NOMEM;
+	mosquitto_log_printf(status == 0 ? MOSQ_LOG_INFO : MOSQ_LOG_NOTICE,
+			     "np: admin request by '%.64s' (client '%.64s'): %s%s", p->username,
+			     mosquitto_client_id(ed->client), summary,
+			     status == 0 ? " (done)" : " (refused)");
+	hub_publish_reply(ctx, ed->client, p->username, "admin", reply, len);
+	return MOSQ_ERR_SUCCESS;
+}
+
 static void
 expire(struct hub_ctx *ctx, int64_t now)
 {
@@ -594,6 +642,9 @@ register_all(struct hub_ctx *ctx)
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_token_request,
 						 HUB_TOPIC_TOKEN_REQUEST, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_admin_request,
+						 HUB_TOPIC_ADMIN_REQUEST, ctx);
 	return rc;
 }
 
@@ -608,6 +659,8 @@ unregister_all(struct hub_ctx *ctx)
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_control, HISTORY_TOPIC);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_token_request,
 				      HUB_TOPIC_TOKEN_REQUEST);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_admin_request,
+				      HUB_TOPIC_ADMIN_REQUEST);
 }
 
 int

@@ -129,6 +129,14 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_TOKEN_RATE] = "over the limit of %u token requests a minute; wait and ask again",
 	[HUB_R_TOKEN_STORE] = "the hub could not store the token; try again",
 
+	[HUB_R_ADMIN_ONLY] = "only an admin may send admin requests",
+	[HUB_R_NOT_ADMIN_REQUEST] = "the request is not an np.AdminRequest",
+	[HUB_R_ADMIN_WORDS] = "the request has no command words, over 256 of them, or one over "
+			      "4096 bytes or not UTF-8",
+	[HUB_R_ADMIN_HASHES] = "the request carries over 100000 password hashes or one that is "
+			       "not a hash",
+	[HUB_R_ADMIN_STORE] = "the hub could not write its history before the change; try again",
+
 	[HUB_R_NO_USERNAME] = "no username (anonymous logins are refused)",
 	[HUB_R_NO_PASSWORD] = "no password",
 	[HUB_R_USER_DB] = "user database error",

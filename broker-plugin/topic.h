@@ -17,6 +17,7 @@
 #define HUB_TOPIC_DUPLICATE HUB_TOPIC_HUB "/duplicate" /* where acknowledged resends go */
 #define HUB_TOPIC_HISTORY_REQUEST "$CONTROL/np/v1/history"
 #define HUB_TOPIC_TOKEN_REQUEST "$CONTROL/np/v1/token"  /* answered on np/reply/<user>/token */
+#define HUB_TOPIC_ADMIN_REQUEST "$CONTROL/np/v1/admin"  /* answered on np/reply/<user>/admin */
 
 /* What a concrete topic is, for validate.c to match the body against it. */
 enum hub_topic_kind {
