@@ -69,6 +69,16 @@ void admin_hash_format(const struct hub_user *u, char buf[ADMIN_HASH_TEXT_LEN + 
  * more would let one admin stall the broker's thread at every login. */
 enum admin_rc admin_hash_parse(const char *text, struct hub_user *u);
 
+/* The names of the users within the scope, sorted: a look-up while the store
+ * is iterating something else (the store allows one read at a time). */
+struct admin_names {
+	char (*v)[HUB_USERNAME_MAX + 1];
+	size_t n, cap;
+};
+enum admin_rc admin_scope_names(struct hub_store *s, struct admin_names *out);
+bool admin_names_has(const struct admin_names *nm, const char *name);
+void admin_names_free(struct admin_names *nm);
+
 /* true when area is within the scope of whoever runs the command. */
 bool admin_in_scope(const char *area);
 /* ADMIN_OK when user name's area is within the scope; else prints

@@ -220,7 +220,7 @@ admin_audit_end(struct hub_store *s, enum admin_rc rc)
 }
 
 struct listing {
-	struct hub_store *s;
+	const struct admin_names *in_scope;     /* NULL: no limit */
 	bool json;
 	enum admin_rc rc;
 };
@@ -228,14 +228,13 @@ struct listing {
 /* A scoped admin sees its own changes and those of the users within its
  * scope (a record whose target is "user NAME..."). */
 static bool
-visible(struct hub_store *s, const struct hub_audit_rec *a)
+visible(const struct admin_names *in_scope, const struct hub_audit_rec *a)
 {
 	char name[HUB_USERNAME_MAX + 1];
 	const char *from = admin_io.actor != NULL ? strstr(admin_io.actor, " (") : NULL;
-	struct hub_user u;
 	size_t n;
 
-	if (admin_in_scope(""))
+	if (in_scope == NULL)
 		return true;    /* no scope, or TH: everything */
 	/* "mqtt:NAME (" from any address */
 	n = from != NULL ? (size_t)(from - admin_io.actor) + 2 : 0;
@@ -248,7 +247,7 @@ visible(struct hub_store *s, const struct hub_audit_rec *a)
 		return false;
 	memcpy(name, a->target + 5, n);
 	name[n] = '\0';
-	return hub_store_user_get(s, name, &u) == 0 && admin_in_scope(u.area);
+	return admin_names_has(in_scope, name);
 }
 
 static int
@@ -256,7 +255,7 @@ print_record(void *ctx, const struct hub_audit_rec *a)
 {
 	struct listing *l = ctx;
 
-	if (!visible(l->s, a))
+	if (!visible(l->in_scope, a))
 		return 0;
 	l->rc = admin_audit_print(a, l->json);
 	return l->rc != ADMIN_OK || ferror(admin_out()) ? 1 : 0;
@@ -271,7 +270,8 @@ admin_audit_list(struct hub_store *s, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct listing l = { s, false, ADMIN_OK };
+	struct listing l = { NULL, false, ADMIN_OK };
+	struct admin_names nm = { 0 };
 	long long since = 0;
 	char *end;
 	int c;
@@ -293,9 +293,15 @@ admin_audit_list(struct hub_store *s, int argc, char **argv)
 		fprintf(admin_err(), "np-admin: audit [--since MS] [--json] (MS: ms since 1970)\n");
 		return ADMIN_FAIL;
 	}
+	if (!admin_in_scope("")) {
+		if (admin_scope_names(s, &nm) != ADMIN_OK)
+			return ADMIN_FAIL;
+		l.in_scope = &nm;
+	}
 	if (hub_store_audit_each(s, (int64_t)since, print_record, &l) != 0) {
 		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
-		return ADMIN_FAIL;
+		l.rc = ADMIN_FAIL;
 	}
+	admin_names_free(&nm);
 	return l.rc;
 }

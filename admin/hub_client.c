@@ -403,8 +403,10 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 		return;         /* not the answer to this request */
 	}
 	a = e->admin_reply;
-	fwrite(a->out.data, 1, a->out.len, stdout);
-	fwrite(a->err.data, 1, a->err.len, stderr);
+	if (a->out.len > 0)
+		fwrite(a->out.data, 1, a->out.len, stdout);
+	if (a->err.len > 0)
+		fwrite(a->err.data, 1, a->err.len, stderr);
 	s->status = a->status >= 0 && a->status <= 2 ? a->status : ADMIN_FAIL;
 	s->done = true;
 	np__envelope__free_unpacked(e, NULL);

@@ -99,3 +99,56 @@ admin_scope_check(const char *name, const char *area)
 		area, admin_io.scope);
 	return ADMIN_FAIL;
 }
+
+static int
+add_name(void *ctx, const struct hub_user *u)
+{
+	struct admin_names *nm = ctx;
+	void *v;
+
+	if (!admin_in_scope(u->area))
+		return 0;
+	if (nm->n == nm->cap) {
+		nm->cap = nm->cap ? 2 * nm->cap : 256;
+		v = realloc(nm->v, nm->cap * sizeof(*nm->v));
+		if (v == NULL)
+			return 1;
+		nm->v = v;
+	}
+	snprintf(nm->v[nm->n++], sizeof(nm->v[0]), "%s", u->name);
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+enum admin_rc
+admin_scope_names(struct hub_store *s, struct admin_names *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (hub_store_user_each(s, add_name, out) != 0) {
+		fprintf(admin_err(), "np-admin: %s\n", out->n == out->cap ? "out of memory"
+					: hub_store_error(s));
+		admin_names_free(out);
+		return ADMIN_FAIL;
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), by_name);
+	return ADMIN_OK;
+}
+
+bool
+admin_names_has(const struct admin_names *nm, const char *name)
+{
+	return nm->n > 0 && bsearch(name, nm->v, nm->n, sizeof(*nm->v), by_name) != NULL;
+}
+
+void
+admin_names_free(struct admin_names *nm)
+{
+	free(nm->v);
+	memset(nm, 0, sizeof(*nm));
+}

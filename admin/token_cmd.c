@@ -307,10 +307,9 @@ print_token(void *ctx, const struct hub_token_rec *t)
 	const char *row[6] = { id, t->user, t->label, when(t->created_ms, c),
 			       when(t->last_used_ms, u), when(t->expires_ms, e) };
 
-	struct hub_user owner;
+	const struct admin_names *in_scope = ctx;
 
-	if (admin_io.scope != NULL && (hub_store_user_get(ctx, t->user, &owner) != 0
-				       || !admin_in_scope(owner.area)))
+	if (in_scope != NULL && !admin_names_has(in_scope, t->user))
 		return 0;
 	hub_token_id_hex(t->id, id);
 	admin_csv_row(row, 6);
@@ -320,6 +319,8 @@ print_token(void *ctx, const struct hub_token_rec *t)
 static enum admin_rc
 token_list(struct hub_store *s, const char *user)
 {
+	struct admin_names nm = { 0 };
+	enum admin_rc rc = ADMIN_OK;
 	struct hub_user u;
 
 	if (user != NULL && hub_store_user_get(s, user, &u) != 0) {
@@ -328,10 +329,14 @@ token_list(struct hub_store *s, const char *user)
 	}
 	if (user != NULL && admin_scope_check(u.name, u.area) != ADMIN_OK)
 		return ADMIN_FAIL;
-	if (hub_store_token_each(s, user, print_token, s) == 0)
-		return ADMIN_OK;
-	fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
-	return ADMIN_FAIL;
+	if (!admin_in_scope("") && admin_scope_names(s, &nm) != ADMIN_OK)
+		return ADMIN_FAIL;
+	if (hub_store_token_each(s, user, print_token, admin_in_scope("") ? NULL : &nm) != 0) {
+		fprintf(admin_err(), "np-admin: %s\n", hub_store_error(s));
+		rc = ADMIN_FAIL;
+	}
+	admin_names_free(&nm);
+	return rc;
 }
 
 /* A scoped admin revokes only the tokens of users within its scope; one it

@@ -77,6 +77,7 @@ export NP_TEMPLATE_DB="$PWD/build/test-template-db"
 for b in build build-san; do
 	offline "$b"
 	run_tap "tests/examples ($b)" tests/examples/test_examples.sh "$b"
+	run_tap "tests/admin/test_remote.sh ($b np-admin)" tests/admin/test_remote.sh "$b"
 	# the client library (in this build) against a hub (always the plain plugin)
 	for t in "$b"/tests/client/test_*; do
 		[ -x "$t" ] && run_tap "$t" "$t"
@@ -99,6 +100,8 @@ if [ -f "$asan" ]; then
 		[ -x "$t" ] && NP_PLUGIN=build-san/np_plugin.so NP_ADMIN=build-san/np-admin \
 			NP_BROKER_PRELOAD="$asan" run_tap "$t (ASan+UBSan plugin)" "$t"
 	done
+	NP_PLUGIN=build-san/np_plugin.so NP_BROKER_PRELOAD="$asan" \
+		run_tap "tests/admin/test_remote.sh (ASan+UBSan plugin)" tests/admin/test_remote.sh build
 	NP_PLUGIN=build-san/np_plugin.so NP_ADMIN=build-san/np-admin NP_BROKER_PRELOAD="$asan" \
 		run_tap "tests/attacks (ASan+UBSan plugin)" /usr/bin/python3 tests/attacks/attacks.py --tap
 else
