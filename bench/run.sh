@@ -362,6 +362,9 @@ done
 start_broker hub
 NP_DB=$HUBDB NP_ADMIN=$B/np-admin "$NPB" revoke --port "$BPORT" --users "$W/users.csv" \
 	--count $([ "$MODE" = full ] && echo 50 || echo 20) --broker hub --name revoke | tag 0
+# a province enrols its 320 volunteers from np-admin --hub (shipped 100,000
+# iterations, hashed on the admin's side) and prints their QR tokens (issue #13)
+/usr/bin/python3 bench/enrol.py "$B/np-admin" "$HUBDB" "$BPORT" 320 | tag 0
 stop_broker
 
 { echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg); busiest processes (top):"

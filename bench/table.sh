@@ -105,4 +105,8 @@ END {
 	row("user del -> its session disconnected, ms p50", "revoke", "del_to_disconnect_ms_p50", "lt:1000", "hub < 1000 ms")
 	row("  slowest, ms", "revoke", "del_to_disconnect_ms_max", "lt:1000", "hub < 1000 ms")
 	row("  np-admin user del itself, ms", "revoke", "np_admin_ms_p50", "", "")
+	row("remote enrolment: 320 volunteers, --hub, s", "enrol", "import_s", "", "100,000 it., admin side")
+	row("  broker stall during it (probe worst), ms", "enrol", "probe_rtt_max_import_ms", "", "")
+	row("  their 320 QR tokens over MQTT, s", "enrol", "tokens_s", "", "")
+	row("  QR tokens that logged in", "enrol", "qr_tokens_logged_in", "", "")
 }' "$RES"
