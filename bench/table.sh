@@ -89,6 +89,12 @@ END {
 		row("  payload + topic bytes/msg", s, "payload_topic_per_msg", "", "")
 		row("  storage / (payload + topic)", s, "storage_ratio", "le:1.5", "hub <= 1.5")
 	}
+	row("receipts: 24,700 of a national ann., s", "receipts", "receipts_s", "", "")
+	row("  receipts recorded per second", "receipts", "receipts_per_s", "", "")
+	row("  broker CPU, s", "receipts", "broker_cpu_s", "", "")
+	row("  broker CPU per receipt, us", "receipts", "broker_cpu_us_per_receipt", "", "")
+	row("reach of it (24,700 villages): first page p50 ms", "receipts", "reach_first_page_p50_ms", "", "")
+	row("  every page of not-reached, p50 ms", "receipts", "reach_all_pages_p50_ms", "", "")
 	row("access decision, ns/check (mean of 16 cases)", "acl", "mean_ns", "", "")
 	row("  write report (volunteer), ns", "acl", "write_report_volunteer_ns", "", "")
 	row("  read report (province official), ns", "acl", "read_report_official_ns", "", "")

@@ -315,7 +315,8 @@ run(struct hub_history *h, struct hub_receipts *r, const struct hub_principal *p
 	if (why != HUB_OK)
 		return why;
 	pg->area = area;
-	memcpy(after, q->cursor.data, q->cursor.len);
+	if (q->cursor.len == 8)         /* checked: 0 or 8 digits */
+		memcpy(after, q->cursor.data, 8);
 	m->codes = calloc(limit, sizeof(*m->codes));
 	m->nr = calloc(limit, sizeof(*m->nr));
 	if (m->codes == NULL || m->nr == NULL)
