@@ -148,6 +148,24 @@ ask(struct pool *p, struct cl *c, const uint8_t id[16], const char *cursor)
 		die("reach: %s", R.page->error);
 }
 
+/* Pages through the whole reach of id once: ms; the pages into *pages. */
+static double
+page_all(struct pool *p, struct cl *c, const uint8_t id[16], int *pages)
+{
+	char cursor[9] = "";
+	int64_t t0 = now_ns();
+
+	ask(p, c, id, cursor);
+	*pages = 1;
+	while (R.page->next_cursor.len == 8) {
+		memcpy(cursor, R.page->next_cursor.data, 8);
+		cursor[8] = '\0';
+		ask(p, c, id, cursor);
+		(*pages)++;
+	}
+	return (double)(now_ns() - t0) / 1e6;
+}
+
 static void
 reach_bench(struct pool *p, struct cl *c, const uint8_t id[16], size_t want)
 {
@@ -217,6 +235,17 @@ cmd_receipts(void)
 	cl_update(&p, c);
 	if (!pool_until(&p, one_acked, c, 10))
 		die("%s", "the announcement was not acknowledged");
+	{
+		int pages;
+		int64_t t0 = now_ns();
+
+		/* before any receipt: every village is not reached (the hub's first
+		 * reach request since it started also builds its village index) */
+		ask(&p, c, id, "");
+		result("reach_first_request_ms", (double)(now_ns() - t0) / 1e6);
+		result("reach_none_all_pages_ms", page_all(&p, c, id, &pages));
+		printf("info reach before receipts: targeted=%u pages=%d\n", R.page->targeted, pages);
+	}
 	for (i = 0; i < n; i += wave)
 		wave_run(v + i, n - i < wave ? n - i : wave, id, &secs, &cpu, &acked);
 	printf("info receipts count=%zu acked=%zu wave=%zu\n", n, acked, wave);

@@ -95,6 +95,8 @@ END {
 	row("  broker CPU per receipt, us", "receipts", "broker_cpu_us_per_receipt", "", "")
 	row("reach of it (24,700 villages): first page p50 ms", "receipts", "reach_first_page_p50_ms", "", "")
 	row("  every page of not-reached, p50 ms", "receipts", "reach_all_pages_p50_ms", "", "")
+	row("reach before any receipt: all 25 pages, ms", "receipts", "reach_none_all_pages_ms", "", "")
+	row("  the hub's first reach request (index), ms", "receipts", "reach_first_request_ms", "", "")
 	row("access decision, ns/check (mean of 16 cases)", "acl", "mean_ns", "", "")
 	row("  write report (volunteer), ns", "acl", "write_report_volunteer_ns", "", "")
 	row("  read report (province official), ns", "acl", "read_report_official_ns", "", "")
