@@ -6,7 +6,8 @@ NP_BENCH_MK := 1
 BENCH_MAKE = $(MAKE) --no-print-directory $(addprefix -f ,$(filter-out %.d,$(MAKEFILE_LIST)))
 
 NPBENCH_SRCS = bench/npbench.c bench/npb_pool.c bench/npb_throughput.c bench/npb_connect.c \
-	       bench/npb_fanout.c bench/npb_history.c bench/npb_dynsec.c bench/npb_revoke.c
+	       bench/npb_fanout.c bench/npb_history.c bench/npb_dynsec.c bench/npb_revoke.c \
+	       bench/npb_receipts.c
 
 $(BUILD)/npbench: $(call obj,$(NPBENCH_SRCS)) $(PB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lmosquitto -lprotobuf-c -ljansson -lcrypto -lpthread

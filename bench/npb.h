@@ -224,5 +224,7 @@ int
 cmd_dynsec_json(void);
 int
 cmd_revoke(void);
+int
+cmd_receipts(void);
 
 #endif

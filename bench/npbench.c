@@ -19,6 +19,8 @@
  *   npbench dynsec-json --config FILE [--iterations N]  (the villages, in bulk)
  *   npbench kdf        [--iterations N] [--repeat K]   (one login's PBKDF2 cost)
  *   npbench revoke     --count N   (np-admin user del to disconnection; $NP_DB, $NP_ADMIN)
+ *   npbench receipts   --count N [--window W] [--user U] [--pages K]  (a national
+ *                      announcement's receipts in waves of W connections; reach)
  * Common: --host H --port P --users FILE.csv --broker NAME --name SCENARIO
  *         [--tokens FILE] (np-admin token issue's NAME TOKEN lines: those users
  *         log in with their device token instead of their password)
@@ -97,7 +99,7 @@ main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: npbench throughput|connect|idle|fanout|history|dynsec-ctl|"
-			"dynsec-json|kdf|revoke [options] (see the top of bench/npbench.c)\n");
+			"dynsec-json|kdf|revoke|receipts [options] (see the top of bench/npbench.c)\n");
 		return 2;
 	}
 	cmd = argv[1];
@@ -158,6 +160,8 @@ main(int argc, char **argv)
 		rc = cmd_kdf();
 	else if (strcmp(cmd, "revoke") == 0)
 		rc = cmd_revoke();
+	else if (strcmp(cmd, "receipts") == 0)
+		rc = cmd_receipts();
 	else if (strcmp(cmd, "freeport") == 0)
 		rc = cmd_freeport();
 	else

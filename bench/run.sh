@@ -158,9 +158,11 @@ write_conf() {  # name port -> conf path
 		     echo "plugin $B/np_plugin.so"
 		     echo "plugin_opt_db_path $HUBDB"
 		     # no per-user rate limits: they would cap a single publisher's
-		     # stream and the history scenario's one official (5 requests/s)
+		     # stream and the history scenario's one official (5 requests/s);
+		     # receipt_rate 0: 24,700 receipts are one per user anyway
 		     echo "plugin_opt_rate_msgs 0"
 		     echo "plugin_opt_rate_bytes 0"
+		     echo "plugin_opt_receipt_rate 0"
 		     echo "plugin_opt_history_rate 10000"
 		     echo "plugin_opt_history_rate_bytes 1073741824" ;;
 		esac
@@ -253,6 +255,19 @@ for n in $HIST_STEPS; do
 	done
 	stop_broker
 done
+
+# ---- receipts of a national announcement (hub only) ----------------------------------
+# On the history above: the ministry announces to TH, the 24,700 volunteers
+# (device tokens) each send one DELIVERED receipt, 2,000 connections at a time
+# (connected first, untimed), then the ministry asks the reach (every page of
+# the not-reached villages). The hub runs with rate_msgs 0 and receipt_rate 0.
+start_broker hub
+for r in $(seq "$ROUNDS"); do
+	"$NPB" receipts --port "$BPORT" --users "$W/users.csv" --tokens "$W/tokens.txt" \
+		--count "$VILLAGES_WANTED" --window 2000 --user bench_ministry --pages 5 \
+		--broker hub --name receipts --broker-pid "$BPID" | tag "$r"
+done
+stop_broker
 
 # ---- the access decision alone ----------------------------------------------------
 "$B/bench_acl" --iterations $([ "$MODE" = full ] && echo 5000000 || echo 1000000) --runs 7 | tag 0

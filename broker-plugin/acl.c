@@ -247,6 +247,21 @@ hub_acl_read_reach(const struct hub_principal *p, enum hub_kind k, struct hub_re
 	}
 }
 
+/* ---- who may ask an announcement's reach ---- */
+
+enum hub_refusal
+hub_acl_may_reach(const struct hub_principal *p, const char *area, const char *sender)
+{
+	if (p == NULL || p->role == HUB_ROLE_NONE)
+		return HUB_R_NOT_AUTHENTICATED;
+	if (strcmp(p->username, sender) == 0)
+		return HUB_OK;
+	if ((p->role == HUB_ROLE_OFFICIAL || p->role == HUB_ROLE_ADMIN)
+	    && hub_area_within(area, p->scope))
+		return HUB_OK;
+	return HUB_R_REACH_SCOPE;
+}
+
 /* ---- the decision ---- */
 
 /* Looks up the places and inbox a view names literally. */
@@ -324,7 +339,8 @@ check_special(const struct hub_principal *p, enum hub_access a, const char *topi
 	if (is_or_under(topic, "$SYS"))
 		return (a != HUB_WRITE && is_th_admin(p)) ? HUB_OK : HUB_R_SYS_ADMIN;
 	if ((strcmp(topic, HUB_TOPIC_HISTORY_REQUEST) == 0
-	     || strcmp(topic, HUB_TOPIC_TOKEN_REQUEST) == 0
+	     || strcmp(topic, HUB_TOPIC_TOKEN_REQUEST) == 0 || strcmp(topic, HUB_TOPIC_RECEIPT) == 0
+	     || strcmp(topic, HUB_TOPIC_REACH_REQUEST) == 0
 	     || strcmp(topic, HUB_TOPIC_ADMIN_REQUEST) == 0) && a == HUB_WRITE)
 		return HUB_OK;  /* requests the plugin answers itself (plugin.c) */
 	if (is_th_admin(p) && a != HUB_WRITE)

@@ -51,4 +51,11 @@ struct hub_reach {
 };
 void hub_acl_read_reach(const struct hub_principal *p, enum hub_kind k, struct hub_reach *out);
 
+/* May p ask the reach ($CONTROL/np/v1/reach) of an announcement to area
+ * (TH or a code) sent by the user named sender? Its sender may, and
+ * officials and admins (scoped ones too) whose scope is area or contains
+ * it; anyone else gets HUB_R_REACH_SCOPE. */
+enum hub_refusal hub_acl_may_reach(const struct hub_principal *p, const char *area,
+				   const char *sender);
+
 #endif

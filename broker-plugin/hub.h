@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "guard.h"
 #include "history.h"
+#include "receipts.h"
 #include "seal.h"
 #include "store.h"
 #include "throttle.h"
@@ -44,6 +45,7 @@ struct hub_ctx {
 	char *last_cleared;             /* the retained topic the hub cleared last, */
 	int64_t last_cleared_ms;        /* and when */
 	struct hub_tokens *tokens;
+	struct hub_receipts *receipts;  /* reach.c: receipts and the targeted villages */
 	int64_t next_token_look_ms;     /* the tick looks for revocations every 100 ms */
 	int64_t next_token_expiry_ms;   /* earliest expiry of a live token session (0: none) */
 };

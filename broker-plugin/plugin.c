@@ -22,6 +22,7 @@
 #include "live.h"
 #include "publish.h"
 #include "query.h"
+#include "reach.h"
 #include "remote.h"
 #include "topic.h"
 #include "validate.h"
@@ -86,6 +87,7 @@ static const struct opt_def opt_defs[] = {
 	{ "reply_rate", 1, 100000, T(reply_rate), true },
 	{ "token_days", 1, HUB_TOKEN_MAX_DAYS, O(token_days), false },
 	{ "token_rate", 1, 1000, T(token_rate), true },
+	{ "receipt_rate", 0, 1000000, T(receipt_rate), true },
 };
 #undef O
 #undef T
@@ -614,6 +616,7 @@ ctx_free(struct hub_ctx *ctx)
 	if (ctx->history != NULL)
 		hub_history_commit(ctx->history);       /* hub_tokens_free writes */
 	hub_tokens_free(ctx->tokens);
+	hub_receipts_close(ctx->receipts);
 	free(ctx->last_cleared);
 	hub_history_close(ctx->history);
 	hub_store_close(ctx->store);
@@ -645,6 +648,12 @@ register_all(struct hub_ctx *ctx)
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_admin_request,
 						 HUB_TOPIC_ADMIN_REQUEST, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_receipt,
+						 HUB_TOPIC_RECEIPT, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_request,
+						 HUB_TOPIC_REACH_REQUEST, ctx);
 	return rc;
 }
 
@@ -661,6 +670,10 @@ unregister_all(struct hub_ctx *ctx)
 				      HUB_TOPIC_TOKEN_REQUEST);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_admin_request,
 				      HUB_TOPIC_ADMIN_REQUEST);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_receipt,
+				      HUB_TOPIC_RECEIPT);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_request,
+				      HUB_TOPIC_REACH_REQUEST);
 }
 
 int
@@ -688,6 +701,12 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 	if (hub_history_open(&ctx->history, ctx->store, ctx->opts.history_sync_ms, err,
 			     sizeof(err)) != 0) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': history: %s",
+				     ctx->opts.db_path, err);
+		rc = MOSQ_ERR_INVAL;
+		goto fail;
+	}
+	if (hub_receipts_open(&ctx->receipts, ctx->store, err, sizeof(err)) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': receipts: %s",
 				     ctx->opts.db_path, err);
 		rc = MOSQ_ERR_INVAL;
 		goto fail;

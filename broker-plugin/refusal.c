@@ -145,6 +145,25 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_CLIENT_ID_TAKEN] = "the client id belongs to another user",
 	[HUB_R_CLIENT_ID_TOO_LONG] = "the client id is over 128 bytes",
 	[HUB_R_TOO_MANY_CONNECTIONS] = "too many connections for this user",
+
+	[HUB_R_RECEIPT_TOO_BIG] = "the receipt is over 2048 bytes",
+	[HUB_R_RECEIPT_RATE] = "over the limit of %u receipts/s; the receipt is not counted",
+	[HUB_R_NOT_RECEIPT] = "the receipt is not an np.Receipt",
+	[HUB_R_RECEIPT_STATE] = "the receipt's state is neither DELIVERED nor READ",
+	[HUB_R_RECEIPT_NO_IDS] = "the receipt holds no announcement ids",
+	[HUB_R_RECEIPT_TOO_MANY] = "the receipt holds over 100 ids (send several)",
+	[HUB_R_RECEIPT_ID_LENGTH] = "an id of the receipt is not 16 bytes",
+	[HUB_R_RECEIPT_UNKNOWN_ID] = "receipt for an id the hub does not hold",
+	[HUB_R_RECEIPT_NOT_ANN] = "receipt for a message that is not an announcement",
+	[HUB_R_RECEIPT_UNREADABLE] = "receipt for an announcement this user may not read",
+	[HUB_R_RECEIPT_STORE] = "the hub could not record the receipt (see its log)",
+	[HUB_R_NOT_REACH_REQUEST] = "the request is not an np.ReachRequest",
+	[HUB_R_REACH_ID] = "the announcement id is not 16 bytes",
+	[HUB_R_REACH_UNKNOWN] = "the hub holds no message with that id",
+	[HUB_R_REACH_NOT_ANN] = "that id is not an announcement's",
+	[HUB_R_REACH_SCOPE] = "only the announcement's sender, and officials and admins whose "
+			      "scope covers its area, may ask its reach",
+	[HUB_R_REACH_FAILED] = "the hub could not count the reach; try again",
 	[HUB_R_NOMEM] = "out of memory",
 };
 

@@ -52,13 +52,19 @@ enum hub_refusal {
 	HUB_R_NO_USERNAME, HUB_R_NO_PASSWORD, HUB_R_USER_DB, HUB_R_WRONG_PASSWORD,
 	HUB_R_CLIENT_ID_OTHER_USER, HUB_R_CLIENT_ID_TAKEN, HUB_R_TOO_MANY_CONNECTIONS,
 	HUB_R_CLIENT_ID_TOO_LONG,
+	/* receipts and reach (reach.c, acl.c); HUB_R_RECEIPT_RATE is a format: see throttle.h */
+	HUB_R_RECEIPT_TOO_BIG, HUB_R_RECEIPT_RATE, HUB_R_NOT_RECEIPT, HUB_R_RECEIPT_STATE,
+	HUB_R_RECEIPT_NO_IDS, HUB_R_RECEIPT_TOO_MANY, HUB_R_RECEIPT_ID_LENGTH,
+	HUB_R_RECEIPT_UNKNOWN_ID, HUB_R_RECEIPT_NOT_ANN, HUB_R_RECEIPT_UNREADABLE,
+	HUB_R_RECEIPT_STORE, HUB_R_NOT_REACH_REQUEST, HUB_R_REACH_ID, HUB_R_REACH_UNKNOWN,
+	HUB_R_REACH_NOT_ANN, HUB_R_REACH_SCOPE, HUB_R_REACH_FAILED,
 	HUB_R_NOMEM,
 	HUB_R_COUNT
 };
 
 /* The sentence for r (static, never NULL); "unknown refusal" out of range.
- * HUB_R_RATE_MSGS, HUB_R_RATE_BYTES, HUB_R_HISTORY_RATE, HUB_R_TOKEN_RATE and
- * HUB_R_HISTORY_BYTES are printf formats of the limit's numbers: say them
+ * HUB_R_RATE_MSGS, HUB_R_RATE_BYTES, HUB_R_HISTORY_RATE, HUB_R_TOKEN_RATE,
+ * HUB_R_RECEIPT_RATE and HUB_R_HISTORY_BYTES are printf formats of the limit's numbers: say them
  * with hub_throttle_explain(). */
 const char *hub_refusal_text(enum hub_refusal r);
 

@@ -1,7 +1,8 @@
 /* store.c - users, places and meta records in the LMDB directory.
  *
  * One environment, named databases "meta", "users", "places", "tokens" and
- * "audit" (history.c adds its own). Keys are the username or area code without
+ * "audit" (history.c adds "msgs", "ids" and "idx"; receipts.c adds "receipts",
+ * whose layout is at its top). Keys are the username or area code without
  * NUL, the 16-byte token id, or the audit key. The records, each
  * written by one *_pack and read by one *_unpack function below:
  *

@@ -30,7 +30,7 @@
 
 struct entry {
 	char key[160];
-	double a, b, c, d, r, t;        /* buckets: see the functions that use them */
+	double a, b, c, d, r, t, x;     /* buckets: see the functions that use them */
 	unsigned count;         /* pair: failed KDFs */
 	int64_t last_ms, locked_until;
 	UT_hash_handle hh;
@@ -99,7 +99,7 @@ addr_restricts(const struct hub_throttle *l, const struct entry *e, int64_t now)
 }
 
 /* user: a = messages, b = bytes, c = history requests, d = history bytes,
- * r = refusals the hub may send back, t = token requests */
+ * r = refusals the hub may send back, t = token requests, x = receipts */
 static bool
 user_restricts(const struct hub_throttle *l, const struct entry *e, int64_t now)
 {
@@ -338,6 +338,7 @@ user_entry(struct hub_throttle *l, const char *username, int64_t now)
 		u->d = (double)l->o.history_rate_bytes * 2;
 		u->r = 2.0 * l->o.reply_rate;
 		u->t = l->o.token_rate;
+		u->x = 4.0 * l->o.receipt_rate;
 		return u;
 	}
 	refill(&u->a, l->o.rate_msgs, l->o.rate_burst, now - u->last_ms);
@@ -347,6 +348,7 @@ user_entry(struct hub_throttle *l, const char *username, int64_t now)
 	       now - u->last_ms);
 	refill(&u->r, l->o.reply_rate, 2.0 * l->o.reply_rate, now - u->last_ms);
 	refill(&u->t, l->o.token_rate / 60.0, l->o.token_rate, now - u->last_ms);
+	refill(&u->x, l->o.receipt_rate, 4.0 * l->o.receipt_rate, now - u->last_ms);
 	u->last_ms = now;
 	return u;
 }
@@ -400,6 +402,22 @@ hub_throttle_token(struct hub_throttle *l, const char *username, int64_t now_ms)
 	return HUB_OK;
 }
 
+enum hub_refusal
+hub_throttle_receipt(struct hub_throttle *l, const char *username, int64_t now_ms)
+{
+	struct entry *u;
+
+	if (l->o.receipt_rate == 0)
+		return HUB_OK;
+	u = user_entry(l, username, now_ms);
+	if (u == NULL)
+		return HUB_R_RATE_NOMEM;
+	if (u->x < 1)
+		return HUB_R_RECEIPT_RATE;
+	u->x -= 1;
+	return HUB_OK;
+}
+
 const char *
 hub_throttle_explain(const struct hub_throttle *l, enum hub_refusal why, char *buf, size_t len)
 {
@@ -420,6 +438,9 @@ hub_throttle_explain(const struct hub_throttle *l, enum hub_refusal why, char *b
 		break;
 	case HUB_R_TOKEN_RATE:
 		snprintf(buf, len, f, l->o.token_rate);
+		break;
+	case HUB_R_RECEIPT_RATE:
+		snprintf(buf, len, f, l->o.receipt_rate);
 		break;
 	default:
 		snprintf(buf, len, "%s", f);

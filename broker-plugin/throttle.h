@@ -22,9 +22,10 @@ struct hub_throttle_opts {
 	size_t history_rate_bytes;      /* bytes of history pages per second per user */
 	unsigned reply_rate;            /* refusals told to one user per second (burst 2x) */
 	unsigned token_rate;            /* token requests per minute per user (and burst) */
+	unsigned receipt_rate;          /* receipts per second per user (burst 4x); 0: no limit */
 };
 
-#define HUB_THROTTLE_DEFAULTS { 5, 30, 4, 50, 200, 1u << 20, 5, 2u << 20, 10, 5 }
+#define HUB_THROTTLE_DEFAULTS { 5, 30, 4, 50, 200, 1u << 20, 5, 2u << 20, 10, 5, 10 }
 
 /* Entries per table at most: (user, address) pairs, addresses, users. */
 #define HUB_THROTTLE_MAX_ENTRIES 65536
@@ -50,6 +51,9 @@ enum hub_refusal hub_throttle_publish(struct hub_throttle *l, const char *userna
 				      int64_t now_ms);
 /* Accounts one history request; HUB_OK, or why it is over the user's rate. */
 enum hub_refusal hub_throttle_request(struct hub_throttle *l, const char *username,
+				      int64_t now_ms);
+/* Accounts one receipt ($CONTROL/np/v1/receipt); HUB_OK or HUB_R_RECEIPT_RATE. */
+enum hub_refusal hub_throttle_receipt(struct hub_throttle *l, const char *username,
 				      int64_t now_ms);
 /* Accounts one token request ($CONTROL/np/v1/token); HUB_OK or HUB_R_TOKEN_RATE. */
 enum hub_refusal hub_throttle_token(struct hub_throttle *l, const char *username, int64_t now_ms);

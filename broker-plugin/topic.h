@@ -18,6 +18,8 @@
 #define HUB_TOPIC_HISTORY_REQUEST "$CONTROL/np/v1/history"
 #define HUB_TOPIC_TOKEN_REQUEST "$CONTROL/np/v1/token"  /* answered on np/reply/<user>/token */
 #define HUB_TOPIC_ADMIN_REQUEST "$CONTROL/np/v1/admin"  /* answered on np/reply/<user>/admin */
+#define HUB_TOPIC_RECEIPT "$CONTROL/np/v1/receipt"      /* recorded, never answered (reach.c) */
+#define HUB_TOPIC_REACH_REQUEST "$CONTROL/np/v1/reach"  /* answered on np/reply/<user>/reach */
 
 /* What a concrete topic is, for validate.c to match the body against it. */
 enum hub_topic_kind {

@@ -2,7 +2,7 @@
  * options and opens the outbox, np_client_free undoes it all), its errors and
  * the library's version. The jobs live in their own files, one sub-struct of
  * struct np_client each (np_int.h): conn.c, pending.c, publish.c, feed.c,
- * history.c, token.c; topics.c builds the topics and options.c holds the
+ * history.c, token.c, receipt.c; topics.c builds the topics and options.c holds the
  * defaults. */
 #include <mosquitto.h>
 #include <stdarg.h>
@@ -26,12 +26,13 @@ static const char *const err_text[] = {
 	[NP_ERR_PROTOCOL] = "the hub sent something unreadable",
 	[NP_ERR_TLS] = "TLS set-up failed",
 	[NP_ERR_HISTORY] = "the hub refused the history query",
+	[NP_ERR_REACH] = "the hub refused the reach request",
 };
 
 const char *
 np_strerror(int err)
 {
-	if (err < 0 || err > NP_ERR_HISTORY)
+	if (err < 0 || (size_t)err >= sizeof(err_text) / sizeof(err_text[0]))
 		return "unknown error";
 	return err_text[err];
 }
@@ -125,6 +126,7 @@ np_client_new(struct np_client **out, const struct np_options *o, char *why, siz
 	np__topic_reply(c->conn.reply_filter, sizeof(c->conn.reply_filter), o->username, "#");
 	np__topic_reply(c->out.error_topic, sizeof(c->out.error_topic), o->username, "error");
 	np__topic_reply(c->hist.topic, sizeof(c->hist.topic), o->username, "history");
+	np__topic_reply(c->rcpt.topic, sizeof(c->rcpt.topic), o->username, "reach");
 	if (rc == NP_OK)
 		rc = np__token_open(c, c->err, sizeof(c->err));    /* makes the state dir */
 	if (rc == NP_OK)
@@ -144,6 +146,7 @@ np_client_free(struct np_client *c)
 {
 	if (c == NULL)
 		return;
+	np__rcpt_close(c);              /* waiting receipts go before the link closes */
 	np__conn_close(c);
 	np__out_close(c);               /* what is in the outbox stays there */
 	np__feeds_close(c);

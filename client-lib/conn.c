@@ -83,7 +83,9 @@ on_publish(struct mosquitto *m, void *obj, int mid, int rc, const mosquitto_prop
 {
 	(void)m;
 	(void)props;
-	np__out_on_puback(obj, mid, rc);
+	np__rcpt_on_puback(obj, mid);
+	if (!((struct np_client *)obj)->rcpt.closing)
+		np__out_on_puback(obj, mid, rc);
 }
 
 static void
@@ -103,8 +105,10 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
 
 	(void)m;
 	(void)props;
+	if (c->rcpt.closing)
+		return;         /* np_client_free: no more app callbacks */
 	if (!np__out_on_message(c, msg) && !np__hist_on_message(c, msg)
-	    && !np__token_on_message(c, msg))
+	    && !np__token_on_message(c, msg) && !np__rcpt_on_message(c, msg))
 		np__feeds_dispatch(c, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
 
@@ -120,6 +124,7 @@ drop_connection(struct np_client *c)
 	}
 	c->conn.connected = c->conn.connecting = c->conn.lost = false;
 	np__out_requeue(c);
+	np__rcpt_requeue(c);
 	if (c->conn.fallback) {         /* the token was refused: the password now */
 		c->conn.next_attempt = np__mono_ms();
 		return;
@@ -222,6 +227,7 @@ np__pump(struct np_client *c, int slice_ms)
 	if (link_up(c))
 		loop_link(c, slice_ms, now);
 	np__out_tick(c);
+	np__rcpt_tick(c);
 }
 
 void
@@ -311,7 +317,7 @@ np_client_next_ms(const struct np_client *c)
 		wait = STEP_MAX_MS;
 	if (wait < 0)
 		wait = 0;
-	return np__out_next_ms(c, (int)wait);
+	return np__rcpt_next_ms(c, np__out_next_ms(c, (int)wait));
 }
 
 int

@@ -63,6 +63,8 @@ np__feeds_dispatch(struct np_client *c, const char *topic, const void *payload, 
 		if (mosquitto_topic_matches_sub(f->filter, topic, &match) == MOSQ_ERR_SUCCESS && match)
 			f->fn(f->ctx, &d.m);
 	}
+	if (d.m.body == NP_BODY_ANNOUNCEMENT)
+		np__receipt_delivered(c, d.m.id);
 	np__decoded_free(&d);
 }
 

@@ -57,6 +57,7 @@ enum np_err {
 	NP_ERR_PROTOCOL,        /* the hub sent something this library cannot read */
 	NP_ERR_TLS,             /* TLS set-up failed (CA file?) */
 	NP_ERR_HISTORY,         /* the hub answered the history query with an error */
+	NP_ERR_REACH,           /* the hub refused the reach request (since 1.1): see the reason */
 };
 
 /* A sentence for err; never NULL. */
@@ -227,6 +228,47 @@ struct np_history_query {
  * np_client_last_error() when the hub refused the query. */
 int np_history(struct np_client *c, const struct np_history_query *q, np_msg_fn fn, void *ctx,
 	       int timeout_ms);
+
+/* ---- reach: receipts and who got an announcement (DESIGN.md "Reach") ----
+ * The library tells the hub, by itself, which announcements a feed handed to
+ * the app (DELIVERED), and on np_mark_read() that the person opened one
+ * (READ). Receipts wait in memory and go in batches ($CONTROL/np/v1/receipt,
+ * QoS 1): at most 100 ids, or after at most a second, from the calls that
+ * pump; sent again after a lost link (the hub counts each village once);
+ * np_client_free() sends what waits and waits up to 2 s for the hub. They
+ * are not kept on disk: a receipt still waiting when the process dies, or
+ * beyond the 10,000 kept while the hub is away (the oldest go first), is
+ * lost. The hub counts a receipt for the user's village (volunteers and
+ * residents); an official's receipts are accepted and not counted. */
+
+/* Queues a READ receipt for the announcement id (also counts as DELIVERED).
+ * NP_OK, NP_ERR_INVAL (no id) or NP_ERR_NOMEM. */
+int np_mark_read(struct np_client *c, const uint8_t id[NP_ID_LEN]);
+
+struct np_reach_province {
+	const char *province;           /* two digits */
+	unsigned targeted, delivered, read;
+};
+/* One page of the hub's answer; every pointer is borrowed for the callback. */
+struct np_reach {
+	uint8_t id[NP_ID_LEN];
+	const char *area;               /* the announcement's area */
+	unsigned targeted;              /* registered villages in the area with a volunteer */
+	unsigned delivered, read;       /* of those: with a DELIVERED (or READ), a READ receipt */
+	size_t n_provinces;
+	const struct np_reach_province *provinces;      /* in code order */
+	size_t n_not_reached;
+	const char *const *not_reached; /* village codes of this page, in code order */
+	bool more;                      /* more not-reached villages follow (another page) */
+};
+typedef void (*np_reach_fn)(void *ctx, const struct np_reach *r);
+/* Asks the hub for the reach of the announcement id: fn once per page, pages
+ * of not-reached villages in code order until max of them were handed (0:
+ * all). Only its sender and officials and admins whose scope covers its area
+ * may ask: otherwise NP_ERR_REACH with the hub's words in
+ * np_client_last_error(). Each page may take up to timeout_ms. */
+int np_reach(struct np_client *c, const uint8_t id[NP_ID_LEN], size_t max, np_reach_fn fn,
+	     void *ctx, int timeout_ms);
 
 /* ---- ids ---- */
 /* 32 lowercase hex digits and a NUL. */

@@ -10,6 +10,7 @@
  *   feed.c     feeds and their dedup ring
  *   history.c  history paging
  *   token.c    the device token: its file in the state directory, asking for one
+ *   receipt.c  receipts (DELIVERED, READ) in batches, and np_reach's pages
  * struct np_client holds one sub-struct per job (conn, out, feeds, hist); a
  * file changes only its own sub-struct. */
 #ifndef NP_INT_H
@@ -261,6 +262,44 @@ bool np__token_refused(struct np_client *c);
 /* Takes a message on the token topic; false when msg is on another topic. */
 bool np__token_on_message(struct np_client *c, const struct mosquitto_message *msg);
 
+/* ---- receipt.c: receipts wait per state (0 DELIVERED, 1 READ) and go in
+ * batches of NP__RECEIPT_BATCH ids, or when the oldest waited
+ * NP__RECEIPT_WAIT_MS; a batch sent stays until its PUBACK and is queued
+ * again after a lost link. Also np_reach's pages on np/reply/<user>/reach.
+ * Encodes and decodes its own messages (Receipt, ReachRequest, ReachPage). */
+
+#define NP__RECEIPT_TOPIC "$CONTROL/np/v1/receipt"
+#define NP__REACH_TOPIC "$CONTROL/np/v1/reach"
+#define NP__RECEIPT_BATCH 100           /* ids per receipt: the hub's cap */
+#define NP__RECEIPT_WAIT_MS 1000        /* how long an id waits for more */
+#define NP__RECEIPT_MAX 10000           /* ids kept per state while unsent */
+#define NP__RECEIPT_CLOSE_MS 2000       /* np_client_free waits this long for the hub */
+
+struct np__rcpt_batch;
+struct np__rcpt {
+	uint8_t (*q[2])[NP_ID_LEN];     /* waiting ids per state */
+	size_t n[2], cap[2];
+	int64_t since[2];               /* when the oldest waiting id came (mono ms) */
+	struct np__rcpt_batch *sent;    /* published, awaiting their PUBACK */
+	size_t dropped;                 /* ids given up for room */
+	bool closing;                   /* np_client_free is flushing: no app callbacks */
+	char topic[NP__TOPIC_LEN];      /* np/reply/<user>/reach */
+	char want_corr[32];             /* the page awaited; "" when none */
+	void *page;                     /* Np__Envelope * of the page that came */
+	unsigned corr_counter;
+};
+/* A feed handed announcement id to the app: DELIVERED, batched. */
+void np__receipt_delivered(struct np_client *c, const uint8_t id[NP_ID_LEN]);
+void np__rcpt_tick(struct np_client *c);                /* sends what is due */
+int np__rcpt_next_ms(const struct np_client *c, int cap);
+void np__rcpt_on_puback(struct np_client *c, int mid);
+void np__rcpt_requeue(struct np_client *c);             /* after a lost link */
+/* Takes a message on the reach topic; false when msg is on another topic. */
+bool np__rcpt_on_message(struct np_client *c, const struct mosquitto_message *msg);
+/* Sends what waits and waits up to NP__RECEIPT_CLOSE_MS for the hub, then
+ * frees (np_client_free, before the connection closes). */
+void np__rcpt_close(struct np_client *c);
+
 /* ---- client.c ---- */
 
 struct np_client {
@@ -270,6 +309,7 @@ struct np_client {
 	struct np__feeds feeds;
 	struct np__hist hist;
 	struct np__token tok;
+	struct np__rcpt rcpt;
 	char err[512];
 };
 /* Writes the detail of an error to c->err; returns rc. */

@@ -28,7 +28,7 @@ case $1 in
 *) B=$(pwd)/$1 ;;
 esac
 cd "$REPO" || exit 2
-PROGS="report announce ack dm status show feed history"
+PROGS="report announce ack dm status show feed history reach"
 for p in $PROGS admin; do
 	if [ ! -x "$B/np-$p" ]; then
 		echo "Bail out! $B/np-$p is not an executable (run make, or make SAN=1 all)"
@@ -1002,6 +1002,113 @@ t_usage_others() {
 }
 t other_bad_arguments_exit_2_naming_the_problem t_usage_others
 
+# ---- reach: receipts sent by the feeds, np-reach ----
+
+# somchai's village feed (above) was handed the province's announcement: its
+# np-feed told the hub when it exited (DELIVERED, batched, flushed on exit)
+t_reach_of_a_feed() {
+	need "$ANN_ID" "announcement id" || return 1
+	as cm_official reach "$ANN_ID"
+	status 0 || return 1
+	err_empty || return 1
+	out_has "announcement $ANN_ID to 50" "targeted 3, delivered 1, read 0" \
+		"province 50: targeted 3, delivered 1, read 0" "not reached: 2" || return 1
+	same "villages not reached" "50010102 50020301" \
+		"$(grep -E '^[0-9]{8}$' "$T/out" | tr '\n' ' ' | sed 's/ $//')"
+}
+t reach_counts_the_village_whose_feed_was_handed_the_announcement t_reach_of_a_feed
+
+t_reach_refused() {
+	need "$ANN_ID" "announcement id" || return 1
+	as bkk_official reach "$ANN_ID"
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: reach of $ANN_ID" "scope covers its area"
+}
+t reach_of_another_provinces_announcement_is_refused_with_exit_1 t_reach_refused
+
+t_reach_usage() {
+	down ministry reach
+	usage_error "ID" || return 1
+	down ministry reach 1234
+	usage_error "32 hex digits"
+}
+t reach_without_a_good_id_exits_2 t_reach_usage
+
+# REACH_N volunteers of province 11 each follow np/ann/TH/# with np-feed
+# --count 1; the ministry announces to the nation; np-reach then says REACH_N
+# delivered and names the ten villages of the test database's other
+# volunteers (vol_bkk, bulk1-6, somchai, malee, vol_5002) as not reached
+REACH_N=50
+NAT_ID=""
+OTHERS="10010101 10010102 10010103 10010104 10010201 10010202 10010203 50010101 50010102 50020301"
+t_reach_feeds() {
+	"$B/np-admin" --db "$T/db" registry list 11 | awk -F, 'length($1) == 8 { print $1 }' |
+		head -n "$REACH_N" >"$T/reach.villages"
+	{ echo "name,role,area,password"
+	  awk '{ print "r" $1 ",volunteer," $1 ",r" $1 "-pw" }' "$T/reach.villages"; } >"$T/reach.csv"
+	"$B/np-admin" --db "$T/db" user import "$T/reach.csv" --iterations 1000 >"$T/out" 2>"$T/err"
+	rc=$?
+	status 0 || return 1
+	_from=$(wc -l <"$T/broker.log")
+	while read -r _v; do
+		"$B/np-feed" -p "$PORT" -u "r$_v" -P "r$_v-pw" --json --count 1 --timeout 30 \
+			'np/ann/TH/#' </dev/null >"$T/reach-$_v.out" 2>"$T/reach-$_v.err" &
+		echo $! >"$T/reach-$_v.pid"
+	done <"$T/reach.villages"
+	_i=0
+	while [ "$_i" -lt 300 ]; do     # every feed subscribed (the broker logs each)
+		_subs=$(tail -n +$((_from + 1)) "$T/broker.log" |
+			awk '$4 == "np/ann/TH/#" && $2 ~ /^np-r11/' | wc -l)
+		[ "$_subs" -ge "$REACH_N" ] && break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	same "feeds subscribed" "$REACH_N" "$_subs" || return 1
+	as ministry announce --area TH --category emergency --title "Flood warning"
+	published || return 1
+	NAT_ID=$id
+	_got=0
+	while read -r _v; do
+		wait "$(cat "$T/reach-$_v.pid")" && grep -q "\"id\":\"$NAT_ID\"" "$T/reach-$_v.out" &&
+			_got=$((_got + 1))
+		rm -f "$T/reach-$_v.pid"
+	done <"$T/reach.villages"
+	same "feeds that printed the national announcement" "$REACH_N" "$_got"
+}
+t fifty_volunteer_feeds_get_the_national_announcement t_reach_feeds
+
+t_reach_national() {
+	need "$NAT_ID" "national announcement id" || return 1
+	as ministry reach "$NAT_ID"
+	status 0 || return 1
+	out_has "announcement $NAT_ID to TH" "targeted $((REACH_N + 10)), delivered $REACH_N, read 0" \
+		"province 11: targeted $REACH_N, delivered $REACH_N, read 0" \
+		"province 10: targeted 7, delivered 0, read 0" "not reached: 10" || return 1
+	same "villages not reached, in code order" "$OTHERS" \
+		"$(grep -E '^[0-9]{8}$' "$T/out" | tr '\n' ' ' | sed 's/ $//')"
+}
+t reach_of_the_national_announcement_shows_the_feeds_delivered_and_names_the_rest t_reach_national
+
+t_reach_json() {
+	need "$NAT_ID" "national announcement id" || return 1
+	as admin reach --json --all "$NAT_ID"
+	status 0 || return 1
+	same "lines of np-reach --json" 1 "$(wc -l <"$T/out")" || return 1
+	is_json "$(cat "$T/out")" || return 1
+	_top=$(sed 's/"provinces":\[[^]]*\]//' "$T/out")        # its own counts only
+	same "targeted" "$((REACH_N + 10))" "$(jget "$_top" targeted)" || return 1
+	same "delivered" "$REACH_N" "$(jget "$_top" delivered)" || return 1
+	same "complete" "true" "$(jget "$_top" complete)" || return 1
+	case $(cat "$T/out") in
+	*'{"province":"11","targeted":'"$REACH_N"',"delivered":'"$REACH_N"',"read":0}'*) ;;
+	*) diag "no province 11 with $REACH_N delivered in: $(cat "$T/out")"; return 1 ;;
+	esac
+	same "not_reached" "[\"$(echo "$OTHERS" | sed 's/ /","/g')\"]" \
+		"$(sed -n 's/.*"not_reached":\(\[[^]]*\]\).*/\1/p' "$T/out")"
+}
+t reach_json_is_one_object_with_counts_and_every_village_not_reached t_reach_json
+
 # own options of each program, shown by --help
 help_words() {
 	case $1 in
@@ -1013,6 +1120,7 @@ help_words() {
 	show) echo "--village --kind --title --description" ;;
 	feed) echo "--json --count --timeout FILTER" ;;
 	history) echo "--filter --since --until --limit --json" ;;
+	reach) echo "--json --all ID" ;;
 	esac
 }
 
