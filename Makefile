@@ -15,7 +15,7 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c \
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
             broker-plugin/topic.c broker-plugin/refusal.c broker-plugin/token.c \
-            broker-plugin/tokens.c
+            broker-plugin/tokens.c broker-plugin/expiry.c
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
             admin/user_import.c admin/user.c admin/encode.c admin/token_cmd.c admin/audit.c \
