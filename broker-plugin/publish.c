@@ -361,7 +361,9 @@ withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 
 /* An expired announcement (sealed, so accepted before it expired: a retained
  * one, or one queued for a session that was offline) is withheld; said in
- * the log at most once a second. */
+ * the log at most once a second. Called right after the seal check of the
+ * same payload: the expiry is read once per message and kept as the seal
+ * cache's memo for the rest of its fan-out. */
 static bool
 expired(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 {
@@ -369,7 +371,11 @@ expired(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 
 	if (strncmp(ed->topic, ANN_PREFIX, sizeof(ANN_PREFIX) - 1) != 0)
 		return false;
-	at = hub_expiry_read(ed->payload, ed->payloadlen);
+	at = hub_seal_memo(ctx->seal);
+	if (at == HUB_SEAL_NO_MEMO) {
+		at = hub_expiry_read(ed->payload, ed->payloadlen);
+		hub_seal_set_memo(ctx->seal, at);
+	}
 	if (at == 0 || !hub_expiry_past(at, now = hub_now_ms()))
 		return false;
 	ctx->withheld_expired++;
