@@ -1,7 +1,8 @@
 /* encode.c - np-admin's output formats, in one place: CSV (registry list,
  * history export --format csv, audit), hex ids, and the JSON shapes of a stored
  * message and of an audit record (jansson). The body of each message kind is read once, in body_of, for both
- * formats. Role and ack state names are vocab.c's. */
+ * formats; an announcement's JSON also says expires_at_ms and whether it has
+ * expired by this machine's clock, as np-history --json does. Role and ack state names are vocab.c's. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@ struct body {
 	char report_id[2 * ADMIN_HEX_MAX + 1];  /* ack only */
 	const char *state;                      /* ack only; NULL otherwise */
 	int online;                             /* status only: 0 or 1; -1 otherwise */
+	bool announcement;                      /* then expires_at_ms too */
+	int64_t expires_at_ms;                  /* 0: never */
 };
 
 void
@@ -84,6 +87,8 @@ body_of(const Np__Envelope *e, struct body *b)
 	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
 		set_body(b, "announcement", "title", e->announcement->title, "body",
 			 e->announcement->body);
+		b->announcement = true;
+		b->expires_at_ms = e->announcement->expires_at_ms;
 		break;
 	case NP__ENVELOPE__BODY_DM:
 		set_body(b, "dm", NULL, NULL, "text", e->dm->text);
@@ -101,6 +106,15 @@ body_of(const Np__Envelope *e, struct body *b)
 	}
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static json_t *
 body_json(const struct body *b)
 {
@@ -109,6 +123,10 @@ body_json(const struct body *b)
 	if (b->state != NULL)
 		return json_pack("{s:s,s:s,s:s}", "report_id", b->report_id, "state", b->state,
 				 "note", b->text);
+	if (b->announcement)    /* expired by this clock, as np-history says (examples/print.c) */
+		return json_pack("{s:s,s:s,s:I,s:b}", b->title_key, b->title, b->text_key, b->text,
+				 "expires_at_ms", (json_int_t)b->expires_at_ms, "expired",
+				 b->expires_at_ms != 0 && b->expires_at_ms <= now_ms());
 	if (b->title_key != NULL)
 		return json_pack("{s:s,s:s}", b->title_key, b->title, b->text_key, b->text);
 	if (b->text_key != NULL)

@@ -109,6 +109,7 @@ END {
 	row("  first delivery check of a message (HMAC), ns", "seal", "check_first_ns", "", "")
 	row("  each further delivery check (cache), ns", "seal", "check_again_ns", "", "")
 	row("  one announcement to 24,700 apps, us", "seal", "fanout_24700_us", "", "")
+	row("  delivery check of an announcement with an expiry, ns", "seal", "deliver_ann_ns", "", "")
 	row("dynsec: one mosquitto_ctrl createClient, ms", "dynsec_provision", "ctrl_createClient_ms", "", "")
 	row("user del -> its session disconnected, ms p50", "revoke", "del_to_disconnect_ms_p50", "lt:1000", "hub < 1000 ms")
 	row("  slowest, ms", "revoke", "del_to_disconnect_ms_max", "lt:1000", "hub < 1000 ms")

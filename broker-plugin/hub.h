@@ -42,6 +42,8 @@ struct hub_ctx {
 	int64_t next_expire_ms;
 	int64_t withheld_log_ms;        /* last "withheld" log line (one a second) */
 	unsigned long withheld;         /* deliveries withheld since then */
+	int64_t expired_log_ms;         /* last "expired announcements" log line, */
+	unsigned long withheld_expired; /* and how many were withheld since then */
 	char *last_cleared;             /* the retained topic the hub cleared last, */
 	int64_t last_cleared_ms;        /* and when */
 	struct hub_tokens *tokens;

@@ -2,7 +2,10 @@
  * principal), how much (rate), what (decode and fit the topic; MQTT 5
  * properties are refused: everything travels in the envelope), how (QoS 2 is
  * refused: see README), whether it is new (dedupe by id, conflicts refused),
- * then stamp, seal and store before the broker acknowledges it. */
+ * whether it is still news (an announcement already expired is refused; a
+ * resend of a stored one is acknowledged as any resend), then stamp, seal and
+ * store before the broker acknowledges it. A delivery on np/ leaves only
+ * sealed and, for an announcement, not yet expired. */
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include <mosquitto_plugin.h>
 #include <mosquitto.h>
 
+#include "expiry.h"
 #include "publish.h"
 #include "topic.h"
 #include "validate.h"
@@ -153,6 +157,8 @@ check_payload(struct hub_ctx *ctx, const struct hub_principal *p, const char *to
 		why = HUB_R_QOS2;
 	if (why == HUB_OK)
 		why = check_stored(ctx, p, topic, *out, dup);
+	if (why == HUB_OK && !*dup)
+		why = hub_msg_check_expiry(*out, hub_now_ms());
 	if (why != HUB_OK) {
 		hub_msg_free(*out);
 		*out = NULL;
@@ -317,6 +323,7 @@ hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const 
 		 * each is a message of its own */
 		fresh_id(id);
 		hub_msg_set_id(m, id);
+		why = hub_msg_check_expiry(m, hub_now_ms());    /* a new message: still news? */
 	}
 	if (why != HUB_OK) {
 		char line[300], text[200];
@@ -332,6 +339,8 @@ hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const 
 }
 
 /* ---- a delivery ---- */
+
+#define ANN_PREFIX "np/ann/"
 
 static void
 withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
@@ -350,13 +359,44 @@ withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 	ctx->withheld_log_ms = now;
 }
 
+/* An expired announcement (sealed, so accepted before it expired: a retained
+ * one, or one queued for a session that was offline) is withheld; said in
+ * the log at most once a second. Called right after the seal check of the
+ * same payload: the expiry is read once per message and kept as the seal
+ * cache's memo for the rest of its fan-out. */
+static bool
+expired(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
+{
+	int64_t at, now;
+
+	if (strncmp(ed->topic, ANN_PREFIX, sizeof(ANN_PREFIX) - 1) != 0)
+		return false;
+	at = hub_seal_memo(ctx->seal);
+	if (at == HUB_SEAL_NO_MEMO) {
+		at = hub_expiry_read(ed->payload, ed->payloadlen);
+		hub_seal_set_memo(ctx->seal, at);
+	}
+	if (at == 0 || !hub_expiry_past(at, now = hub_now_ms()))
+		return false;
+	ctx->withheld_expired++;
+	if (now - ctx->expired_log_ms >= 1000) {
+		mosquitto_log_printf(MOSQ_LOG_INFO,
+				     "np: withheld %lu delivery(ies) of expired announcements, the "
+				     "last on '%.200s' (expired %lld ms ago%s)", ctx->withheld_expired,
+				     ed->topic, (long long)(now - at), ed->retain ? ", retained" : "");
+		ctx->withheld_expired = 0;
+		ctx->expired_log_ms = now;
+	}
+	return true;
+}
+
 bool
 hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 {
 	if (!hub_topic_is_np(ed->topic))
 		return true;
 	if (hub_seal_check(ctx->seal, ed->topic, ed->payload, ed->payloadlen))
-		return true;
+		return !expired(ctx, ed);
 	if (ed->payloadlen == 0)
 		return false;   /* a retained message being cleared: nothing to deliver */
 	withheld(ctx, ed);

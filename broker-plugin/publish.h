@@ -25,7 +25,10 @@ int hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed);
 int hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const char *user);
 
 /* A delivery (ACL read check) of an np/ payload: true when it carries the
- * hub's seal. A withheld retained payload is also cleared from the broker. */
+ * hub's seal and is no announcement whose expires_at_ms has passed. A
+ * withheld unsealed retained payload is also cleared from the broker; an
+ * expired retained announcement stays (the history keeps it anyway) and is
+ * withheld at every delivery. */
 bool hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed);
 
 /* Logs and tells the publisher why (refusal.c's sentence, with the hub's

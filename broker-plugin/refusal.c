@@ -68,6 +68,8 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_DM_EMPTY] = "direct message is empty",
 	[HUB_R_ACK_REPORT_ID] = "ack report_id is not 16 bytes",
 	[HUB_R_ACK_STATE] = "ack state is not one of received, in_progress, resolved, rejected",
+	[HUB_R_ANN_EXPIRY_NEGATIVE] = "announcement expires_at_ms is negative (want ms since 1970, "
+				      "or 0: never expires)",
 
 	[HUB_R_UNKNOWN_USER] = "unknown user",
 	[HUB_R_PROPERTIES] = "MQTT 5 properties (user properties, correlation data, response "
@@ -85,6 +87,8 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_CANNOT_STORE] = "the hub cannot store messages now (see its log)",
 	[HUB_R_WILL_NOT_NP] = "a will may only go to an np/ topic",
 	[HUB_R_WILL_PROPERTIES] = "MQTT 5 properties are not accepted on np/",
+	[HUB_R_ANN_EXPIRED] = "the announcement has already expired (its expires_at_ms is not after "
+			      "the hub's clock)",
 
 	[HUB_R_LOGIN_PAIR_LOCKED] = "too many failed logins for this user from this address",
 	[HUB_R_LOGIN_ADDRS_FULL] = "too many failed logins from too many addresses",

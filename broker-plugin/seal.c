@@ -1,6 +1,6 @@
 /* seal.c - see seal.h. OpenSSL's HMAC-SHA256; a one-entry cache of the last
- * (topic, payload, verdict), compared byte for byte, never by pointer, so a
- * freed and reused buffer cannot inherit a verdict. */
+ * (topic, payload, verdict, the caller's memo), compared byte for byte, never
+ * by pointer, so a freed and reused buffer cannot inherit a verdict. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -21,6 +21,7 @@ struct hub_seal {
 	uint8_t *payload;
 	size_t len, cap;
 	bool ok;
+	int64_t memo;           /* the caller's, for the cached message */
 };
 
 static int
@@ -49,6 +50,7 @@ hub_seal_new(struct hub_seal **out, const uint8_t key[HUB_SEAL_KEY_LEN])
 	*out = s;
 	if (s == NULL)
 		return -1;
+	s->memo = HUB_SEAL_NO_MEMO;
 	if (new_ctx(s, key) != 0) {
 		free(s);
 		*out = NULL;
@@ -129,18 +131,32 @@ cached(const struct hub_seal *s, const char *topic, const void *payload, size_t 
 	       && memcmp(s->payload, payload, len) == 0;
 }
 
+/* Empties the cache: no check hits it until the next remember. */
+static void
+forget(struct hub_seal *s)
+{
+	free(s->topic);
+	s->topic = NULL;
+}
+
+/* A new message: cached when it fits, else the cache is emptied, so that a
+ * hit (and the memo) always means the message checked or noted last. */
 static void
 remember(struct hub_seal *s, const char *topic, const void *payload, size_t len, bool ok)
 {
 	char *t;
 
-	if (len > CACHE_MAX || (t = strdup(topic)) == NULL)
+	s->memo = HUB_SEAL_NO_MEMO;
+	if (len > CACHE_MAX || (t = strdup(topic)) == NULL) {
+		forget(s);
 		return;
+	}
 	if (len > s->cap) {
 		uint8_t *b = realloc(s->payload, len);
 
 		if (b == NULL) {
 			free(t);
+			forget(s);
 			return;
 		}
 		s->payload = b;
@@ -151,6 +167,18 @@ remember(struct hub_seal *s, const char *topic, const void *payload, size_t len,
 	memcpy(s->payload, payload, len);
 	s->len = len;
 	s->ok = ok;
+}
+
+int64_t
+hub_seal_memo(const struct hub_seal *s)
+{
+	return s->memo;
+}
+
+void
+hub_seal_set_memo(struct hub_seal *s, int64_t v)
+{
+	s->memo = v;
 }
 
 void

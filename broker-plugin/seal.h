@@ -36,6 +36,15 @@ bool hub_seal_check(struct hub_seal *s, const char *topic, const void *payload, 
  * deliveries that follow at once cost no MAC at all. */
 void hub_seal_note(struct hub_seal *s, const char *topic, const void *payload, size_t len);
 
+/* A value the caller keeps with the message last checked or noted, so that
+ * a fan-out works it out once (publish.c: the announcement's expiry). It is
+ * HUB_SEAL_NO_MEMO after every check or note that is not a cache hit: a
+ * value set after a check belongs to the bytes of that check for as long as
+ * later checks hit the cache. */
+#define HUB_SEAL_NO_MEMO INT64_MIN
+int64_t hub_seal_memo(const struct hub_seal *s);
+void hub_seal_set_memo(struct hub_seal *s, int64_t v);
+
 /* The length of payload without its seal (len when it has none). */
 size_t hub_seal_strip(const void *payload, size_t len);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expiry.h"
 #include "np.pb-c.h"
 #include "validate.h"
 
@@ -102,7 +103,11 @@ check_body(const Np__Envelope *e, enum hub_topic_kind kind)
 		if (kind != HUB_TOPIC_ANN)
 			break;
 		why = text(e->announcement->title, HUB_R_ANN_NO_TITLE);
-		return why != HUB_OK ? why : text(e->announcement->body, HUB_OK);
+		if (why == HUB_OK)
+			why = text(e->announcement->body, HUB_OK);
+		if (why == HUB_OK && e->announcement->expires_at_ms < 0)
+			why = HUB_R_ANN_EXPIRY_NEGATIVE;
+		return why;
 	case NP__ENVELOPE__BODY_DM:
 		if (kind != HUB_TOPIC_DM)
 			break;
@@ -235,6 +240,15 @@ const uint8_t *
 hub_msg_ack_report(const struct hub_msg *m)
 {
 	return m->env->body_case == NP__ENVELOPE__BODY_ACK ? m->env->ack->report_id.data : NULL;
+}
+
+enum hub_refusal
+hub_msg_check_expiry(const struct hub_msg *m, int64_t now_ms)
+{
+	const Np__Announcement *a = m->env->body_case == NP__ENVELOPE__BODY_ANNOUNCEMENT
+				    ? m->env->announcement : NULL;
+
+	return a != NULL && hub_expiry_past(a->expires_at_ms, now_ms) ? HUB_R_ANN_EXPIRED : HUB_OK;
 }
 
 const uint8_t *

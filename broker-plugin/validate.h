@@ -26,6 +26,10 @@ size_t hub_msg_packed_size(const struct hub_msg *m);
 void hub_msg_pack(const struct hub_msg *m, uint8_t *buf);
 /* For an ack, the 16-byte id of the report it acknowledges; else NULL. */
 const uint8_t *hub_msg_ack_report(const struct hub_msg *m);
+/* HUB_R_ANN_EXPIRED for an announcement whose expires_at_ms is set and not
+ * after now_ms (DESIGN.md "Feeds that never miss a message": the hub refuses
+ * one already expired); else HUB_OK. A negative one never decodes. */
+enum hub_refusal hub_msg_check_expiry(const struct hub_msg *m, int64_t now_ms);
 /* The 16-byte id. Borrowed from m. */
 const uint8_t *hub_msg_id(const struct hub_msg *m);
 void hub_msg_free(struct hub_msg *m);   /* NULL is fine */

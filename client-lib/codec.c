@@ -42,6 +42,21 @@ np_ack_state_parse(const char *s, enum np_ack_state *out)
 	return NP_ERR_INVAL;
 }
 
+/* struct np_msg of 1.2 has the size and layout of 1.1's (ABI: soname .so.1) */
+_Static_assert(sizeof(((struct np_msg *)0)->u.announcement)
+	       <= sizeof(((struct np_msg *)0)->u.ack), "the announcement outgrew the union");
+
+bool
+np_msg_expired(const struct np_msg *m, int64_t now_ms)
+{
+	int64_t at;
+
+	if (m == NULL || m->body != NP_BODY_ANNOUNCEMENT || m->u.announcement.expires_at_ms == 0)
+		return false;
+	at = m->u.announcement.expires_at_ms;
+	return at <= (now_ms != 0 ? now_ms : np__now_ms());
+}
+
 const char *
 np_body_name(enum np_body b)
 {
@@ -178,6 +193,7 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 	case NP_BODY_ANNOUNCEMENT:
 		ann.title = a;
 		ann.body = bb;
+		ann.expires_at_ms = b->expires_at_ms;
 		e.body_case = NP__ENVELOPE__BODY_ANNOUNCEMENT;
 		e.announcement = &ann;
 		break;
@@ -235,6 +251,7 @@ fill_body(struct np_msg *m, const Np__Envelope *e)
 		m->body = NP_BODY_ANNOUNCEMENT;
 		m->u.announcement.title = e->announcement->title;
 		m->u.announcement.body = e->announcement->body;
+		m->u.announcement.expires_at_ms = e->announcement->expires_at_ms;
 		break;
 	case NP__ENVELOPE__BODY_DM:
 		m->body = NP_BODY_DM;

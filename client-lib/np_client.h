@@ -32,9 +32,9 @@ extern "C" {
 /* This header's version; np_version() gives the library's (they differ when
  * an app runs against a newer libnpclient.so of the same major version). */
 #define NP_VERSION_MAJOR 1
-#define NP_VERSION_MINOR 1
+#define NP_VERSION_MINOR 2
 #define NP_VERSION_PATCH 0
-#define NP_VERSION "1.1.0"
+#define NP_VERSION "1.2.0"
 #define NP_VERSION_NUMBER (NP_VERSION_MAJOR * 1000000 + NP_VERSION_MINOR * 1000 \
 			   + NP_VERSION_PATCH)
 
@@ -86,12 +86,20 @@ struct np_msg {
 	union {
 		struct { const char *title, *detail; } report;
 		struct { uint8_t report_id[NP_ID_LEN]; enum np_ack_state state; const char *note; } ack;
-		struct { const char *title, *body; } announcement;
+		/* expires_at_ms (since 1.2): the hub's clock, ms since 1970; 0:
+		 * never. It fits in the union as it was (ack is larger), so
+		 * struct np_msg keeps its size and layout. */
+		struct { const char *title, *body; int64_t expires_at_ms; } announcement;
 		struct { const char *text; } dm;
 		struct { const char *title, *description; } showcase;
 		struct { bool online; } status;
 	} u;
 };
+
+/* true when m is an announcement whose expires_at_ms is set and not after
+ * now_ms (0: the client's clock now). The hub hands no expired announcement
+ * to a feed; the history keeps them (since 1.2). */
+bool np_msg_expired(const struct np_msg *m, int64_t now_ms);
 
 /* ---- options: set by name, so that new ones keep the ABI ---- */
 enum np_option {
@@ -192,6 +200,24 @@ int np_dm(struct np_client *c, const char *address, const char *text, uint8_t id
 int np_status(struct np_client *c, const char *village, bool online, uint8_t id_out[NP_ID_LEN]);
 int np_show(struct np_client *c, const char *village, const char *kind, const char *title,
 	    const char *description, uint8_t id_out[NP_ID_LEN]);
+
+/* An announcement with every field np_announce takes and more (since 1.2).
+ * size is sizeof(struct np_announcement) as the app was built (the
+ * initialiser sets it): a newer library reads only the fields that size
+ * covers, so fields added later keep the ABI. */
+struct np_announcement {
+	size_t size;
+	const char *area, *category, *title, *body;     /* body may be NULL */
+	int64_t expires_at_ms;  /* the hub's clock, ms since 1970; 0: never. The hub
+				 * refuses one not after its clock when it arrives
+				 * (also from the outbox) and hands it to no feed
+				 * once past; negative is NP_ERR_INVAL */
+};
+#define NP_ANNOUNCEMENT_INIT { sizeof(struct np_announcement), NULL, NULL, NULL, NULL, 0 }
+/* np_announce with every field of a (borrowed). NP_ERR_INVAL for a NULL a,
+ * a size too small for the fields of 1.2 or a negative expiry. */
+int np_announce_ex(struct np_client *c, const struct np_announcement *a,
+		   uint8_t id_out[NP_ID_LEN]);
 
 enum np_outcome { NP_ACCEPTED, NP_REFUSED, NP_QUEUED };
 /* Called once per message when the hub accepted or refused it (reason is the

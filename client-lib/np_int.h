@@ -34,6 +34,7 @@ struct np__body {
 	const uint8_t *report_id;
 	enum np_ack_state state;
 	bool online;
+	int64_t expires_at_ms;          /* announcement: 0 never */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */

@@ -32,10 +32,34 @@ int
 np_announce(struct np_client *c, const char *area, const char *category, const char *title,
 	    const char *body, uint8_t id_out[NP_ID_LEN])
 {
-	struct np__body b = { .kind = NP_BODY_ANNOUNCEMENT, .a = title, .b = body };
-	char topic[TOPIC_MAX];
-	int rc = np__topic_announce(topic, sizeof(topic), area, category, c->err, sizeof(c->err));
+	struct np_announcement a = NP_ANNOUNCEMENT_INIT;
 
+	a.area = area;
+	a.category = category;
+	a.title = title;
+	a.body = body;
+	return np_announce_ex(c, &a, id_out);
+}
+
+/* The size of struct np_announcement up to and with its field f. */
+#define ANN_UPTO(f) (offsetof(struct np_announcement, f) + sizeof(((struct np_announcement *)0)->f))
+
+int
+np_announce_ex(struct np_client *c, const struct np_announcement *a, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_ANNOUNCEMENT };
+	char topic[TOPIC_MAX];
+	int rc;
+
+	if (a == NULL || a->size < ANN_UPTO(expires_at_ms))
+		return np__set_err(c, NP_ERR_INVAL, "no announcement, or its size is not set "
+				   "(use NP_ANNOUNCEMENT_INIT)");
+	if (a->expires_at_ms < 0)
+		return np__set_err(c, NP_ERR_INVAL, "expires_at_ms is negative (0: never expires)");
+	b.a = a->title;
+	b.b = a->body;
+	b.expires_at_ms = a->expires_at_ms;
+	rc = np__topic_announce(topic, sizeof(topic), a->area, a->category, c->err, sizeof(c->err));
 	return rc != NP_OK ? rc : np__publish(c, topic, &b, id_out);
 }
 

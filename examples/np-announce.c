@@ -1,14 +1,23 @@
 /* np-announce.c - np-announce: an official, agency, operator or volunteer
  * announces something to an area (np/ann/AREA/CATEGORY): weather, farming,
- * health, trade, training... The connection, outbox and outcome are common.c's. */
+ * health, trade, training..., valid until --expires if given. The
+ * connection, outbox and outcome are common.c's. */
+#define _XOPEN_SOURCE 700       /* strptime */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "common.h"
 
-enum { OPT_AREA = CLI_OPT_FIRST, OPT_CATEGORY, OPT_TITLE, OPT_BODY };
+#define MAX_DAYS 3650LL         /* the longest --expires duration: ten years */
+
+enum { OPT_AREA = CLI_OPT_FIRST, OPT_CATEGORY, OPT_TITLE, OPT_BODY, OPT_EXPIRES };
 
 struct announcement {
 	const char *area, *category, *title, *body;
+	int64_t expires_at_ms;          /* 0: never */
 };
 
 static const struct option opts[] = {
@@ -16,34 +25,124 @@ static const struct option opts[] = {
 	{ "category", required_argument, NULL, OPT_CATEGORY },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "body", required_argument, NULL, OPT_BODY },
+	{ "expires", required_argument, NULL, OPT_EXPIRES },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "30m", "2h", "3d" (or "90s"): a whole number of units, 1 s to MAX_DAYS
+ * days, into *ms; false when s is no such duration. */
+static bool
+duration_ms(const char *s, int64_t *ms)
+{
+	static const struct { char unit; long long ms; } units[] = {
+		{ 's', 1000LL }, { 'm', 60000LL }, { 'h', 3600000LL }, { 'd', 86400000LL },
+	};
+	char *end;
+	long long n;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end[0] == '\0' || end[1] != '\0')
+		return false;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (*end == units[i].unit && n >= 1 && n <= MAX_DAYS * 86400000LL / units[i].ms) {
+			*ms = n * units[i].ms;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An ISO 8601 time with its zone: 2026-12-01T18:00:00+07:00, ...+0700 or
+ * ...Z (seconds may be left out), a real date from 1970 to 9999, into *ms. */
+static bool
+iso_time_ms(const char *s, int64_t *ms)
+{
+	static const char *const formats[] = { "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z" };
+	struct tm tm, again;
+	const char *end;
+	time_t t;
+	size_t i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, formats[i], &tm);
+		if (end != NULL && *end == '\0' && s[0] >= '0' && s[0] <= '9')
+			break;
+	}
+	if (i == sizeof(formats) / sizeof(formats[0]) || tm.tm_year < 70 || tm.tm_year > 8099)
+		return false;
+	again = tm;
+	t = timegm(&again);     /* normalises: 2026-02-31 would come back as March */
+	if (t == (time_t)-1 || again.tm_mday != tm.tm_mday || again.tm_mon != tm.tm_mon
+	    || again.tm_hour != tm.tm_hour || again.tm_min != tm.tm_min
+	    || again.tm_sec != tm.tm_sec)
+		return false;
+	*ms = ((int64_t)t - tm.tm_gmtoff) * 1000;
+	return true;
+}
+
+static int
+expires_opt(const struct cli_prog *p, const char *arg, int64_t *out)
+{
+	int64_t ms;
+
+	if (duration_ms(arg, &ms)) {
+		*out = now_ms() + ms;
+		return EX_OK;
+	}
+	if (iso_time_ms(arg, &ms) && ms > 0) {
+		*out = ms;
+		return EX_OK;
+	}
+	return cli_usage(p, "--expires wants a duration (a whole number of s, m, h or d up to "
+			 "%lld days, e.g. 30m, 2h, 3d) or a time with its zone "
+			 "(e.g. 2026-12-01T18:00:00+07:00 or 2026-12-01T11:00:00Z), not '%s'",
+			 MAX_DAYS, arg);
+}
 
 static int
 on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
 {
 	struct announcement *a = ctx;
 
-	(void)p;
 	switch (val) {
 	case OPT_AREA: a->area = arg; break;
 	case OPT_CATEGORY: a->category = arg; break;
 	case OPT_TITLE: a->title = arg; break;
 	case OPT_BODY: a->body = arg; break;
+	case OPT_EXPIRES: return expires_opt(p, arg, &a->expires_at_ms);
 	}
 	return EX_OK;
 }
 
 static const struct cli_prog prog = {
 	"np-announce",
-	"--area A --category C --title T [--body B]",
+	"--area A --category C --title T [--body B] [--expires WHEN]",
 	"Announces to area A and prints the announcement's id.",
 	"  --area A          TH (the nation), a province (2 digits), a district (4)\n"
 	"                    or a village (8), e.g. 50\n"
 	"  --category C      weather, agriculture, health, commerce, education, event,\n"
 	"                    network, emergency or general\n"
 	"  --title T         a short title\n"
-	"  --body B          the text (optional)\n",
+	"  --body B          the text (optional)\n"
+	"  --expires WHEN    after WHEN the hub hands it to no app any more (the\n"
+	"                    history keeps it): a duration from now, 30m, 2h, 3d\n"
+	"                    (s, m, h or d), or a time with its zone,\n"
+	"                    2026-12-01T18:00:00+07:00 or 2026-12-01T11:00:00Z;\n"
+	"                    one already past when the hub gets it is refused\n",
 	opts,
 	on_opt,
 };
@@ -72,15 +171,20 @@ static int
 publish(struct np_client *c, void *ctx, uint8_t id_out[NP_ID_LEN])
 {
 	const struct announcement *a = ctx;
+	struct np_announcement ann = NP_ANNOUNCEMENT_INIT;
 
-	return np_announce(c, a->area, a->category, a->title, a->body != NULL ? a->body : "",
-			   id_out);
+	ann.area = a->area;
+	ann.category = a->category;
+	ann.title = a->title;
+	ann.body = a->body != NULL ? a->body : "";
+	ann.expires_at_ms = a->expires_at_ms;
+	return np_announce_ex(c, &ann, id_out);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct announcement a = { NULL, NULL, NULL, NULL };
+	struct announcement a = { NULL, NULL, NULL, NULL, 0 };
 	struct cli cl;
 	int rc;
 

@@ -1,6 +1,7 @@
 /* print.c - prints a message the np-* programs received (np-feed,
  * np-history) as one line of text or one JSON object (DESIGN.md: topic, id,
- * sender, sent_at_ms, received_at_ms and the body under its own name). */
+ * sender, sent_at_ms, received_at_ms and the body under its own name; an
+ * announcement also says expires_at_ms and whether it has expired). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,9 +82,13 @@ json_body(const struct np_msg *m, const char **key)
 				 "state", str(np_ack_state_name(m->u.ack.state)),
 				 "note", jstr(m->u.ack.note));
 	case NP_BODY_ANNOUNCEMENT:
+		/* expired: by this client's clock; np-admin history export says
+		 * the same of the same message (admin/encode.c) */
 		*key = "announcement";
-		return json_pack("{s:o,s:o}", "title", jstr(m->u.announcement.title), "body",
-				 jstr(m->u.announcement.body));
+		return json_pack("{s:o,s:o,s:I,s:b}", "title", jstr(m->u.announcement.title),
+				 "body", jstr(m->u.announcement.body), "expires_at_ms",
+				 (json_int_t)m->u.announcement.expires_at_ms, "expired",
+				 (int)np_msg_expired(m, 0));
 	case NP_BODY_DM:
 		*key = "dm";
 		return json_pack("{s:o}", "text", jstr(m->u.dm.text));
@@ -145,7 +150,11 @@ put_summary(const struct np_msg *m)
 
 	switch (m->body) {
 	case NP_BODY_REPORT: put_line_text(m->u.report.title); break;
-	case NP_BODY_ANNOUNCEMENT: put_line_text(m->u.announcement.title); break;
+	case NP_BODY_ANNOUNCEMENT:
+		put_line_text(m->u.announcement.title);
+		if (np_msg_expired(m, 0))
+			fputs(" (expired)", stdout);
+		break;
 	case NP_BODY_DM: put_line_text(m->u.dm.text); break;
 	case NP_BODY_SHOWCASE: put_line_text(m->u.showcase.title); break;
 	case NP_BODY_STATUS: fputs(m->u.status.online ? "online" : "offline", stdout); break;

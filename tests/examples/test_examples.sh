@@ -933,6 +933,99 @@ t_history_pages() {
 }
 t history_pages_through_1050_reports_each_once_oldest_first t_history_pages
 
+# ---- expiry (DESIGN.md "Feeds that never miss a message") ----
+
+EXP_SOON=""             # expires 2 s after it was sent
+EXP_SOON_SENT=0
+EXP_LATER=""            # expires at 2030-12-01T18:00:00+07:00
+EXP_LATER_MS=$(($(date -u -d 2030-12-01T11:00:00Z +%s) * 1000))
+
+t_expires_accepted() {
+	EXP_SOON_SENT=$(now_ms)
+	as cm_official announce --area 50 --category weather --title "Heat until noon" --expires 2s
+	published || return 1
+	EXP_SOON=$id
+	as cm_official announce --area 50 --category event --title "Fair on Sunday" \
+		--expires 2030-12-01T18:00:00+07:00
+	published || return 1
+	EXP_LATER=$id
+}
+t announce_with_expires_as_a_duration_and_as_an_iso_time_is_accepted t_expires_accepted
+
+# the history keeps an expired announcement and says so, by the client's clock
+t_expires_history_json() {
+	need "$EXP_SOON" "announcement with --expires 2s" || return 1
+	_wait=$((EXP_SOON_SENT + 2600 - $(now_ms)))
+	[ "$_wait" -gt 0 ] && sleep "$(printf '%d.%03d' $((_wait / 1000)) $((_wait % 1000)))"
+	as somchai history --filter 'np/ann/50/#' --json
+	status 0 || return 1
+	err_empty || return 1
+	_l=$(line_of "$T/out" "$EXP_SOON")
+	msg_ok "$_l" np/ann/50/weather "$EXP_SOON" cm_official official 50 announcement ||
+		return 1
+	_b=$(body "$_l" announcement)
+	same "expired of the one sent with --expires 2s, 2.6 s later" true "$(jget "$_b" expired)" ||
+		return 1
+	_at=$(jget "$_b" expires_at_ms)
+	if [ -z "$_at" ] || [ "$_at" -lt $((EXP_SOON_SENT + 2000)) ] ||
+		[ "$_at" -gt $((EXP_SOON_SENT + 3000)) ]; then
+		diag "expires_at_ms '$_at' is not 2 s after it was sent ($EXP_SOON_SENT): $_l"
+		return 1
+	fi
+	_b=$(body "$(line_of "$T/out" "$EXP_LATER")" announcement)
+	same "expires_at_ms of 2030-12-01T18:00:00+07:00" "$EXP_LATER_MS" \
+		"$(jget "$_b" expires_at_ms)" || return 1
+	same "expired of the one of 2030" false "$(jget "$_b" expired)" || return 1
+	_b=$(body "$(line_of "$T/out" "$ANN_ID")" announcement)
+	same "expires_at_ms of one sent without --expires" 0 "$(jget "$_b" expires_at_ms)" || return 1
+	same "expired of one sent without --expires" false "$(jget "$_b" expired)"
+}
+t history_json_keeps_an_expired_announcement_and_says_expired_true t_expires_history_json
+
+t_expires_history_text() {
+	need "$EXP_SOON" "announcement with --expires 2s" || return 1
+	as somchai history --filter 'np/ann/50/#'
+	status 0 || return 1
+	grep -q "np/ann/50/weather cm_official (official 50): Heat until noon (expired)\$" "$T/out" ||
+		{ diag "expected the text line to end in 'Heat until noon (expired)'"; show; return 1; }
+	grep -q "Fair on Sunday\$" "$T/out" ||
+		{ diag "expected the line of the unexpired one to end in its title"; show; return 1; }
+}
+t history_text_marks_an_expired_announcement t_expires_history_text
+
+t_expires_admin_shape() {
+	need "$EXP_LATER" "announcement with --expires" || return 1
+	as somchai history --filter 'np/ann/50/#' --json
+	status 0 || return 1
+	cp "$T/out" "$T/ann.jsonl"
+	"$B/np-admin" --db "$T/db" history export --filter 'np/ann/50/#' >"$T/out" 2>"$T/err"
+	rc=$?
+	status 0 || return 1
+	for _id in "$EXP_SOON" "$EXP_LATER" "$ANN_ID"; do
+		same "the line of announcement $_id (np-history, then np-admin)" \
+			"$(line_of "$T/ann.jsonl" "$_id")" "$(line_of "$T/out" "$_id")" || return 1
+	done
+}
+t history_json_and_np_admin_export_print_an_announcements_expiry_alike t_expires_admin_shape
+
+t_expires_past_refused() {
+	as cm_official announce --area 50 --category weather --title "Storm last year" \
+		--expires 2020-01-01T00:00:00Z
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: " "the announcement has already expired"
+}
+t announce_expiring_in_the_past_exits_1_with_the_hubs_reason t_expires_past_refused
+
+t_usage_expires() {
+	for _bad in 2x -3h 0h 3651d 2h30m '' 2026-12-01T18:00:00 2026-02-31T00:00:00Z \
+		'2026-12-01 18:00:00Z' tomorrow; do
+		down cm_official announce --area 50 --category weather --title x --expires "$_bad"
+		usage_error "--expires" "'$_bad'" || return 1
+	done
+}
+t announce_with_a_bad_expires_exits_2_naming_it t_usage_expires
+
 # ---- bad arguments: exit 2, a message naming the problem, nothing sent ----
 
 t_usage_report_village() {
@@ -1113,7 +1206,7 @@ t reach_json_is_one_object_with_counts_and_every_village_not_reached t_reach_jso
 help_words() {
 	case $1 in
 	report) echo "--village --kind --title --detail" ;;
-	announce) echo "--area --category --title --body" ;;
+	announce) echo "--area --category --title --body --expires" ;;
 	ack) echo "--village --report --state --note" ;;
 	dm) echo "--to TEXT" ;;
 	status) echo "--village --online --offline" ;;

@@ -30,7 +30,7 @@ FUZZ_LIBS     = -lprotobuf-c -llmdb -lcrypto -lcsv
 FUZZ_CODE     = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c \
                 broker-plugin/kdf.c broker-plugin/validate.c broker-plugin/history.c \
                 broker-plugin/query.c broker-plugin/topic.c broker-plugin/refusal.c \
-                admin/csv_import.c admin/io.c
+                broker-plugin/expiry.c admin/csv_import.c admin/io.c
 FUZZ_LIB      = $(FUZZ_OUT)/libnpfuzz.a
 FUZZ_BINS     = $(addprefix $(FUZZ_OUT)/,$(FUZZ_ALL))
 FUZZ_REPLAYS  = $(addprefix $(FUZZ_OUT)/replay/test_,$(FUZZ_ALL))

@@ -1,6 +1,7 @@
 /* test_seal.c - checks seal.c: a sealed payload passes for its own topic
  * only; any changed byte, a moved or missing seal, another key or another
- * topic fails; the one-entry cache never carries a verdict to other bytes. */
+ * topic fails; the one-entry cache never carries a verdict (or the caller's
+ * memo) to other bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -122,6 +123,37 @@ a_noted_payload_passes_and_other_bytes_still_fail(void **state)
 	hub_seal_free(s);
 }
 
+static void
+the_memo_belongs_to_the_message_checked_last(void **state)
+{
+	struct hub_seal *s;
+	uint8_t a[128], b[128];
+	size_t na, nb;
+
+	(void)state;
+	assert_int_equal(hub_seal_new(&s, key1), 0);
+	assert_true(hub_seal_memo(s) == HUB_SEAL_NO_MEMO);
+	na = sealed(s, TOPIC, a);
+	nb = sealed(s, "np/ann/50/weather", b);
+	assert_true(hub_seal_check(s, TOPIC, a, na));
+	assert_true(hub_seal_memo(s) == HUB_SEAL_NO_MEMO);
+	hub_seal_set_memo(s, 42);
+	assert_true(hub_seal_check(s, TOPIC, a, na));           /* a hit: the same bytes */
+	assert_true(hub_seal_memo(s) == 42);
+	assert_true(hub_seal_check(s, "np/ann/50/weather", b, nb));     /* another message */
+	assert_true(hub_seal_memo(s) == HUB_SEAL_NO_MEMO);
+	hub_seal_set_memo(s, 7);
+	a[20] ^= 1;                                             /* a forgery: checked, reset */
+	assert_false(hub_seal_check(s, TOPIC, a, na));
+	assert_true(hub_seal_memo(s) == HUB_SEAL_NO_MEMO);
+	a[20] ^= 1;
+	assert_true(hub_seal_check(s, TOPIC, a, na));
+	hub_seal_set_memo(s, 9);
+	hub_seal_note(s, "np/ann/50/weather", b, nb);           /* noted: reset */
+	assert_true(hub_seal_memo(s) == HUB_SEAL_NO_MEMO);
+	hub_seal_free(s);
+}
+
 int
 main(void)
 {
@@ -131,6 +163,7 @@ main(void)
 		cmocka_unit_test(a_seal_from_another_key_fails),
 		cmocka_unit_test(a_seal_copied_onto_other_bytes_fails),
 		cmocka_unit_test(a_noted_payload_passes_and_other_bytes_still_fail),
+		cmocka_unit_test(the_memo_belongs_to_the_message_checked_last),
 	};
 
 	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
