@@ -29,7 +29,7 @@
 
 #define INDEX_KEY_MAX (1 + HUB_USERNAME_MAX)
 
-#define STAMP_LEASE_MS 1000
+#define STAMP_LEASE_MS 100
 #define STAMP_LEASE_KEY "stamp_lease"
 
 struct hub_history {

@@ -7,8 +7,8 @@
  *   NP__CURSOR_SLOT   NP__CURSOR_SLOT slot 1: the same
  * A record is text, one field a line, user, hub and filter %XX-escaped:
  *   np-cursor 1 / seq N / user U / hub HOST:PORT / filter F / at MS /
- *   id HEX (one line per id handed at MS, oldest first) / sum FNV (of all
- *   the lines before it)
+ *   count N (handed at MS) / id HEX (one line per id kept of those, oldest
+ *   first) / sum FNV (of all the lines before it)
  * Record N goes to slot N % 2 with one pwrite, so a write torn by a crash
  * leaves the other slot, one message older. The slot with the highest seq
  * whose sum holds wins; a file whose user, hub or filter is not this
@@ -33,7 +33,7 @@ _Static_assert(2 * NP__CURSOR_SLOT <= 65536, "a cursor file is small");
 /* magic, seq, user (64 bytes escaped), hub (a host name of 253, escaped),
  * filter (the hub's 512 bytes, escaped), at, the ids and the sum */
 _Static_assert(sizeof(MAGIC) + 25 + (6 + 3 * 64) + (5 + 3 * 253 + 6) + (8 + 3 * 512) + 25
-	       + NP__CURSOR_IDS * (4 + 2 * NP_ID_LEN) + 22 < NP__CURSOR_SLOT,
+	       + 27 + NP__CURSOR_IDS * (4 + 2 * NP_ID_LEN) + 22 < NP__CURSOR_SLOT,
 	       "the record of a feed the hub can answer fits in a slot");
 
 static uint64_t
@@ -67,6 +67,12 @@ np__cursor_handed(const struct np__cursor *k, int64_t ms, const uint8_t id[NP_ID
 	return false;
 }
 
+uint64_t
+np__cursor_forgot(const struct np__cursor *k)
+{
+	return k->n_at > k->n_ids ? k->n_at - k->n_ids : 0;
+}
+
 void
 np__cursor_advance(struct np__cursor *k, int64_t ms, const uint8_t id[NP_ID_LEN])
 {
@@ -75,7 +81,9 @@ np__cursor_advance(struct np__cursor *k, int64_t ms, const uint8_t id[NP_ID_LEN]
 	if (ms > k->at_ms) {
 		k->at_ms = ms;
 		k->n_ids = 0;
+		k->n_at = 0;
 	}
+	k->n_at++;
 	if (k->n_ids == NP__CURSOR_IDS) {
 		memmove(k->ids[0], k->ids[1], (NP__CURSOR_IDS - 1) * NP_ID_LEN);
 		k->n_ids--;
@@ -94,7 +102,7 @@ np__cursor_format(char *out, size_t len, uint64_t seq, const char *user, const c
 	int w;
 
 	w = snprintf(out, len, MAGIC "seq %" PRIu64 "\nuser %s\nhub %s\nfilter %s\nat %" PRId64
-		     "\n", seq, user, hub, filter, k->at_ms);
+		     "\ncount %" PRIu64 "\n", seq, user, hub, filter, k->at_ms, k->n_at);
 	if (w < 0 || (size_t)w >= len)
 		return 0;
 	n = (size_t)w;
@@ -154,7 +162,7 @@ np__cursor_parse(const char *text, uint64_t *seq, char *user, char *hub, char *f
 {
 	const char *p = text, *sum_at;
 	char hex[40];
-	uint64_t at, sum;
+	uint64_t at, sum, count;
 
 	memset(k, 0, sizeof(*k));
 	if (strncmp(p, MAGIC, strlen(MAGIC)) != 0)
@@ -162,15 +170,19 @@ np__cursor_parse(const char *text, uint64_t *seq, char *user, char *hub, char *f
 	p += strlen(MAGIC);
 	if (!take_number(&p, "seq", false, seq) || !take_line(&p, "user", user, fieldlen)
 	    || !take_line(&p, "hub", hub, fieldlen) || !take_line(&p, "filter", filter, fieldlen)
-	    || !take_number(&p, "at", true, &at) || (int64_t)at < 0)
+	    || !take_number(&p, "at", true, &at) || (int64_t)at < 0
+	    || !take_number(&p, "count", false, &count))
 		return bad(why, whylen, "a field is missing or malformed");
 	k->at_ms = (int64_t)at;
+	k->n_at = count;
 	while (strncmp(p, "id ", 3) == 0) {
 		if (k->n_ids == NP__CURSOR_IDS || !take_line(&p, "id", hex, sizeof(hex))
 		    || np_id_from_hex(hex, k->ids[k->n_ids]) != NP_OK)
 			return bad(why, whylen, "an id is malformed");
 		k->n_ids++;
 	}
+	if (k->n_at < k->n_ids)
+		return bad(why, whylen, "it counts fewer messages than it lists");
 	sum_at = p;
 	if (!take_line(&p, "sum", hex, sizeof(hex)) || strlen(hex) != 16 || *p != '\0')
 		return bad(why, whylen, "its checksum line is missing");

@@ -7,12 +7,17 @@
  * and goes through these states at every connect:
  *   SUBSCRIBING  the SUBSCRIBE is out: live messages are held
  *   CATCHUP      the SUBACK came: history pages from the cursor are asked
- *                for one at a time (np__hist_send) and handed; live
+ *                for one at a time (np__hist_send) and handed, but for
+ *                those the cursor had at the start of this round; live
  *                messages are still held (at most HELD_MAX: past that they
  *                are dropped and the pages asked for once more from the
  *                cursor, since the history has every one of them)
- *   LIVE         the history ran out: the held messages not handed yet, then
- *                every live message newer than the cursor, are handed
+ *   LIVE         the history ran out: the held messages no page held, then
+ *                every live message the cursor does not know, are handed
+ * Subscribed before the first page was asked for, the feed gets live every
+ * message the pages do not hold, and a held message the pages hold comes in
+ * them in the same order (stamps only grow): each page item marks its held
+ * copy, found by stamp and id from a probe that only moves forward.
  * deliver() is the one place where a message reaches the app. */
 #include <errno.h>
 #include <mosquitto.h>
@@ -34,6 +39,9 @@ struct held {
 	char *topic;
 	uint8_t *payload;
 	size_t len;
+	int64_t stamp;
+	uint8_t id[NP_ID_LEN];
+	bool in_pages;                  /* a page held it: handed (or skipped) there */
 	struct held *next;
 };
 
@@ -53,7 +61,10 @@ struct np__feed {
 	size_t hub_cursor_len;
 	int64_t asked_at, retry_at;
 	int refusals;
-	struct held *held, **held_tail;
+	struct np__cursor round;        /* the cursor when this round began */
+	uint64_t forgot_left;           /* of round.at_ms, handed before and not in round.ids */
+	int64_t page_stamp;             /* the hub's clock at the last page */
+	struct held *held, **held_tail, **probe;
 	size_t n_held;
 	bool overflow;                  /* held messages were dropped: one more round */
 	struct np__feed *next;
@@ -115,14 +126,15 @@ drop_held(struct np__feed *f)
 		free(h->payload);
 		free(h);
 	}
-	f->held_tail = &f->held;
+	f->held_tail = f->probe = &f->held;
 	f->n_held = 0;
 }
 
 /* Keeps a live message for after the catch-up; past HELD_MAX (or out of
  * memory) drops them all and asks for one more round. */
 static void
-hold(struct np__feed *f, const char *topic, const void *payload, size_t len)
+hold(struct np__feed *f, const char *topic, const void *payload, size_t len,
+     const struct np__decoded *d)
 {
 	struct held *h = NULL;
 
@@ -141,6 +153,8 @@ hold(struct np__feed *f, const char *topic, const void *payload, size_t len)
 	}
 	memcpy(h->payload, payload, len);
 	h->len = len;
+	h->stamp = d->m.received_at_ms;
+	memcpy(h->id, d->m.id, NP_ID_LEN);
 	*f->held_tail = h;
 	f->held_tail = &h->next;
 	f->n_held++;
@@ -156,9 +170,9 @@ go_live(struct np_client *c, struct np__feed *f)
 	f->state = F_LIVE;
 	f->corr[0] = '\0';
 	for (h = f->held; h != NULL; h = h->next) {
-		if (np__decode(h->topic, h->payload, h->len, &d) != NP_OK)
+		if (h->in_pages || np__decode(h->topic, h->payload, h->len, &d) != NP_OK)
 			continue;
-		if (!np__cursor_handed(&f->cur, d.m.received_at_ms, d.m.id))
+		if (!skip_expired(f, &d, f->page_stamp))
 			deliver(c, f, &d);
 		np__decoded_free(&d);
 	}
@@ -187,7 +201,39 @@ start_round(struct np_client *c, struct np__feed *f)
 	f->state = F_CATCHUP;
 	f->hub_cursor_len = 0;
 	f->overflow = false;
+	f->round = f->cur;
+	f->forgot_left = np__cursor_forgot(&f->cur);
 	ask_page(c, f);
+}
+
+/* Whether the page item d was handed before this round: stamped before the
+ * round's cursor, one of its ids, or one of the first it no longer lists. */
+static bool
+handed_before(struct np__feed *f, const struct np__decoded *d)
+{
+	if (np__cursor_handed(&f->round, d->m.received_at_ms, d->m.id))
+		return true;
+	if (d->m.received_at_ms != f->round.at_ms || f->forgot_left == 0)
+		return false;
+	f->forgot_left--;
+	return true;
+}
+
+/* Marks the held copy of the page item d, if there is one. */
+static void
+mark_held(struct np__feed *f, const struct np__decoded *d)
+{
+	int64_t t = d->m.received_at_ms;
+	struct held *h;
+
+	while (*f->probe != NULL && (*f->probe)->stamp < t)
+		f->probe = &(*f->probe)->next;  /* before every page item to come */
+	for (h = *f->probe; h != NULL && h->stamp == t; h = h->next) {
+		if (memcmp(h->id, d->m.id, NP_ID_LEN) == 0) {
+			h->in_pages = true;
+			return;
+		}
+	}
 }
 
 static void
@@ -202,8 +248,8 @@ hand_page(struct np_client *c, struct np__feed *f, const struct np__page *p)
 		np__page_item(p, i, &topic, &env, &len);
 		if (np__decode(topic, env, len, &d) != NP_OK)
 			continue;       /* the hub checked it when it came: cannot happen */
-		if (!np__cursor_handed(&f->cur, d.m.received_at_ms, d.m.id)
-		    && !skip_expired(f, &d, p->stamp_ms))
+		mark_held(f, &d);
+		if (!handed_before(f, &d) && !skip_expired(f, &d, p->stamp_ms))
 			deliver(c, f, &d);
 		np__decoded_free(&d);
 	}
@@ -240,6 +286,7 @@ np__feeds_on_page(struct np_client *c, const struct np__page *p)
 		return;
 	}
 	f->refusals = 0;
+	f->page_stamp = p->stamp_ms;
 	hand_page(c, f, p);
 	if (f->state != F_CATCHUP)
 		return;         /* the app's callback lost the link: the next connect goes on */
@@ -330,7 +377,7 @@ np__feeds_dispatch(struct np_client *c, const char *topic, const void *payload, 
 		else if (retained)
 			continue;       /* the history has it, in its place */
 		else if (f->state == F_SUBSCRIBING || f->state == F_CATCHUP)
-			hold(f, topic, payload, len);
+			hold(f, topic, payload, len, &d);
 		else if (f->state == F_LIVE
 			 && !np__cursor_handed(&f->cur, d.m.received_at_ms, d.m.id))
 			deliver(c, f, &d);
@@ -447,7 +494,7 @@ np_follow_since(struct np_client *c, const char *filter, int64_t since_ms, np_ms
 	f->fn = fn;
 	f->ctx = ctx;
 	f->file.fd = -1;
-	f->held_tail = &f->held;
+	f->held_tail = f->probe = &f->held;
 	f->resumable = c->opt.state_dir != NULL || since_ms != NP_FOLLOW_NOW;
 	if (f->resumable && (rc = open_cursor(c, f, since_ms)) != NP_OK) {
 		feed_free(f);

@@ -185,21 +185,28 @@ void np__out_tick(struct np_client *c);
 int np__out_next_ms(const struct np_client *c, int cap);
 
 /* ---- cursor.c: where a feed is (DESIGN.md "Feeds that never miss a
- * message"). The cursor is the received_at_ms of the last message handed
- * and the ids handed with that same stamp (the hub's order within one ms is
- * its arrival order, which ids do not follow). ---- */
+ * message"). The cursor is the received_at_ms of the last message handed,
+ * how many were handed with that same stamp and the ids of the last of them
+ * (the hub's order within one ms is its arrival order, which ids do not
+ * follow; a burst, or a hub whose clock is behind its last stamp, gives
+ * many messages one ms). ---- */
 
 #define NP__CURSOR_IDS 64               /* ids kept of one ms (the oldest forgotten) */
 
 struct np__cursor {
 	int64_t at_ms;
-	uint8_t ids[NP__CURSOR_IDS][NP_ID_LEN];
+	uint64_t n_at;                  /* messages handed stamped at_ms */
+	uint8_t ids[NP__CURSOR_IDS][NP_ID_LEN]; /* the last n_ids of them, oldest first */
 	size_t n_ids;                   /* 0: at_ms is where to start; nothing handed there */
 };
-/* Whether the message (ms, id) was handed already. With ids, everything
- * stamped before at_ms was (the hub's stamps only grow); without, at_ms is a
- * starting point and a live message stamped before it was not. */
+/* Whether the message (ms, id) was handed already, as far as k knows: with
+ * ids, everything stamped before at_ms was (the hub's stamps only grow);
+ * without, at_ms is a starting point and a live message stamped before it
+ * was not. Of at_ms itself only the ids kept are known (see forgot). */
 bool np__cursor_handed(const struct np__cursor *k, int64_t ms, const uint8_t id[NP_ID_LEN]);
+/* How many messages stamped at_ms were handed but are no longer in ids: the
+ * first that many of at_ms in the hub's order. */
+uint64_t np__cursor_forgot(const struct np__cursor *k);
 /* Records that (ms, id) was handed. */
 void np__cursor_advance(struct np__cursor *k, int64_t ms, const uint8_t id[NP_ID_LEN]);
 
