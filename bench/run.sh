@@ -382,6 +382,13 @@ NP_DB=$HUBDB NP_ADMIN=$B/np-admin "$NPB" revoke --port "$BPORT" --users "$W/user
 /usr/bin/python3 bench/enrol.py "$B/np-admin" "$HUBDB" "$BPORT" 320 | tag 0
 stop_broker
 
+# ---- feed catch-up (hub only, issue #14): a volunteer's feed stopped, 10,000
+# announcements to its province (rate_msgs 0, as for every hub scenario), then
+# the messages per second handed to the app from np_follow on
+start_broker hub
+"$B/bench_catchup" "$BPORT" o50 pw50 v50010101 pw50010101 50 10000 | tag 0
+stop_broker
+
 { echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg); busiest processes (top):"
   top -bn1 -w 120 2> /dev/null | sed -n '8,10p' | awk '{ printf "  %s %s%% %s\n", $1, $9, $12 }'
 } >> "$W/machine.txt"

@@ -8,7 +8,16 @@
  * bound is a hid bound. Every message is indexed under its kind ("" key) and
  * its place: ann under its area, dm under its inbox, rep/status/show under each
  * of P, D and V; a filter with a literal prefix reads only its own index.
- * Topics are read with topic.c; payloads are opaque bytes. */
+ * Topics are read with topic.c; payloads are opaque bytes.
+ *
+ * Stamps only grow, also across restarts and a wall clock that steps back:
+ * a feed's cursor (libnpclient) takes everything stamped before it as
+ * handed. A new hid is past the last one; at open the last one is the
+ * greater of the last stored and the meta record "stamp_lease" (u64
+ * little-endian ms), which is always ahead of every stamp given out: a put
+ * past it moves it STAMP_LEASE_MS on and the batch is committed at once, so
+ * even a QoS 0 message lost with its batch (kill -9) was stamped under a
+ * lease that is on disk. */
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -20,11 +29,16 @@
 
 #define INDEX_KEY_MAX (1 + HUB_USERNAME_MAX)
 
+#define STAMP_LEASE_MS 100
+#define STAMP_LEASE_KEY "stamp_lease"
+
 struct hub_history {
 	struct hub_store *store;
 	MDB_env *env;
-	MDB_dbi msgs, ids, idx;
+	MDB_dbi msgs, ids, idx, meta;
 	uint64_t last_hid;
+	int64_t lease_ms;       /* no stamp given out is past it (on disk once committed) */
+	bool lease_due;         /* the batch moved it: commit now */
 	MDB_txn *txn;           /* the open batch, or NULL */
 	size_t batched;
 	int64_t batch_started_ms;
@@ -237,7 +251,42 @@ open_tables(void *txn, void *arg)
 		rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &h->ids);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "idx", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &h->idx);
+	if (rc == 0)    /* store.c's table: history.c owns its STAMP_LEASE_KEY record */
+		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &h->meta);
 	return rc;
+}
+
+static uint64_t
+get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Moves the lease past the stamp of hid, in the open batch (which is then
+ * committed before the message goes out). */
+static int
+lease_past(struct hub_history *h, uint64_t hid)
+{
+	uint8_t b[8];
+	MDB_val k = { strlen(STAMP_LEASE_KEY), STAMP_LEASE_KEY }, v = { 8, b };
+	int64_t lease = HUB_HID_MS(hid) + STAMP_LEASE_MS;
+	int i, rc;
+
+	if (HUB_HID_MS(hid) < h->lease_ms)
+		return 0;
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)((uint64_t)lease >> (8 * i));
+	rc = mdb_put(h->txn, h->meta, &k, &v, 0);
+	if (rc != 0)
+		return rc;
+	h->lease_ms = lease;
+	h->lease_due = true;
+	return 0;
 }
 
 static int
@@ -257,6 +306,16 @@ read_last_hid(struct hub_history *h)
 			h->last_hid = get_be64(k.mv_data);
 		mdb_cursor_close(cur);
 	}
+	if (rc == 0 || rc == MDB_NOTFOUND) {
+		k.mv_size = strlen(STAMP_LEASE_KEY);
+		k.mv_data = STAMP_LEASE_KEY;
+		rc = mdb_get(txn, h->meta, &k, &v);
+		if (rc == 0 && v.mv_size == 8)
+			h->lease_ms = (int64_t)get_le64(v.mv_data);
+	}
+	if (h->lease_ms > 0 && h->lease_ms <= HUB_HID_MAX_MS
+	    && ((uint64_t)h->lease_ms << 16) > h->last_hid)
+		h->last_hid = (uint64_t)h->lease_ms << 16;      /* may be given out again: lost */
 	hub_store_read_end(h->store);
 	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(h, "cannot read history", rc);
 }
@@ -450,6 +509,9 @@ batch_abort(struct hub_history *h)
 		mdb_txn_abort(h->txn);
 	h->txn = NULL;
 	h->batched = 0;
+	if (h->lease_due)
+		h->lease_ms = 0;        /* its move is lost with the batch: the next put makes it */
+	h->lease_due = false;
 }
 
 int
@@ -466,14 +528,17 @@ hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const ui
 	rc = batch_begin(h);
 	if (rc == 0)
 		rc = do_put(h->txn, &a);
+	if (rc == 0)
+		rc = lease_past(h, hid);
 	if (rc == MDB_KEYEXIST)         /* refused by the ids table: nothing was written */
 		return fail(h, "cannot store the message", rc);
 	if (rc == MDB_MAP_FULL && h->batched == 0) {
 		/* the batch was this message alone: grow and try once more */
 		batch_abort(h);
 		if (hub_store_reserve(h->store, len * 4 + BATCH_RESERVE) == 0
-		    && (rc = batch_begin(h)) == 0)
-			rc = do_put(h->txn, &a);
+		    && (rc = batch_begin(h)) == 0
+		    && (rc = do_put(h->txn, &a)) == 0)
+			rc = lease_past(h, hid);
 	}
 	if (rc != 0) {
 		if (h->batched > 0)
@@ -499,6 +564,7 @@ hub_history_commit(struct hub_history *h)
 	rc = mdb_txn_commit(h->txn);
 	h->txn = NULL;
 	h->batched = 0;
+	h->lease_due = false;
 	if (rc != 0) {
 		snprintf(h->err, sizeof(h->err), "cannot commit %zu messages: %s", n, mdb_strerror(rc));
 		return HUB_STORE_ERROR;
@@ -514,7 +580,7 @@ hub_history_commit_due(struct hub_history *h, int64_t now_ms)
 		return 0;
 	if (h->batch_started_ms == 0)
 		h->batch_started_ms = now_ms;   /* first seen by this clock */
-	if (h->batched < HUB_BATCH_MAX && now_ms - h->batch_started_ms < HUB_BATCH_MS)
+	if (!h->lease_due && h->batched < HUB_BATCH_MAX && now_ms - h->batch_started_ms < HUB_BATCH_MS)
 		return 0;
 	return hub_history_commit(h);
 }

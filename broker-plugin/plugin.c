@@ -428,6 +428,10 @@ on_control(int event, void *event_data, void *userdata)
 			return MOSQ_ERR_SUCCESS;
 		page = hub_query_refusal(text, now, &len);
 	} else {
+		/* the open batch first: a feed catching up subscribed before it asked,
+		 * so what it did not get live must be in the pages (libnpclient feed.c) */
+		if (hub_history_commit(ctx->history) != 0)
+			mosquitto_log_printf(MOSQ_LOG_ERR, "np: %s", hub_history_error(ctx->history));
 		page = hub_query_answer(ctx->history, p, ed->payload, ed->payloadlen, now, &len);
 		if (page != NULL)
 			hub_throttle_request_bytes(ctx->throttle, p->username, len, now);

@@ -48,6 +48,7 @@
  *           "users_gen" -> u64 little-endian, bumped by every user add, change and
  *                          delete
  *           "tokens_gen" -> u64 little-endian, bumped by every token revocation
+ *           "stamp_lease" -> u64 little-endian ms no stamp is past (history.c's)
  *           other names -> hub_store_secret's random bytes
  * tests/admin/test_admin.sh reads the user record with mdb_dump, on its own.
  *

@@ -27,6 +27,7 @@ static const char *const err_text[] = {
 	[NP_ERR_TLS] = "TLS set-up failed",
 	[NP_ERR_HISTORY] = "the hub refused the history query",
 	[NP_ERR_REACH] = "the hub refused the reach request",
+	[NP_ERR_STATE] = "the state directory cannot be made or written",
 };
 
 const char *
@@ -52,6 +53,27 @@ np__set_err(struct np_client *c, int rc, const char *fmt, ...)
 	vsnprintf(c->err, sizeof(c->err), fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+void
+np__notice(struct np_client *c, const char *fmt, ...)
+{
+	char text[600];
+	va_list ap;
+
+	if (c->notice_fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	c->notice_fn(c->notice_ctx, text);
+}
+
+void
+np_client_on_notice(struct np_client *c, np_notice_fn fn, void *ctx)
+{
+	c->notice_fn = fn;
+	c->notice_ctx = ctx;
 }
 
 int

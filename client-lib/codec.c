@@ -289,6 +289,8 @@ np__decode(const char *topic, const void *buf, size_t len, struct np__decoded *d
 	d->m.sent_at_ms = e->sent_at_ms;
 	d->m.received_at_ms = e->received_at_ms;
 	fill_body(&d->m, e);
+	if (e->body_case == NP__ENVELOPE__BODY_ANNOUNCEMENT)
+		d->expires_at_ms = e->announcement->expires_at_ms;
 	return NP_OK;
 }
 
@@ -356,6 +358,7 @@ np__decode_page(const void *buf, size_t len, struct np__page *p)
 	}
 	hp = e->history_page;
 	p->page = e;
+	p->stamp_ms = e->received_at_ms;
 	p->corr = strdup(hp->correlation_id);
 	p->error = hp->error[0] ? strdup(hp->error) : NULL;
 	p->cursor_len = hp->next_cursor.len <= sizeof(p->cursor) ? hp->next_cursor.len : 0;

@@ -2,8 +2,8 @@
  * file's loop: no threads): connecting, reconnecting with backoff, the pump
  * that every waiting call turns, and the descriptor + step API for apps with
  * their own event loop. What arrives is handed to pending.c (PUBACKs and
- * refusals), history.c (pages), token.c (token grants) and feed.c (messages,
- * SUBACKs); token.c also says which password a login carries. */
+ * refusals), history.c (pages, a feed's catch-up pages on to feed.c), token.c
+ * (token grants) and feed.c (messages, SUBACKs); token.c also says which password a login carries. */
 #include <errno.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -109,7 +109,8 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
 		return;         /* np_client_free: no more app callbacks */
 	if (!np__out_on_message(c, msg) && !np__hist_on_message(c, msg)
 	    && !np__token_on_message(c, msg) && !np__rcpt_on_message(c, msg))
-		np__feeds_dispatch(c, msg->topic, msg->payload, (size_t)msg->payloadlen);
+		np__feeds_dispatch(c, msg->topic, msg->payload, (size_t)msg->payloadlen,
+				   msg->retain);
 }
 
 /* ---- connecting ---- */
@@ -228,6 +229,7 @@ np__pump(struct np_client *c, int slice_ms)
 		loop_link(c, slice_ms, now);
 	np__out_tick(c);
 	np__rcpt_tick(c);
+	np__feeds_tick(c);
 }
 
 void

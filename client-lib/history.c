@@ -1,7 +1,9 @@
 /* history.c - np_history: asks the hub for history pages on
  * $CONTROL/np/v1/history, one page at a time with a fresh correlation id,
  * and hands their messages to the caller until the hub's cursor runs out or
- * the caller's maximum is reached. Pages come on np/reply/<user>/history. */
+ * the caller's maximum is reached. Pages come on np/reply/<user>/history;
+ * those of a feed's catch-up (correlation id "f...", sent by np__hist_send
+ * without waiting) go to feed.c. */
 #include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +20,15 @@ np__hist_on_message(struct np_client *c, const struct mosquitto_message *msg)
 
 	if (strcmp(msg->topic, c->hist.topic) != 0)
 		return false;
-	if (c->hist.want_corr == NULL || c->hist.page_ready
-	    || np__decode_page(msg->payload, (size_t)msg->payloadlen, &page) != NP_OK)
+	if (np__decode_page(msg->payload, (size_t)msg->payloadlen, &page) != NP_OK) {
+		np__page_free(&page);
 		return true;
-	if (strcmp(page.corr, c->hist.want_corr) != 0) {
-		np__page_free(&page);   /* another query of the same user */
+	}
+	if (page.corr[0] == NP__FEED_CORR)
+		np__feeds_on_page(c, &page);
+	if (page.corr[0] == NP__FEED_CORR || c->hist.want_corr == NULL || c->hist.page_ready
+	    || strcmp(page.corr, c->hist.want_corr) != 0) {
+		np__page_free(&page);   /* a feed's, or another query of the same user */
 		return true;
 	}
 	c->hist.page = page;
@@ -41,12 +47,38 @@ reset(struct np_client *c)
 }
 
 static int
+send_request(struct np_client *c, const char *filter, int64_t since_ms, int64_t until_ms,
+	     uint32_t limit, const uint8_t *cursor, size_t cursor_len, const char *corr)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	rc = np__encode_history_request(filter, since_ms, until_ms, limit, cursor, cursor_len,
+					corr, &buf, &len);
+	if (rc != NP_OK)
+		return rc;
+	rc = c->conn.mosq == NULL ? MOSQ_ERR_NO_CONN
+	     : mosquitto_publish_v5(c->conn.mosq, NULL, NP__HISTORY_REQUEST_TOPIC, (int)len, buf,
+				    1, false, NULL);
+	free(buf);
+	if (rc != MOSQ_ERR_SUCCESS)
+		return np__set_err(c, NP_ERR_NOT_CONNECTED, "cannot send the history query");
+	return NP_OK;
+}
+
+int
+np__hist_send(struct np_client *c, const char *filter, int64_t since_ms, uint32_t limit,
+	      const uint8_t *cursor, size_t cursor_len, const char *corr)
+{
+	return send_request(c, filter, since_ms, 0, limit, cursor, cursor_len, corr);
+}
+
+static int
 ask_page(struct np_client *c, const struct np_history_query *q, const uint8_t *cursor,
 	 size_t cursor_len, uint32_t limit, int timeout_ms)
 {
 	char corr[48];
-	uint8_t *buf;
-	size_t len;
 	int64_t deadline = np__mono_ms() + timeout_ms;
 	int rc;
 
@@ -55,15 +87,9 @@ ask_page(struct np_client *c, const struct np_history_query *q, const uint8_t *c
 	c->hist.want_corr = strdup(corr);
 	if (c->hist.want_corr == NULL)
 		return NP_ERR_NOMEM;
-	rc = np__encode_history_request(q->filter, q->since_ms, q->until_ms, limit, cursor,
-					cursor_len, corr, &buf, &len);
+	rc = send_request(c, q->filter, q->since_ms, q->until_ms, limit, cursor, cursor_len, corr);
 	if (rc != NP_OK)
 		return rc;
-	rc = mosquitto_publish_v5(c->conn.mosq, NULL, NP__HISTORY_REQUEST_TOPIC, (int)len, buf, 1,
-				  false, NULL);
-	free(buf);
-	if (rc != MOSQ_ERR_SUCCESS)
-		return np__set_err(c, NP_ERR_NOT_CONNECTED, "cannot send the history query");
 	while (!c->hist.page_ready && c->conn.connected && np__mono_ms() < deadline)
 		np__pump(c, NP__SLICE_MS);
 	if (c->hist.page_ready)

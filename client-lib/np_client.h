@@ -57,7 +57,8 @@ enum np_err {
 	NP_ERR_PROTOCOL,        /* the hub sent something this library cannot read */
 	NP_ERR_TLS,             /* TLS set-up failed (CA file?) */
 	NP_ERR_HISTORY,         /* the hub answered the history query with an error */
-	NP_ERR_REACH,           /* the hub refused the reach request (since 1.1): see the reason */
+	NP_ERR_REACH,           /* the hub refused the reach request (since 1.2): see the reason */
+	NP_ERR_STATE,           /* the state directory cannot be made or written (since 1.2) */
 };
 
 /* A sentence for err; never NULL. */
@@ -127,8 +128,9 @@ enum np_option {
 				 * written. Without NP_OPT_OUTBOX_DIR the outbox is
 				 * <host>:<port>.outbox in it. With a state dir and no
 				 * password, np_client_new wants a saved token
-				 * (NP_ERR_INVAL without one; NP_ERR_OUTBOX when the
-				 * directory cannot be made). */
+				 * (NP_ERR_INVAL without one; NP_ERR_STATE when the
+				 * directory cannot be made). Feeds keep their
+				 * cursors here too: see np_follow. */
 };
 
 struct np_options;
@@ -240,8 +242,45 @@ typedef void (*np_msg_fn)(void *ctx, const struct np_msg *m);
  * even when the broker delivers copies for overlapping filters. When
  * connected, waits up to NP_OPT_FOLLOW_WAIT_MS for the hub's answer: the hub
  * refusing the filter is NP_ERR_REFUSED, no answer NP_ERR_TIMEOUT (the
- * filter is not kept after either). */
+ * filter is not kept after either).
+ *
+ * With NP_OPT_STATE_DIR the feed never misses a message (DESIGN.md "Feeds
+ * that never miss a message"): it keeps a cursor per filter in the state
+ * directory, <user>@<host>:<port>.<hash of the filter>.cursor (mode 0600),
+ * the received_at_ms and id of the last message handed to fn. At every
+ * connect (the first and each reconnect) it subscribes, then pages the
+ * history from the cursor and hands those messages over in the hub's order,
+ * then the live ones; live messages that come during the catch-up are held
+ * and handed after it, those already handed skipped. So across app
+ * restarts, broker restarts and days offline fn gets every message the user
+ * may read, in order, each once (after a kill -9 of the app, at most the
+ * message fn was being handed comes again). An announcement whose
+ * expires_at_ms is past is not handed by the catch-up. Retained copies are
+ * not handed (the history holds them). The first follow of a filter (no
+ * cursor) starts now; a cursor file that is corrupt, or another user's or
+ * another filter's, is said through the notice callback and the feed starts
+ * over as a first follow. NP_ERR_STATE when the cursor cannot be written.
+ * The cursor is written after fn returns (in place, two slots, so a torn
+ * write loses only the newest) and flushed to disk at least every second,
+ * after each catch-up and by np_client_free. Ordering is per filter.
+ * fn must not call a function that pumps the network (np_history, ...). */
 int np_follow(struct np_client *c, const char *filter, np_msg_fn fn, void *ctx);
+
+#define NP_FOLLOW_NOW (-1)      /* since_ms of np_follow_since: start now */
+/* np_follow, where a first follow (no cursor yet, or a bad one) starts at
+ * since_ms (received_at_ms, the hub's clock; 0: the oldest message kept)
+ * instead of now. Without a state directory the feed still catches up from
+ * since_ms and across reconnects, with its cursor in memory only.
+ * np_follow(c, f, fn, ctx) is np_follow_since(c, f, NP_FOLLOW_NOW, fn, ctx). */
+int np_follow_since(struct np_client *c, const char *filter, int64_t since_ms, np_msg_fn fn,
+		    void *ctx);
+
+/* Called (from a pumping call) with a sentence about something the library
+ * decided by itself that an app should log: a cursor file that was corrupt
+ * or another user's or filter's (the feed started over), a cursor that
+ * cannot be saved, a catch-up the hub refused (asked again later). */
+typedef void (*np_notice_fn)(void *ctx, const char *text);
+void np_client_on_notice(struct np_client *c, np_notice_fn fn, void *ctx);
 
 /* ---- history ---- */
 struct np_history_query {

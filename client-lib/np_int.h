@@ -7,7 +7,8 @@
  *   conn.c     the connection: connect, backoff, the pump, the step API
  *   pending.c  messages without an outcome yet, refusal reasons, outcomes
  *   publish.c  the typed publishing calls (np_report, ...)
- *   feed.c     feeds and their dedup ring
+ *   feed.c     feeds: subscriptions, catch-up from history, the dedup ring
+ *   cursor.c   a feed's cursor and its file in the state directory
  *   history.c  history paging
  *   token.c    the device token: its file in the state directory, asking for one
  *   receipt.c  receipts (DELIVERED, READ) in batches, and np_reach's pages
@@ -44,6 +45,7 @@ int np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np_
 /* A decoded message; m's pointers live until np__decoded_free. */
 struct np__decoded {
 	struct np_msg m;
+	int64_t expires_at_ms;          /* an announcement's; 0: never */
 	void *env;                      /* Np__Envelope * */
 };
 int np__decode(const char *topic, const void *buf, size_t len, struct np__decoded *d);
@@ -61,6 +63,7 @@ int np__encode_history_request(const char *filter, int64_t since, int64_t until,
 struct np__page {
 	char *corr;
 	char *error;
+	int64_t stamp_ms;               /* the hub's clock when it answered (0: unknown) */
 	uint8_t cursor[64];
 	size_t cursor_len;
 	void *page;                     /* Np__Envelope * holding the page */
@@ -183,6 +186,72 @@ void np__out_tick(struct np_client *c);
 /* Milliseconds until np__out_tick has work (0: now), at most cap. */
 int np__out_next_ms(const struct np_client *c, int cap);
 
+/* ---- cursor.c: where a feed is (DESIGN.md "Feeds that never miss a
+ * message"). The cursor is the received_at_ms of the last message handed,
+ * how many were handed with that same stamp and the ids of the last of them
+ * (the hub's order within one ms is its arrival order, which ids do not
+ * follow; a burst, or a hub whose clock is behind its last stamp, gives
+ * many messages one ms). ---- */
+
+#define NP__CURSOR_IDS 64               /* ids kept of one ms (the oldest forgotten) */
+
+struct np__cursor {
+	int64_t at_ms;
+	uint64_t n_at;                  /* messages handed stamped at_ms */
+	uint8_t ids[NP__CURSOR_IDS][NP_ID_LEN]; /* the last n_ids of them, oldest first */
+	size_t n_ids;                   /* 0: at_ms is where to start; nothing handed there */
+};
+/* Whether the message (ms, id) was handed already, as far as k knows: with
+ * ids, everything stamped before at_ms was (the hub's stamps only grow);
+ * without, at_ms is a starting point and a live message stamped before it
+ * was not. Of at_ms itself only the ids kept are known (see forgot). */
+bool np__cursor_handed(const struct np__cursor *k, int64_t ms, const uint8_t id[NP_ID_LEN]);
+/* How many messages stamped at_ms were handed but are no longer in ids: the
+ * first that many of at_ms in the hub's order. */
+uint64_t np__cursor_forgot(const struct np__cursor *k);
+/* Records that (ms, id) was handed. */
+void np__cursor_advance(struct np__cursor *k, int64_t ms, const uint8_t id[NP_ID_LEN]);
+
+/* The cursor's file: two slots of NP__CURSOR_SLOT bytes, each a text record
+ * (format, sequence number, user, hub, filter, at, ids, checksum); a write
+ * goes to the slot of the older one, in place, so a torn write leaves the
+ * other whole. Created with a temporary file, fsync and rename (mode 0600). */
+#define NP__CURSOR_SLOT 8192
+struct np__curfile {
+	char *path;                     /* NULL: no state dir, the cursor is in memory only */
+	char *user, *hub, *filter;      /* escaped, as written */
+	int fd;
+	uint64_t seq;
+	bool dirty;                     /* written since the last fsync */
+	int64_t synced_at;              /* np__mono_ms() of the last fsync */
+};
+/* Reads the cursor of (user, host, port, filter) in state_dir into *k.
+ * NP_OK with *found when there is a good one; NP_OK and !*found when there is
+ * none, or a bad one (why then says what was wrong, else why is ""). NP_ERR_NOMEM.
+ * The file is not opened for writing yet: np__curfile_create or np__curfile_reopen. */
+int np__curfile_load(struct np__curfile *f, const char *state_dir, const char *user,
+		     const char *host, long long port, const char *filter, struct np__cursor *k,
+		     bool *found, char *why, size_t whylen);
+/* Writes k as a new file (temporary file, fsync, rename) and opens it:
+ * NP_ERR_STATE (why says what failed) when the disk refuses. */
+int np__curfile_create(struct np__curfile *f, const struct np__cursor *k, char *why,
+		       size_t whylen);
+/* Opens the good file that np__curfile_load found, for writing in place. */
+int np__curfile_reopen(struct np__curfile *f, char *why, size_t whylen);
+/* Writes k into the older slot; fsyncs when the last fsync is a second old
+ * (or sync). NP_ERR_STATE when the write fails (errno says why). */
+int np__curfile_save(struct np__curfile *f, const struct np__cursor *k, bool sync);
+/* fsync when dirty. */
+void np__curfile_sync(struct np__curfile *f);
+void np__curfile_close(struct np__curfile *f);
+/* The record of k (what a slot holds, NUL-terminated) in out; its length,
+ * or 0 when it does not fit. Parsing: np__cursor_parse (pure, for tests). */
+size_t np__cursor_format(char *out, size_t len, uint64_t seq, const char *user, const char *hub,
+			 const char *filter, const struct np__cursor *k);
+/* A slot's text: NP_OK and its fields, or NP_ERR_INVAL (why says what is wrong). */
+int np__cursor_parse(const char *text, uint64_t *seq, char *user, char *hub, char *filter,
+		     size_t fieldlen, struct np__cursor *k, char *why, size_t whylen);
+
 /* ---- feed.c ---- */
 
 #define NP__RECENT_IDS 256               /* ids already given to the feeds */
@@ -199,11 +268,18 @@ struct np__feed;
 struct np__feeds {
 	struct np__feed *head;
 	struct np__ring recent;
-	int sub_mid, sub_rc;            /* the subscription np_follow waits for */
+	unsigned corr_counter;          /* catch-up pages asked for */
 };
 void np__feeds_subscribe_all(struct np_client *c);      /* after a connect */
 void np__feeds_on_suback(struct np_client *c, int mid, int n, const int *granted);
-void np__feeds_dispatch(struct np_client *c, const char *topic, const void *payload, size_t len);
+void np__feeds_dispatch(struct np_client *c, const char *topic, const void *payload, size_t len,
+			bool retained);
+/* A history page whose correlation id starts with NP__FEED_CORR: a feed's
+ * catch-up. p stays the caller's. */
+#define NP__FEED_CORR 'f'
+void np__feeds_on_page(struct np_client *c, const struct np__page *p);
+/* Catch-up pages that are overdue or due again; cursor files to fsync. */
+void np__feeds_tick(struct np_client *c);
 void np__feeds_close(struct np_client *c);
 
 /* ---- history.c ---- */
@@ -217,7 +293,15 @@ struct np__hist {
 };
 /* Takes a message on the history topic; false when msg is on another topic. */
 bool np__hist_on_message(struct np_client *c, const struct mosquitto_message *msg);
+/* Sends one HistoryRequest with correlation id corr, waiting for nothing
+ * (feed.c's catch-up; its page comes to np__feeds_on_page). */
+int np__hist_send(struct np_client *c, const char *filter, int64_t since_ms, uint32_t limit,
+		  const uint8_t *cursor, size_t cursor_len, const char *corr);
 void np__hist_close(struct np_client *c);
+
+/* name, with every byte outside [A-Za-z0-9._-] as %XX, appended to out
+ * (stops before out would pass len). */
+void np__escape(char *out, size_t len, const char *name);
 
 /* ---- token.c: the device token in the state directory. One file per
  * (user, host, port), <user>@<host>:<port>.token (bytes outside
@@ -311,10 +395,14 @@ struct np_client {
 	struct np__hist hist;
 	struct np__token tok;
 	struct np__rcpt rcpt;
+	np_notice_fn notice_fn;
+	void *notice_ctx;
 	char err[512];
 };
 /* Writes the detail of an error to c->err; returns rc. */
 int np__set_err(struct np_client *c, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Says text through the app's notice callback (if any). */
+void np__notice(struct np_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -21,9 +21,8 @@
 #define TOKEN_PREFIX "npt_"
 #define LABEL_HOST_MAX 50       /* "libnpclient " + 50 bytes stays within the hub's 64 */
 
-/* name, with every byte outside [A-Za-z0-9._-] as %XX, appended to out. */
-static void
-put_escaped(char *out, size_t len, const char *name)
+void
+np__escape(char *out, size_t len, const char *name)
 {
 	static const char keep[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				   "0123456789._-";
@@ -46,10 +45,10 @@ np__state_path(const char *state_dir, const char *user, const char *host, long l
 	size_t n;
 
 	if (user != NULL) {
-		put_escaped(name, sizeof(name), user);
+		np__escape(name, sizeof(name), user);
 		strcat(name, "@");
 	}
-	put_escaped(name, sizeof(name), host);
+	np__escape(name, sizeof(name), host);
 	n = strlen(name);
 	snprintf(name + n, sizeof(name) - n, ":%lld%s", port, suffix);
 	if (strlen(name) > NAME_MAX)
@@ -157,7 +156,7 @@ np__token_open(struct np_client *c, char *err, size_t errlen)
 	if (mkdir(o->state_dir, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create the state directory %s: %s", o->state_dir,
 			 strerror(errno));
-		return NP_ERR_OUTBOX;
+		return NP_ERR_STATE;
 	}
 	c->tok.path = np__state_path(o->state_dir, o->username, o->host, o->port, ".token");
 	if (c->tok.path == NULL) {

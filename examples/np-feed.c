@@ -1,8 +1,15 @@
 /* np-feed.c - np-feed: follows topic filters and prints every message that
  * arrives, as text or one JSON object per line, until N messages or S
- * seconds; the library keeps the subscriptions across reconnects. */
+ * seconds; the library keeps the subscriptions across reconnects. With
+ * --state DIR the library keeps a cursor per filter there and a later run
+ * starts where this one stopped (np_follow); --since starts a first run
+ * earlier (np_follow_since). */
+#define _XOPEN_SOURCE 700      /* strptime */
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,13 +19,14 @@
 #define SLICE_MS 200            /* how long one np_client_run() may wait */
 #define RECENT 64               /* ids remembered to print a message once */
 
-enum { OPT_JSON = CLI_OPT_FIRST, OPT_COUNT, OPT_TIMEOUT };
+enum { OPT_JSON = CLI_OPT_FIRST, OPT_COUNT, OPT_TIMEOUT, OPT_SINCE };
 
 struct feed {
 	bool json;
 	long long max;          /* stop after this many messages; 0: never */
 	long long timeout_s;    /* stop after this much run time; 0: never */
 	long long seen;
+	long long since_ms;     /* NP_FOLLOW_NOW unless --since */
 	/* Overlapping filters bring a message once per filter that matches
 	 * (and the broker may send it once per subscription): print it once. */
 	uint8_t recent[RECENT][NP_ID_LEN];
@@ -29,8 +37,96 @@ static const struct option opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "since", required_argument, NULL, OPT_SINCE },
 	{ NULL, 0, NULL, 0 },
 };
+
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* -90s, -30m, -2h, -7d: that long before now; false when s is not one. */
+static bool
+since_ago(const char *s, long long *out)
+{
+	static const struct { char unit; long long ms; } units[] = {
+		{ 's', 1000 }, { 'm', 60000 }, { 'h', 3600000 }, { 'd', 86400000 },
+	};
+	char *end;
+	long long n;
+	size_t i;
+
+	if (s[0] != '-' || !isdigit((unsigned char)s[1]))
+		return false;
+	errno = 0;
+	n = strtoll(s + 1, &end, 10);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (errno == 0 && end[0] == units[i].unit && end[1] == '\0'
+		    && n <= LLONG_MAX / units[i].ms && n * units[i].ms <= wall_ms()) {
+			*out = wall_ms() - n * units[i].ms;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* 2024-11-30, 2024-11-30T08:00[:00][.123], then Z or +07:00 / -0300 (none:
+ * UTC); false when s is not one. */
+static bool
+since_iso(const char *s, long long *out)
+{
+	struct tm tm;
+	const char *p;
+	long long ms = 0, off = 0;
+	int oh, om, n;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (p != NULL && (*p == 'T' || *p == ' ')) {
+		p = strptime(p + 1, "%H:%M", &tm);
+		if (p != NULL && *p == ':')
+			p = strptime(p + 1, "%S", &tm);
+		if (p != NULL && *p == '.' && isdigit((unsigned char)p[1])) {
+			for (n = 0, p++; isdigit((unsigned char)*p); p++, n++)
+				ms = n < 3 ? ms * 10 + (*p - '0') : ms;
+			for (; n < 3; n++)
+				ms *= 10;
+		}
+	}
+	if (p == NULL)
+		return false;
+	if (*p == 'Z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2
+						 || sscanf(p + 1, "%2d%2d%n", &oh, &om, &n) == 2)) {
+		off = (oh * 60LL + om) * 60000 * (*p == '+' ? 1 : -1);
+		p += 1 + n;
+	}
+	if (*p != '\0' || tm.tm_year < 70)
+		return false;
+	*out = (long long)timegm(&tm) * 1000 + ms - off;
+	return *out >= 0;
+}
+
+static int
+since_arg(const struct cli_prog *p, const char *arg, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(arg, &end, 10);
+	if (errno == 0 && end != arg && *end == '\0' && *out >= 0)
+		return EX_OK;
+	if (since_ago(arg, out) || since_iso(arg, out))
+		return EX_OK;
+	return cli_usage(p, "--since wants ms since 1970, a time like 2024-11-30T08:00+07:00 "
+			 "or a time ago like -2h (s, m, h, d), not '%s'", arg);
+}
 
 static int
 on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
@@ -41,18 +137,26 @@ on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
 	case OPT_JSON: f->json = true; return EX_OK;
 	case OPT_COUNT: return cli_int(p, "--count", arg, 0, LLONG_MAX, &f->max);
 	case OPT_TIMEOUT: return cli_int(p, "--timeout", arg, 0, INT_MAX / 1000, &f->timeout_s);
+	case OPT_SINCE: return since_arg(p, arg, &f->since_ms);
 	}
 	return EX_OK;
 }
 
 static const struct cli_prog prog = {
 	"np-feed",
-	"[--json] [--count N] [--timeout S] FILTER...",
+	"[--json] [--count N] [--timeout S] [--since TIME] FILTER...",
 	"Follows the topic filters (e.g. 'np/rep/50/#', 'np/ann/TH/+') and prints\n"
-	"what arrives, one message per line.",
+	"what arrives, one message per line. With --state DIR it resumes: every\n"
+	"message that came while it was stopped (or the link or hub was down) is\n"
+	"printed first, in order, none twice, then the live ones.",
 	"  --json            one JSON object per message (topic, id, sender, times, body)\n"
 	"  --count N         exit after N messages (0: never)\n"
-	"  --timeout S       exit after S seconds of run time (0: never)\n",
+	"  --timeout S       exit after S seconds of run time (0: never)\n"
+	"  --since TIME      a first run (no cursor in --state DIR yet) starts at TIME,\n"
+	"                    not now: ms since 1970, 2024-11-30T08:00+07:00 (no zone:\n"
+	"                    UTC), 2024-11-30, or a time ago: -90s, -30m, -2h, -7d\n"
+	"  --state DIR       (see below) also keeps a cursor per FILTER in DIR, so the\n"
+	"                    next run resumes where this one stopped\n",
 	opts,
 	on_opt,
 };
@@ -94,13 +198,22 @@ on_msg(void *ctx, const struct np_msg *m)
 	f->seen++;
 }
 
+/* What the library decided by itself (a bad cursor file, a refused catch-up). */
+static void
+on_notice(void *ctx, const char *text)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s\n", prog.name, text);
+}
+
 static int
 follow_all(struct cli *cl, int argc, char **argv, struct feed *f)
 {
 	int i, rc;
 
+	np_client_on_notice(cl->c, on_notice, NULL);
 	for (i = cl->first_operand; i < argc; i++) {
-		rc = np_follow(cl->c, argv[i], on_msg, f);
+		rc = np_follow_since(cl->c, argv[i], f->since_ms, on_msg, f);
 		if (rc == NP_ERR_REFUSED) {
 			fprintf(stderr, "refused: filter '%s': %s\n", argv[i],
 				np_client_last_error(cl->c));
@@ -109,6 +222,11 @@ follow_all(struct cli *cl, int argc, char **argv, struct feed *f)
 		if (rc == NP_ERR_INVAL) {
 			fprintf(stderr, "%s: %s\n", prog.name, np_client_last_error(cl->c));
 			return EX_USAGE;
+		}
+		if (rc == NP_ERR_STATE) {
+			fprintf(stderr, "%s: cannot keep the feed's cursor in %s: %s\n", prog.name,
+				cl->conn.state_dir, np_client_last_error(cl->c));
+			return EX_FAILED;
 		}
 		if (rc != NP_OK)
 			return cli_fail(cl, rc, "cannot follow a filter on the hub", "");
@@ -152,6 +270,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&f, 0, sizeof(f));
+	f.since_ms = NP_FOLLOW_NOW;
 	deadline = now_ms();
 	rc = cli_parse(&cl, &prog, &f, argc, argv);
 	if (rc != CLI_GO_ON)

@@ -1202,6 +1202,109 @@ t_reach_json() {
 }
 t reach_json_is_one_object_with_counts_and_every_village_not_reached t_reach_json
 
+# ---- resumable feeds (issue #14) ----
+
+# restart_broker_kill9: SIGKILL, then the same broker (port, database) again
+restart_broker_kill9() {
+	kill -9 "$BROKER_PID" 2>/dev/null
+	wait "$BROKER_PID" 2>/dev/null
+	"$MOSQUITTO" -c "$T/mosquitto.conf" >>"$T/broker.log" 2>&1 &
+	BROKER_PID=$!
+	_i=0
+	while [ "$_i" -lt 100 ]; do
+		port_listening "$PORT" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+FS=$T/feed-state
+# announce_loop FROM TO: np-announce "nFROM".."nTO" to area 50 with --outbox
+announce_loop() {
+	_i=$1
+	while [ "$_i" -le "$2" ]; do
+		"$B/np-announce" -p "$PORT" -u cm_official -P "$(password cm_official)" \
+			--outbox "$T/ann-outbox" --area 50 --category weather --title "n$_i" \
+			</dev/null >>"$T/ann.out" 2>>"$T/ann.err"
+		_i=$((_i + 1))
+	done
+}
+
+t_feed_resumes() {
+	as vol_5002 feed --state "$FS" --timeout 1 'np/ann/50/+'
+	status 0 || return 1
+	# the feed is stopped; 300 announcements, the broker killed in the middle
+	: >"$T/ann.out"
+	announce_loop 1 150
+	announce_loop 151 300 &
+	_lp=$!
+	sleep 0.3
+	restart_broker_kill9 || { diag "the broker did not come back"; return 1; }
+	wait "$_lp"
+	announce_loop 301 301   # sends what the outbox still holds, if anything
+	"$B/np-feed" -p "$PORT" -u vol_5002 --state "$FS" --count 302 --timeout 30 'np/ann/50/+' \
+		</dev/null >"$T/resumed.out" 2>"$T/resumed.err" &
+	_pid=$!
+	_i=0
+	while [ "$(wc -l <"$T/resumed.out")" -lt 301 ] && [ "$_i" -lt 200 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	"$B/np-announce" -p "$PORT" -u cm_official -P "$(password cm_official)" --area 50 \
+		--category weather --title "live" </dev/null >/dev/null 2>&1
+	wait "$_pid"
+	rc=$?
+	cp "$T/resumed.out" "$T/out"
+	cp "$T/resumed.err" "$T/err"
+	status 0 || return 1
+	sed 's/.*: //' "$T/out" >"$T/titles"
+	{ seq 1 301 | sed 's/^/n/'; echo live; } >"$T/want"
+	if ! cmp -s "$T/titles" "$T/want"; then
+		diag "expected n1..n301 in order, none twice, then live; got (diff):"
+		diff "$T/want" "$T/titles" | head -n 10 >>"$T/diag"
+		return 1
+	fi
+	grep -q "^queued" "$T/ann.out" || diag "(no announcement was queued while the hub was down)"
+	as vol_5002 feed --state "$FS" --timeout 1 'np/ann/50/+'
+	status 0 || return 1
+	out_empty
+}
+t feed_with_state_prints_all_300_sent_while_stopped_across_a_kill9_then_live t_feed_resumes
+
+t_feed_corrupt_cursor() {
+	_c=$(ls "$FS"/*.cursor 2>/dev/null | head -n 1)
+	need "$_c" "cursor file" || return 1
+	printf 'not a cursor' >"$_c"
+	as vol_5002 feed --state "$FS" --timeout 1 'np/ann/50/+'
+	status 0 || return 1
+	out_empty || return 1
+	err_has "is corrupt" "starts over from now"
+}
+t feed_with_a_corrupt_cursor_says_so_and_starts_over t_feed_corrupt_cursor
+
+t_feed_since() {
+	as vol_5002 feed --state "$T/since-state" --since -1h --count 1 --timeout 5 'np/ann/50/+'
+	status 0 || return 1
+	same "the first announcement to 50 within the hour" 1 "$(wc -l <"$T/out")" || return 1
+	as vol_5002 feed --state "$T/since-state2" --since "$(date -u +%Y-%m-%dT%H:%M:%SZ \
+		-d '+1 hour')" --timeout 1 'np/ann/50/+'
+	status 0 || return 1
+	out_empty || return 1
+	as vol_5002 feed --since yesterday 'np/ann/50/+'
+	usage_error "--since" "yesterday"
+}
+t feed_since_starts_a_first_run_earlier_and_refuses_a_bad_time t_feed_since
+
+t_feed_state_unwritable() {
+	: >"$T/a-file"
+	ln -s "$T/a-file/state" "$T/state-link"
+	as vol_5002 feed --state "$T/state-link" --outbox "$T/feed-ob" --timeout 1 'np/ann/50/+'
+	status 3 || return 1
+	err_has "cannot keep the feed's cursor" "cannot create the cursor file"
+}
+t feed_with_an_unwritable_state_dir_exits_3_saying_so t_feed_state_unwritable
+
 # own options of each program, shown by --help
 help_words() {
 	case $1 in
@@ -1211,7 +1314,7 @@ help_words() {
 	dm) echo "--to TEXT" ;;
 	status) echo "--village --online --offline" ;;
 	show) echo "--village --kind --title --description" ;;
-	feed) echo "--json --count --timeout FILTER" ;;
+	feed) echo "--json --count --timeout --since FILTER" ;;
 	history) echo "--filter --since --until --limit --json" ;;
 	reach) echo "--json --all ID" ;;
 	esac
