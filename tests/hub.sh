@@ -88,6 +88,22 @@ hub_start() {
 	done
 }
 
+# hub_restart_kill9: SIGKILL, then the same broker (port, database) again;
+# 0 when it listens
+hub_restart_kill9() {
+	kill -9 "$BROKER_PID" 2>/dev/null
+	wait "$BROKER_PID" 2>/dev/null
+	"$MOSQUITTO" -c "$T/mosquitto.conf" >>"$T/broker.log" 2>&1 &
+	BROKER_PID=$!
+	_i=0
+	while [ "$_i" -lt 100 ]; do
+		port_listening "$PORT" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 hub_stop() {
 	if [ -n "${BROKER_PID:-}" ]; then
 		kill "$BROKER_PID" 2>/dev/null

@@ -707,7 +707,7 @@ static const struct row corpus[] = {
 	   "reply topics are written by the hub only", .build = b_page),
 	PT("uppercase_root", "NP/rep/50/5001/50010101/outage", R_NOT_NP, .build = b_report,
 	   .a = "x"),
-	PT("unknown_control_api", "$CONTROL/np/v1/admin", R_NOT_NP, .build = b_report, .a = "x"),
+	PT("unknown_control_api", "$CONTROL/np/v1/frobnicate", R_NOT_NP, .build = b_report, .a = "x"),
 	PT("dm_to_an_address_with_a_space", "np/dm/x y", R_INBOX, .build = b_dm, .a = "x"),
 	PT("dm_to_a_7_digit_code", "np/dm/5001010", R_INBOX, .build = b_dm, .a = "x"),
 	PT("dm_to_a_user_who_is_not_an_official", "np/dm/malee", "inbox user is not an official",

@@ -55,10 +55,7 @@ cleanup() {
 	for _f in "$T"/*.pid; do
 		[ -f "$_f" ] && kill "$(cat "$_f")" 2>/dev/null
 	done
-	if [ -n "$BROKER_PID" ]; then
-		kill "$BROKER_PID" 2>/dev/null
-		wait "$BROKER_PID" 2>/dev/null
-	fi
+	hub_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -75,22 +72,7 @@ now_ms() {
 	date +%s%3N
 }
 
-# a port in 20000..60000 that nothing listens on (as far as ss can tell)
-random_port() {
-	od -An -N2 -tu2 /dev/urandom | awk '{ print 20000 + $1 % 40001 }'
-}
-port_listening() {
-	command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$1" 2>/dev/null | grep -q LISTEN
-}
-free_port() {
-	_i=0
-	while [ "$_i" -lt 50 ]; do
-		_p=$(random_port)
-		[ "$_p" != "${PORT:-}" ] && ! port_listening "$_p" && break
-		_i=$((_i + 1))
-	done
-	echo "$_p"
-}
+. "$REPO/tests/hub.sh"
 
 # password USER: the demo users' end in -demo, the test users' in -pw
 password() {
@@ -309,54 +291,7 @@ for _uv in $BULK_USERS; do
 	}
 done
 rm -f "$T/db/lock.mdb"
-# started as root, mosquitto would switch to the user mosquitto before it loads
-# the plugin, which that user cannot read in a clone in a 0700 home (issue #10):
-# this throwaway broker on 127.0.0.1 keeps the invoking user (see README.md)
-USER_LINE=""
-[ "$(id -u)" = 0 ] && USER_LINE="user root"
-
-# start_broker: on a free port; 0 when it listens
-start_broker() {
-	PORT=$(free_port)
-	cat >"$T/mosquitto.conf" <<CONF
-$USER_LINE
-listener $PORT 127.0.0.1
-allow_anonymous false
-persistence false
-log_dest stderr
-log_type all
-plugin $PLUGIN
-plugin_opt_db_path $T/db
-CONF
-	: >"$T/broker.log"
-	"$MOSQUITTO" -c "$T/mosquitto.conf" >"$T/broker.log" 2>&1 &
-	BROKER_PID=$!
-	_i=0
-	while [ "$_i" -lt 100 ]; do
-		if ! kill -0 "$BROKER_PID" 2>/dev/null; then
-			wait "$BROKER_PID" 2>/dev/null
-			BROKER_PID=""
-			return 1
-		fi
-		if grep -q 'mosquitto version .* running' "$T/broker.log" &&
-			{ ! command -v ss >/dev/null 2>&1 || port_listening "$PORT"; }; then
-			return 0
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
-tries=0
-until start_broker; do
-	tries=$((tries + 1))
-	if [ $tries -ge 5 ] || ! grep -q 'Address already in use' "$T/broker.log"; then
-		echo "Bail out! mosquitto did not start; its log:"
-		sed 's/^/# /' "$T/broker.log"
-		exit 2
-	fi
-done
+hub_start
 CLOSED=$(free_port)
 T0=$(($(now_ms) - 5000))
 echo "# hub on 127.0.0.1:$PORT (log $T/broker.log), nothing on port $CLOSED; programs from $B"
@@ -1204,21 +1139,6 @@ t reach_json_is_one_object_with_counts_and_every_village_not_reached t_reach_jso
 
 # ---- resumable feeds (issue #14) ----
 
-# restart_broker_kill9: SIGKILL, then the same broker (port, database) again
-restart_broker_kill9() {
-	kill -9 "$BROKER_PID" 2>/dev/null
-	wait "$BROKER_PID" 2>/dev/null
-	"$MOSQUITTO" -c "$T/mosquitto.conf" >>"$T/broker.log" 2>&1 &
-	BROKER_PID=$!
-	_i=0
-	while [ "$_i" -lt 100 ]; do
-		port_listening "$PORT" && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
 FS=$T/feed-state
 # announce_loop FROM TO: np-announce "nFROM".."nTO" to area 50 with --outbox
 announce_loop() {
@@ -1240,7 +1160,7 @@ t_feed_resumes() {
 	announce_loop 151 300 &
 	_lp=$!
 	sleep 0.3
-	restart_broker_kill9 || { diag "the broker did not come back"; return 1; }
+	hub_restart_kill9 || { diag "the broker did not come back"; return 1; }
 	wait "$_lp"
 	announce_loop 301 301   # sends what the outbox still holds, if anything
 	"$B/np-feed" -p "$PORT" -u vol_5002 --state "$FS" --count 302 --timeout 30 'np/ann/50/+' \

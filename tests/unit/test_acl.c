@@ -189,7 +189,7 @@ static const struct row every_role[] = {
 
 /* What only the TH admin may read: $SYS; nothing else under $CONTROL is writable. */
 static const struct row every_role_but_admin[] = {
-	W("$CONTROL/np/v1/admin", N),
+	W("$CONTROL/np/v1/frobnicate", N),
 	W("$CONTROL/other", N),
 	R("$CONTROL/np/v1/history", N),
 	R("$SYS/broker/uptime", N),
