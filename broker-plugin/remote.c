@@ -84,11 +84,15 @@ hub_remote_admin(struct hub_store *s, const struct hub_principal *p, const char 
 
 	if (why != HUB_OK) {
 		reason = why_text;
+	} else if (p->role != HUB_ROLE_ADMIN) {
+		why = HUB_R_ADMIN_ONLY;
+		/* read a small request only, to echo its correlation id: no one
+		 * but an admin makes the hub decode megabytes */
+		if (len <= HUB_ADMIN_MAX_NONADMIN)
+			r = np__admin_request__unpack(NULL, len, req);
 	} else {
 		r = np__admin_request__unpack(NULL, len, req);
 		why = r == NULL ? HUB_R_NOT_ADMIN_REQUEST : check_request(r, len);
-		if (why == HUB_OK && p->role != HUB_ROLE_ADMIN)
-			why = HUB_R_ADMIN_ONLY;
 	}
 	if (why == HUB_OK) {
 		memset(&q, 0, sizeof(q));
@@ -121,7 +125,10 @@ hub_remote_admin(struct hub_store *s, const struct hub_principal *p, const char 
 		a.err.data = (uint8_t *)refusal;
 		a.err.len = strlen(refusal);
 	}
-	a.correlation_id = r != NULL && why != HUB_R_CORRELATION_ID ? r->correlation_id : "";
+	a.correlation_id = r != NULL && why != HUB_R_CORRELATION_ID
+				   && strlen(r->correlation_id) <= HUB_QUERY_MAX_CORRELATION
+				   && hub_utf8_valid(r->correlation_id, strlen(r->correlation_id))
+				   ? r->correlation_id : "";
 	e.body_case = NP__ENVELOPE__BODY_ADMIN_REPLY;
 	e.admin_reply = &a;
 	out = hub_reply_pack(&e, now_ms, out_len);

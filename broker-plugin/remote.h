@@ -18,6 +18,7 @@
 #define HUB_ADMIN_MAX_WORDS 256
 #define HUB_ADMIN_MAX_WORD 4096
 #define HUB_ADMIN_MAX_HASHES 100000
+#define HUB_ADMIN_MAX_NONADMIN 4096  /* bytes of a non-admin's request read (for its id) */
 
 /* Answers the request (borrowed) of p, connected from address. why is
  * HUB_OK when it may be read at all, else the refusal to answer with, said
