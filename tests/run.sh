@@ -28,8 +28,10 @@ trap 'rm -f "$out"' EXIT
 run_tap() {
 	label=$1
 	shift
+	t0=$(date +%s)
 	"$@" >"$out" 2>&1
 	rc=$?
+	secs=$(($(date +%s) - t0))
 	ok=$(grep '^ok ' "$out" | grep -vc '# SKIP')
 	sk=$(grep -E '^(not )?ok ' "$out" | grep -c '# SKIP')     # cmocka: "not ok N # SKIP"
 	nok=$(grep '^not ok ' "$out" | grep -vc '# SKIP')
@@ -41,7 +43,7 @@ run_tap() {
 		cat "$out"
 		failed_names="$failed_names $label"
 	fi
-	echo "# $label: $ok passed, $nok failed, $sk skipped"
+	echo "# $label: $ok passed, $nok failed, $sk skipped ($secs s)"
 	skipped=$((skipped + sk))
 	pass=$((pass + ok))
 	fail=$((fail + nok))
