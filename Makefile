@@ -96,8 +96,9 @@ $(BUILD)/libnpclient.so: $(call obj,$(CLIENT_SRCS)) $(PB_OBJ) client-lib/npclien
 $(BUILD)/npclient.pc: client-lib/npclient.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
+# -lcrypto: print.c writes photos as base64 (EVP_EncodeBlock)
 $(BUILD)/np-%: $(BUILD)/obj/examples/np-%.o $(call obj,$(EXAMPLE_COMMON)) $(BUILD)/libnpclient.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -ljansson
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -ljansson -lcrypto
 
 # np-dm stands alone, on np_client.h only: the example to read first
 $(BUILD)/np-dm: $(BUILD)/obj/examples/np-dm.o $(BUILD)/libnpclient.a

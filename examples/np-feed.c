@@ -12,10 +12,12 @@
 #define SLICE_MS 200            /* how long one np_client_run() may wait */
 #define RECENT 64               /* ids remembered to print a message once */
 
-enum { OPT_JSON = CLI_OPT_FIRST, OPT_COUNT, OPT_TIMEOUT };
+enum { OPT_JSON = CLI_OPT_FIRST, OPT_COUNT, OPT_TIMEOUT, OPT_PHOTO_DIR };
 
 struct feed {
 	bool json;
+	const char *photo_dir;  /* write photos here; NULL: not */
+	bool photo_failed;      /* a photo could not be written */
 	long long max;          /* stop after this many messages; 0: never */
 	long long timeout_s;    /* stop after this much run time; 0: never */
 	long long seen;
@@ -29,6 +31,7 @@ static const struct option opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "photo-dir", required_argument, NULL, OPT_PHOTO_DIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -41,18 +44,21 @@ on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
 	case OPT_JSON: f->json = true; return EX_OK;
 	case OPT_COUNT: return cli_int(p, "--count", arg, 0, LLONG_MAX, &f->max);
 	case OPT_TIMEOUT: return cli_int(p, "--timeout", arg, 0, INT_MAX / 1000, &f->timeout_s);
+	case OPT_PHOTO_DIR: f->photo_dir = arg; return EX_OK;
 	}
 	return EX_OK;
 }
 
 static const struct cli_prog prog = {
 	"np-feed",
-	"[--json] [--count N] [--timeout S] FILTER...",
+	"[--json] [--count N] [--timeout S] [--photo-dir DIR] FILTER...",
 	"Follows the topic filters (e.g. 'np/rep/50/#', 'np/ann/TH/+') and prints\n"
 	"what arrives, one message per line.",
 	"  --json            one JSON object per message (topic, id, sender, times, body)\n"
 	"  --count N         exit after N messages (0: never)\n"
-	"  --timeout S       exit after S seconds of run time (0: never)\n",
+	"  --timeout S       exit after S seconds of run time (0: never)\n"
+	"  --photo-dir DIR   write each photo to DIR/<id>.jpg, .png or .webp (DIR is\n"
+	"                    made if missing)\n",
 	opts,
 	on_opt,
 };
@@ -91,6 +97,8 @@ on_msg(void *ctx, const struct np_msg *m)
 	if ((f->max != 0 && f->seen >= f->max) || seen_lately(f, m->id))
 		return;
 	cli_print_msg(m, f->json);
+	if (cli_save_photo(prog.name, m, f->photo_dir) != 0)
+		f->photo_failed = true;
 	f->seen++;
 }
 
@@ -158,6 +166,8 @@ main(int argc, char **argv)
 		return rc;
 	if (cl.first_operand >= argc)
 		return cli_missing(&prog, "a FILTER");
+	if (f.photo_dir != NULL && cli_photo_dir(prog.name, f.photo_dir) != 0)
+		return EX_USAGE;
 	deadline = f.timeout_s != 0 ? deadline + f.timeout_s * 1000 : 0;
 	rc = cli_open(&cl, false);
 	if (rc == EX_OK)
@@ -165,5 +175,5 @@ main(int argc, char **argv)
 	if (rc == EX_OK)
 		rc = pump(&cl, &f, deadline);
 	cli_close(&cl);
-	return rc;
+	return rc == EX_OK && f.photo_failed ? EX_FAILED : rc;
 }
