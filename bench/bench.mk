@@ -18,7 +18,10 @@ $(BUILD)/bench_acl: $(BUILD)/obj/bench/bench_acl.o $(call obj,$(CORE_SRCS)) $(PB
 $(BUILD)/bench_seal: $(BUILD)/obj/bench/bench_seal.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-bench-build: all $(BUILD)/npbench $(BUILD)/bench_acl $(BUILD)/bench_seal
+$(BUILD)/bench_photo: $(BUILD)/obj/bench/bench_photo.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+bench-build: all $(BUILD)/npbench $(BUILD)/bench_acl $(BUILD)/bench_seal $(BUILD)/bench_photo
 
 # like run and test: install what is missing first, then build, then run
 bench: deps
