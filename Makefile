@@ -15,7 +15,8 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c \
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
             broker-plugin/topic.c broker-plugin/refusal.c broker-plugin/token.c \
-            broker-plugin/tokens.c broker-plugin/receipts.c broker-plugin/expiry.c
+            broker-plugin/tokens.c broker-plugin/receipts.c broker-plugin/expiry.c \
+            broker-plugin/photo.c
 # remote administration runs np-admin's own commands inside the broker
 REMOTE_ADMIN_SRCS = admin/remote_cmd.c admin/user.c admin/user_import.c admin/token_cmd.c \
             admin/audit.c admin/encode.c admin/io.c
@@ -96,8 +97,9 @@ $(BUILD)/libnpclient.so: $(call obj,$(CLIENT_SRCS)) $(PB_OBJ) client-lib/npclien
 $(BUILD)/npclient.pc: client-lib/npclient.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
+# -lcrypto: print.c writes photos as base64 (EVP_EncodeBlock)
 $(BUILD)/np-%: $(BUILD)/obj/examples/np-%.o $(call obj,$(EXAMPLE_COMMON)) $(BUILD)/libnpclient.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -ljansson
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT) -ljansson -lcrypto
 
 # np-dm stands alone, on np_client.h only: the example to read first
 $(BUILD)/np-dm: $(BUILD)/obj/examples/np-dm.o $(BUILD)/libnpclient.a

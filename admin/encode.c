@@ -5,12 +5,14 @@
  * expired by this machine's clock, as np-history --json does. Role and ack state names are vocab.c's. */
 #include <inttypes.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "encode.h"
+#include "photo.h"
 #include "vocab.h"
 
 /* What both formats print of a message's body. */
@@ -23,6 +25,10 @@ struct body {
 	int online;                             /* status only: 0 or 1; -1 otherwise */
 	bool announcement;                      /* then expires_at_ms too */
 	int64_t expires_at_ms;                  /* 0: never */
+	bool showcase;                          /* then price_thb and contact too */
+	int64_t price_thb;
+	const char *contact;
+	const ProtobufCBinaryData *photo;       /* report, showcase; NULL otherwise */
 };
 
 void
@@ -78,6 +84,7 @@ body_of(const Np__Envelope *e, struct body *b)
 	switch (e->body_case) {
 	case NP__ENVELOPE__BODY_REPORT:
 		set_body(b, "report", "title", e->report->title, "detail", e->report->detail);
+		b->photo = &e->report->photo;
 		break;
 	case NP__ENVELOPE__BODY_ACK:
 		set_body(b, "ack", NULL, NULL, "note", e->ack->note);
@@ -96,6 +103,10 @@ body_of(const Np__Envelope *e, struct body *b)
 	case NP__ENVELOPE__BODY_SHOWCASE:
 		set_body(b, "showcase", "title", e->showcase->title, "description",
 			 e->showcase->description);
+		b->showcase = true;
+		b->price_thb = e->showcase->price_thb;
+		b->contact = e->showcase->contact;
+		b->photo = &e->showcase->photo;
 		break;
 	case NP__ENVELOPE__BODY_STATUS:
 		b->kind = "status";
@@ -115,6 +126,35 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Adds "photo" (base64), "photo_type" and "photo_bytes" when b has a photo,
+ * as np-history --json does (examples/print.c). */
+static json_t *
+with_photo(json_t *o, const struct body *b)
+{
+	const char *type;
+	char *b64;
+
+	if (o == NULL || b->photo == NULL || b->photo->len == 0)
+		return o;
+	type = hub_photo_mime(hub_photo_sniff(b->photo->data, b->photo->len));
+	b64 = malloc(4 * ((b->photo->len + 2) / 3) + 1);
+	if (b64 == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, b->photo->data, (int)b->photo->len);
+	if (json_object_set_new(o, "photo", json_string(b64)) != 0
+	    || json_object_set_new(o, "photo_type",
+				   json_string(type ? type : "application/octet-stream")) != 0
+	    || json_object_set_new(o, "photo_bytes", json_integer((json_int_t)b->photo->len))
+	    != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	free(b64);
+	return o;
+}
+
 static json_t *
 body_json(const struct body *b)
 {
@@ -127,8 +167,13 @@ body_json(const struct body *b)
 		return json_pack("{s:s,s:s,s:I,s:b}", b->title_key, b->title, b->text_key, b->text,
 				 "expires_at_ms", (json_int_t)b->expires_at_ms, "expired",
 				 b->expires_at_ms != 0 && b->expires_at_ms <= now_ms());
+	if (b->showcase)
+		return with_photo(json_pack("{s:s,s:s,s:I,s:s}", b->title_key, b->title,
+					    b->text_key, b->text, "price_thb",
+					    (json_int_t)b->price_thb, "contact", b->contact), b);
 	if (b->title_key != NULL)
-		return json_pack("{s:s,s:s}", b->title_key, b->title, b->text_key, b->text);
+		return with_photo(json_pack("{s:s,s:s}", b->title_key, b->title, b->text_key,
+					    b->text), b);
 	if (b->text_key != NULL)
 		return json_pack("{s:s}", b->text_key, b->text);
 	return json_object();

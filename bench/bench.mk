@@ -22,7 +22,11 @@ $(BUILD)/bench_seal: $(BUILD)/obj/bench/bench_seal.o $(call obj,$(CORE_SRCS)) $(
 $(BUILD)/bench_catchup: $(BUILD)/obj/bench/bench_catchup.o $(BUILD)/libnpclient.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
 
-bench-build: all $(BUILD)/npbench $(BUILD)/bench_acl $(BUILD)/bench_seal $(BUILD)/bench_catchup
+$(BUILD)/bench_photo: $(BUILD)/obj/bench/bench_photo.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+bench-build: all $(BUILD)/npbench $(BUILD)/bench_acl $(BUILD)/bench_seal $(BUILD)/bench_catchup \
+	$(BUILD)/bench_photo
 
 # like run and test: install what is missing first, then build, then run
 bench: deps

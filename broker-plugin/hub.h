@@ -21,7 +21,8 @@ struct mosquitto_plugin_id_t;
 
 struct hub_opts {
 	const char *db_path;
-	size_t max_payload;
+	size_t max_payload;             /* bytes of a message but its photo's */
+	size_t max_photo;               /* bytes of a photo (photo.c) */
 	size_t max_connections_per_user;        /* 0: no limit */
 	int history_sync_ms;            /* 0: every commit */
 	size_t history_max_age_days;    /* 0: keep for ever */

@@ -20,6 +20,7 @@
 
 #include "hub.h"
 #include "live.h"
+#include "photo.h"
 #include "publish.h"
 #include "query.h"
 #include "reach.h"
@@ -74,6 +75,7 @@ struct opt_def {
 #define T(f) (offsetof(struct hub_opts, throttle) + offsetof(struct hub_throttle_opts, f))
 static const struct opt_def opt_defs[] = {
 	{ "max_payload", 64, 256u << 20, O(max_payload), false },
+	{ "max_photo", 0, HUB_MAX_PHOTO_CAP, O(max_photo), false },
 	{ "history_max_age_days", 0, 36500, O(history_max_age_days), false },
 	{ "max_connections_per_user", 0, 100000, O(max_connections_per_user), false },
 	{ "login_max_failures", 0, 1000, T(login_max_failures), true },
@@ -151,6 +153,7 @@ parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 
 	o->throttle = dflt;
 	o->max_payload = HUB_DEFAULT_MAX_PAYLOAD;
+	o->max_photo = HUB_DEFAULT_MAX_PHOTO;
 	o->max_connections_per_user = 10;
 	o->history_sync_ms = 1000;
 	o->token_days = HUB_TOKEN_DEFAULT_DAYS;
@@ -163,6 +166,22 @@ parse_opts(struct hub_opts *o, struct mosquitto_opt *opts, int n)
 		rc = MOSQ_ERR_INVAL;
 	}
 	return rc;
+}
+
+/* A user's byte budget (rate_bytes a second, burst twice that) smaller than
+ * the largest message it may send refuses that message every time: said once
+ * at start, as a warning (a small rate_bytes is a choice, not an error). */
+static void
+warn_rate_bytes(const struct hub_opts *o)
+{
+	size_t largest = o->max_payload + o->max_photo;
+
+	if (o->throttle.rate_bytes == 0 || 2 * o->throttle.rate_bytes >= largest)
+		return;
+	mosquitto_log_printf(MOSQ_LOG_WARNING, "np: plugin_opt_rate_bytes %zu (a burst of %zu) is "
+			     "under the largest message, %zu bytes (max_payload + max_photo): "
+			     "messages over %zu bytes will always be refused", o->throttle.rate_bytes,
+			     2 * o->throttle.rate_bytes, largest, 2 * o->throttle.rate_bytes);
 }
 
 /* ---- registry look-ups for acl.c ---- */
@@ -736,9 +755,11 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 	rc = register_all(ctx);
 	if (rc != MOSQ_ERR_SUCCESS)
 		goto fail;
-	mosquitto_log_printf(MOSQ_LOG_INFO, "np: hub ready, database %s, max payload %zu bytes, "
-			     "history sync %s%d%s, history kept %zu days (0: for ever)",
-			     ctx->opts.db_path, ctx->opts.max_payload,
+	warn_rate_bytes(&ctx->opts);
+	mosquitto_log_printf(MOSQ_LOG_INFO, "np: hub ready, database %s, max payload %zu bytes "
+			     "and a photo of up to %zu bytes, history sync %s%d%s, history kept "
+			     "%zu days (0: for ever)", ctx->opts.db_path, ctx->opts.max_payload,
+			     ctx->opts.max_photo,
 			     ctx->opts.history_sync_ms ? "every " : "", ctx->opts.history_sync_ms,
 			     ctx->opts.history_sync_ms ? " ms" : " (always)",
 			     ctx->opts.history_max_age_days);

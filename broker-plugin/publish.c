@@ -20,6 +20,17 @@
 #include "topic.h"
 #include "validate.h"
 
+/* The sentence of why, with this hub's numbers in those that name one. */
+static const char *
+explain(const struct hub_ctx *ctx, enum hub_refusal why, char *buf, size_t len)
+{
+	if (why == HUB_R_PHOTO_TOO_BIG) {
+		snprintf(buf, len, hub_refusal_text(why), ctx->opts.max_photo);
+		return buf;
+	}
+	return hub_throttle_explain(ctx->throttle, why, buf, len);
+}
+
 /* ---- replies ---- */
 
 void
@@ -52,7 +63,7 @@ hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client, const struct h
 	char why[200];
 	size_t blen = 0;
 
-	hub_throttle_explain(ctx->throttle, code, why, sizeof(why));
+	explain(ctx, code, why, sizeof(why));
 	mosquitto_log_printf(MOSQ_LOG_NOTICE,
 			     "np: refused publish by '%.64s' (%s %s, client '%.64s') on '%.200s': %s",
 			     user ? user : "", p ? hub_role_name(p->role) : "-",
@@ -151,8 +162,8 @@ check_payload(struct hub_ctx *ctx, const struct hub_principal *p, const char *to
 
 	why = hub_throttle_publish(ctx->throttle, p->username, len, hub_now_ms());
 	if (why == HUB_OK)
-		why = hub_msg_decode(out, payload, len, hub_topic_kind(topic),
-				     ctx->opts.max_payload);
+		why = hub_msg_decode_limits(out, payload, len, hub_topic_kind(topic),
+					    ctx->opts.max_payload, ctx->opts.max_photo);
 	if (why == HUB_OK && qos > 1)
 		why = HUB_R_QOS2;
 	if (why == HUB_OK)
@@ -329,7 +340,7 @@ hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const 
 		char line[300], text[200];
 
 		snprintf(line, sizeof(line), "refused: %s",
-			 hub_throttle_explain(ctx->throttle, why, text, sizeof(text)));
+			 explain(ctx, why, text, sizeof(text)));
 		will_log(ed, p->username, line);
 		return MOSQ_ERR_ACL_DENIED;
 	}

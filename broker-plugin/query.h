@@ -2,7 +2,11 @@
  * HistoryPage holding only messages the asker may read (acl.c's READ rule,
  * the same as for live delivery). Bounded: a page holds at most
  * HUB_QUERY_MAX_LIMIT messages and at most HUB_QUERY_MAX_BYTES, and one request
- * reads at most HUB_QUERY_BUDGET index entries, so no query stalls the broker. */
+ * reads at most HUB_QUERY_BUDGET index entries, so no query stalls the broker.
+ * With photos a page holds fewer messages (1 MiB is three messages with a
+ * photo of the default 256 KiB at least); a single message larger than
+ * HUB_QUERY_MAX_BYTES (max_payload + max_photo may reach 264 MiB) is a page
+ * of its own, so every stored message can be fetched. */
 #ifndef NP_QUERY_H
 #define NP_QUERY_H
 

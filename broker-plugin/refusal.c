@@ -168,6 +168,18 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_REACH_SCOPE] = "only the announcement's sender, and officials and admins whose "
 			      "scope covers its area, may ask its reach",
 	[HUB_R_REACH_FAILED] = "the hub could not count the reach; try again",
+	[HUB_R_PHOTO_TOO_BIG] = "the photo is over the hub's limit of %zu bytes",
+	[HUB_R_PHOTO_NOT_IMAGE] = "the photo is not a JPEG, PNG or WebP image (by its first bytes)",
+	[HUB_R_PHOTO_BAD_JPEG] = "the photo is not a whole JPEG (broken markers, or it does not end "
+				 "with FF D9: cut short?)",
+	[HUB_R_PHOTO_BAD_PNG] = "the photo is not a whole PNG (its chunks must run from IHDR to IEND "
+				"at the end: cut short?)",
+	[HUB_R_PHOTO_BAD_WEBP] = "the photo is not a whole WebP (its RIFF size must match its "
+				 "length and its chunks hold an image: cut short?)",
+	[HUB_R_PHOTO_NOT_HERE] = "only a report or a showcase may carry a photo",
+	[HUB_R_SHOW_PRICE] = "showcase price_thb must be 0 to 10000000 (whole baht; 0: no price)",
+	[HUB_R_SHOW_CONTACT] = "showcase contact is over 200 bytes",
+	[HUB_R_SHOW_WITHDRAWS] = "showcase withdraws is not supported by this hub yet",
 	[HUB_R_NOMEM] = "out of memory",
 };
 

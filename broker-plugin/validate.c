@@ -8,9 +8,13 @@
 
 #include "expiry.h"
 #include "np.pb-c.h"
+#include "photo.h"
 #include "validate.h"
 
 #define TEXT_MAX 8192   /* bytes per text field */
+#define CONTACT_MAX 200 /* bytes of Showcase.contact */
+#define PRICE_MAX 10000000      /* Showcase.price_thb, whole baht */
+#define PHOTO_FIELD 10  /* Report.photo, Showcase.photo */
 
 struct hub_msg {
 	Np__Envelope *env;
@@ -80,8 +84,36 @@ is_empty_text(enum hub_refusal why)
 	       || why == HUB_R_SHOW_NO_TITLE || why == HUB_R_DM_EMPTY;
 }
 
+/* A photo (may be absent): JPEG, PNG or WebP, at most max bytes (photo.c). */
 static enum hub_refusal
-check_body(const Np__Envelope *e, enum hub_topic_kind kind)
+photo(const ProtobufCBinaryData *p, size_t max)
+{
+	return p->len == 0 ? HUB_OK : hub_photo_check(p->data, p->len, max);
+}
+
+/* A showcase's own fields after its title and description. */
+static enum hub_refusal
+check_showcase(const Np__Showcase *s, size_t max_photo)
+{
+	enum hub_refusal why = text(s->title, HUB_R_SHOW_NO_TITLE);
+
+	if (why == HUB_OK)
+		why = text(s->description, HUB_OK);
+	if (why == HUB_OK && s->price_thb < 0)
+		why = HUB_R_SHOW_PRICE;
+	if (why == HUB_OK && s->price_thb > PRICE_MAX)
+		why = HUB_R_SHOW_PRICE;
+	if (why == HUB_OK && s->contact != NULL && strlen(s->contact) > CONTACT_MAX)
+		why = HUB_R_SHOW_CONTACT;
+	if (why == HUB_OK)
+		why = text(s->contact, HUB_OK);
+	if (why == HUB_OK && s->withdraws.len != 0)
+		why = HUB_R_SHOW_WITHDRAWS;     /* until the public site withdraws showcases */
+	return why == HUB_OK ? photo(&s->photo, max_photo) : why;
+}
+
+static enum hub_refusal
+check_body(const Np__Envelope *e, enum hub_topic_kind kind, size_t max_photo)
 {
 	enum hub_refusal why;
 
@@ -90,7 +122,9 @@ check_body(const Np__Envelope *e, enum hub_topic_kind kind)
 		if (kind != HUB_TOPIC_REPORT)
 			break;
 		why = text(e->report->title, HUB_R_REPORT_NO_TITLE);
-		return why != HUB_OK ? why : text(e->report->detail, HUB_OK);
+		if (why == HUB_OK)
+			why = text(e->report->detail, HUB_OK);
+		return why != HUB_OK ? why : photo(&e->report->photo, max_photo);
 	case NP__ENVELOPE__BODY_ACK:
 		if (kind != HUB_TOPIC_ACK)
 			break;
@@ -115,8 +149,7 @@ check_body(const Np__Envelope *e, enum hub_topic_kind kind)
 	case NP__ENVELOPE__BODY_SHOWCASE:
 		if (kind != HUB_TOPIC_SHOW)
 			break;
-		why = text(e->showcase->title, HUB_R_SHOW_NO_TITLE);
-		return why != HUB_OK ? why : text(e->showcase->description, HUB_OK);
+		return check_showcase(e->showcase, max_photo);
 	case NP__ENVELOPE__BODY_STATUS:
 		if (kind != HUB_TOPIC_STATUS)
 			break;
@@ -135,8 +168,23 @@ has_unknown(const ProtobufCMessage *m)
 	return m != NULL && m->n_unknown_fields > 0;
 }
 
+/* A body that takes no photo but carries bytes as field 10, as a photo
+ * would be: said as such rather than as an unknown field. */
+static bool
+has_stray_photo(const ProtobufCMessage *m)
+{
+	unsigned i;
+
+	for (i = 0; m != NULL && i < m->n_unknown_fields; i++) {
+		if (m->unknown_fields[i].tag == PHOTO_FIELD
+		    && m->unknown_fields[i].wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+			return true;
+	}
+	return false;
+}
+
 static enum hub_refusal
-check_envelope(const Np__Envelope *e, enum hub_topic_kind kind)
+check_envelope(const Np__Envelope *e, enum hub_topic_kind kind, size_t max_photo)
 {
 	enum hub_refusal why;
 
@@ -148,9 +196,11 @@ check_envelope(const Np__Envelope *e, enum hub_topic_kind kind)
 		return HUB_R_ID_ZERO;
 	if (e->seal.len != 0)
 		return HUB_R_SEAL_SET;
-	why = check_body(e, kind);
+	why = check_body(e, kind, max_photo);
 	if (why != HUB_OK)
 		return why;
+	if ((e->dm && has_stray_photo(&e->dm->base)) || (e->status && has_stray_photo(&e->status->base)))
+		return HUB_R_PHOTO_NOT_HERE;
 	/* bodies are checked for unknown fields through their base */
 	if (e->report && has_unknown(&e->report->base))
 		return HUB_R_BODY_UNKNOWN_FIELDS;
@@ -167,15 +217,34 @@ check_envelope(const Np__Envelope *e, enum hub_topic_kind kind)
 	return HUB_OK;
 }
 
+/* The bytes of the photo of a report or showcase (0: none). */
+static size_t
+photo_len(const Np__Envelope *e)
+{
+	if (e->body_case == NP__ENVELOPE__BODY_REPORT)
+		return e->report->photo.len;
+	if (e->body_case == NP__ENVELOPE__BODY_SHOWCASE)
+		return e->showcase->photo.len;
+	return 0;
+}
+
 enum hub_refusal
 hub_msg_decode(struct hub_msg **out, const void *buf, size_t len, enum hub_topic_kind kind,
 	       size_t max_payload)
 {
+	return hub_msg_decode_limits(out, buf, len, kind, max_payload, HUB_DEFAULT_MAX_PHOTO);
+}
+
+enum hub_refusal
+hub_msg_decode_limits(struct hub_msg **out, const void *buf, size_t len,
+		      enum hub_topic_kind kind, size_t max_payload, size_t max_photo)
+{
+	size_t most = max_payload > SIZE_MAX - max_photo ? SIZE_MAX : max_payload + max_photo;
 	struct hub_msg *m;
 	enum hub_refusal why;
 
 	*out = NULL;
-	if (len > max_payload)
+	if (len > most)         /* read nothing over both limits */
 		return HUB_R_PAYLOAD_TOO_BIG;
 	if (len == 0)
 		return HUB_R_PAYLOAD_EMPTY;
@@ -185,9 +254,14 @@ hub_msg_decode(struct hub_msg **out, const void *buf, size_t len, enum hub_topic
 	m->env = np__envelope__unpack(NULL, len, buf);
 	if (m->env == NULL) {
 		free(m);
-		return HUB_R_NOT_ENVELOPE;
+		return len > max_payload ? HUB_R_PAYLOAD_TOO_BIG : HUB_R_NOT_ENVELOPE;
 	}
-	why = check_envelope(m->env, kind);
+	/* max_payload counts every byte but the photo's own: a photo at its own
+	 * limit fits beside a message at its limit */
+	if (len - photo_len(m->env) > max_payload)
+		why = HUB_R_PAYLOAD_TOO_BIG;
+	else
+		why = check_envelope(m->env, kind, max_photo);
 	/* protobuf-c cuts a string at an embedded NUL without a word, and the
 	 * hub stores what it packs: so what was decoded must pack to exactly
 	 * the bytes received. Our encoders (protobuf-c, protoc) are canonical.

@@ -16,7 +16,14 @@ struct hub_msg;         /* an unpacked Envelope */
 
 /* Decodes buf (borrowed) as the body of a publish on a topic of the given kind.
  * Returns HUB_OK and sets *out (owned by the caller, free with hub_msg_free), or
- * the refusal saying why the payload is refused and leaves *out NULL. */
+ * the refusal saying why the payload is refused and leaves *out NULL.
+ * max_payload bounds every byte but those of a photo (Report.photo,
+ * Showcase.photo), which max_photo bounds (photo.c checks the image): so the
+ * largest payload is max_payload + max_photo. */
+enum hub_refusal hub_msg_decode_limits(struct hub_msg **out, const void *buf, size_t len,
+				       enum hub_topic_kind kind, size_t max_payload,
+				       size_t max_photo);
+/* hub_msg_decode_limits with the default photo limit (HUB_DEFAULT_MAX_PHOTO). */
 enum hub_refusal hub_msg_decode(struct hub_msg **out, const void *buf, size_t len,
 				enum hub_topic_kind kind, size_t max_payload);
 /* Overwrites the sender with p and received_at_ms with now_ms. */

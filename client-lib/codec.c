@@ -1,5 +1,6 @@
 /* codec.c - Envelopes in and out (protobuf-c), ids, and the vocabulary names.
  * The only file of libnpclient that includes np.pb-c.h. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,35 @@ np_ack_state_parse(const char *s, enum np_ack_state *out)
 	return NP_ERR_INVAL;
 }
 
-/* struct np_msg of 1.2 has the size and layout of 1.1's (ABI: soname .so.1) */
+/* struct np_msg of 1.2 has the size and layout of 1.1's (ABI: soname .so.1);
+ * 1.3 keeps every offset of 1.2 and adds photo at the end */
 _Static_assert(sizeof(((struct np_msg *)0)->u.announcement)
 	       <= sizeof(((struct np_msg *)0)->u.ack), "the announcement outgrew the union");
+_Static_assert(sizeof(((struct np_msg *)0)->u.showcase)
+	       <= sizeof(((struct np_msg *)0)->u.ack), "the showcase outgrew the union");
+_Static_assert(offsetof(struct np_msg, photo)
+	       >= offsetof(struct np_msg, u) + sizeof(((struct np_msg *)0)->u),
+	       "photo must follow the fields of 1.2");
+#if UINTPTR_MAX == UINT64_MAX   /* as measured on x86-64 and aarch64 for 1.2 */
+_Static_assert(offsetof(struct np_msg, u) == 72 && sizeof(((struct np_msg *)0)->u) == 32
+	       && offsetof(struct np_msg, photo) == 104, "struct np_msg moved a field of 1.2");
+#endif
+
+const char *
+np_photo_type(const void *data, size_t len)
+{
+	const uint8_t *b = data;
+
+	if (b == NULL)
+		return NULL;
+	if (len >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+		return "image/jpeg";
+	if (len >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (len >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+		return "image/webp";
+	return NULL;
+}
 
 bool
 np_msg_expired(const struct np_msg *m, int64_t now_ms)
@@ -179,6 +206,8 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 	case NP_BODY_REPORT:
 		rep.title = a;
 		rep.detail = bb;
+		rep.photo.data = (uint8_t *)b->photo;
+		rep.photo.len = b->photo != NULL ? b->photo_len : 0;
 		e.body_case = NP__ENVELOPE__BODY_REPORT;
 		e.report = &rep;
 		break;
@@ -205,6 +234,10 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 	case NP_BODY_SHOWCASE:
 		show.title = a;
 		show.description = bb;
+		show.photo.data = (uint8_t *)b->photo;
+		show.photo.len = b->photo != NULL ? b->photo_len : 0;
+		show.price_thb = b->price_thb;
+		show.contact = (char *)(b->contact ? b->contact : "");
 		e.body_case = NP__ENVELOPE__BODY_SHOWCASE;
 		e.showcase = &show;
 		break;
@@ -233,6 +266,16 @@ copy_id(uint8_t out[NP_ID_LEN], const ProtobufCBinaryData *b)
 }
 
 static void
+fill_photo(struct np_msg *m, const ProtobufCBinaryData *p)
+{
+	if (p->len == 0)
+		return;
+	m->photo.data = p->data;
+	m->photo.len = p->len;
+	m->photo.type = np_photo_type(p->data, p->len);
+}
+
+static void
 fill_body(struct np_msg *m, const Np__Envelope *e)
 {
 	switch (e->body_case) {
@@ -240,6 +283,7 @@ fill_body(struct np_msg *m, const Np__Envelope *e)
 		m->body = NP_BODY_REPORT;
 		m->u.report.title = e->report->title;
 		m->u.report.detail = e->report->detail;
+		fill_photo(m, &e->report->photo);
 		break;
 	case NP__ENVELOPE__BODY_ACK:
 		m->body = NP_BODY_ACK;
@@ -261,6 +305,9 @@ fill_body(struct np_msg *m, const Np__Envelope *e)
 		m->body = NP_BODY_SHOWCASE;
 		m->u.showcase.title = e->showcase->title;
 		m->u.showcase.description = e->showcase->description;
+		m->u.showcase.price_thb = e->showcase->price_thb;
+		m->u.showcase.contact = e->showcase->contact;
+		fill_photo(m, &e->showcase->photo);
 		break;
 	case NP__ENVELOPE__BODY_STATUS:
 		m->body = NP_BODY_STATUS;

@@ -32,9 +32,9 @@ extern "C" {
 /* This header's version; np_version() gives the library's (they differ when
  * an app runs against a newer libnpclient.so of the same major version). */
 #define NP_VERSION_MAJOR 1
-#define NP_VERSION_MINOR 2
+#define NP_VERSION_MINOR 3
 #define NP_VERSION_PATCH 0
-#define NP_VERSION "1.2.0"
+#define NP_VERSION "1.3.0"
 #define NP_VERSION_NUMBER (NP_VERSION_MAJOR * 1000000 + NP_VERSION_MINOR * 1000 \
 			   + NP_VERSION_PATCH)
 
@@ -92,10 +92,25 @@ struct np_msg {
 		 * struct np_msg keeps its size and layout. */
 		struct { const char *title, *body; int64_t expires_at_ms; } announcement;
 		struct { const char *text; } dm;
-		struct { const char *title, *description; } showcase;
+		/* price_thb and contact (since 1.3): whole baht (0: none given) and
+		 * how to buy or visit (""). They fit in the union as it was too. */
+		struct { const char *title, *description; int64_t price_thb; const char *contact; }
+			showcase;
 		struct { bool online; } status;
 	} u;
+	/* The photo of a report or showcase (since 1.3; data NULL and len 0 when
+	 * none): the bytes as the hub checked them (JPEG, PNG or WebP) and their
+	 * type, "image/jpeg", "image/png" or "image/webp". After the fields of
+	 * 1.2, whose offsets stay: the library hands struct np_msg out and never
+	 * takes one in, so it may grow at its end. Read it only from a library of
+	 * 1.3 or later (np_version()). */
+	struct { const uint8_t *data; size_t len; const char *type; } photo;
 };
+
+/* The media type of an image by its first bytes: "image/jpeg", "image/png",
+ * "image/webp", or NULL for anything else (since 1.3). The hub checks more
+ * (the whole structure, its size); this is for naming a file or a MIME part. */
+const char *np_photo_type(const void *data, size_t len);
 
 /* true when m is an announcement whose expires_at_ms is set and not after
  * now_ms (0: the client's clock now). The hub hands no expired announcement
@@ -220,6 +235,46 @@ struct np_announcement {
  * a size too small for the fields of 1.2 or a negative expiry. */
 int np_announce_ex(struct np_client *c, const struct np_announcement *a,
 		   uint8_t id_out[NP_ID_LEN]);
+
+/* A photo of a report or showcase (since 1.3): the bytes of one JPEG, PNG or
+ * WebP file (copied when sent). The hub refuses anything else, a file cut
+ * short, or one over its limit (plugin_opt_max_photo, 256 KiB by default)
+ * with a reason. */
+struct np_photo {
+	const void *data;       /* NULL: no photo */
+	size_t len;
+};
+
+/* A report with every field np_report takes and more (since 1.3); size as
+ * in struct np_announcement (the initialiser sets it). */
+struct np_report_msg {
+	size_t size;
+	const char *village, *kind, *title, *detail;    /* detail may be NULL */
+	struct np_photo photo;
+};
+#define NP_REPORT_MSG_INIT { sizeof(struct np_report_msg), NULL, NULL, NULL, NULL, { NULL, 0 } }
+/* np_report with every field of r (borrowed). NP_ERR_INVAL for a NULL r, a
+ * size too small for the fields of 1.3, or photo bytes given as NULL. */
+int np_report_ex(struct np_client *c, const struct np_report_msg *r, uint8_t id_out[NP_ID_LEN]);
+
+#define NP_PRICE_MAX 10000000   /* baht: the highest Showcase price the hub takes */
+#define NP_CONTACT_MAX 200      /* bytes of a showcase's contact */
+
+/* A showcase with every field np_show takes and more (since 1.3). */
+struct np_showcase {
+	size_t size;
+	const char *village, *kind, *title, *description;       /* description may be NULL */
+	struct np_photo photo;
+	int64_t price_thb;      /* whole baht, 0..NP_PRICE_MAX; 0: no price given */
+	const char *contact;    /* how to buy or visit (phone, LINE id), at most
+				 * NP_CONTACT_MAX bytes of UTF-8; may be NULL */
+};
+#define NP_SHOWCASE_INIT { sizeof(struct np_showcase), NULL, NULL, NULL, NULL, { NULL, 0 }, 0, \
+			   NULL }
+/* np_show with every field of s (borrowed). NP_ERR_INVAL for a NULL s, a size
+ * too small for the fields of 1.3, photo bytes given as NULL, a price out of
+ * 0..NP_PRICE_MAX or a contact over NP_CONTACT_MAX bytes. */
+int np_show_ex(struct np_client *c, const struct np_showcase *s, uint8_t id_out[NP_ID_LEN]);
 
 enum np_outcome { NP_ACCEPTED, NP_REFUSED, NP_QUEUED };
 /* Called once per message when the hub accepted or refused it (reason is the

@@ -36,6 +36,10 @@ struct np__body {
 	enum np_ack_state state;
 	bool online;
 	int64_t expires_at_ms;          /* announcement: 0 never */
+	const void *photo;              /* report, showcase: NULL none */
+	size_t photo_len;
+	int64_t price_thb;              /* showcase */
+	const char *contact;            /* showcase; NULL: none */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */

@@ -2,6 +2,7 @@
  * topic (topics.c) and its body (codec.c's struct np__body) and hands both
  * to pending.c, which sends the message and reports its outcome later. */
 #include <stddef.h>
+#include <string.h>
 
 #include "np_int.h"
 
@@ -23,9 +24,43 @@ int
 np_report(struct np_client *c, const char *village, const char *kind, const char *title,
 	  const char *detail, uint8_t id_out[NP_ID_LEN])
 {
-	struct np__body b = { .kind = NP_BODY_REPORT, .a = title, .b = detail };
+	struct np_report_msg r = NP_REPORT_MSG_INIT;
 
-	return to_village(c, "rep", village, kind ? kind : "", &b, id_out);
+	r.village = village;
+	r.kind = kind;
+	r.title = title;
+	r.detail = detail;
+	return np_report_ex(c, &r, id_out);
+}
+
+/* The size of struct T up to and with its field f. */
+#define UPTO(T, f) (offsetof(T, f) + sizeof(((T *)0)->f))
+
+static int
+check_photo(struct np_client *c, const struct np_photo *p)
+{
+	if (p->data == NULL && p->len != 0)
+		return np__set_err(c, NP_ERR_INVAL, "the photo has %zu bytes but no data", p->len);
+	return NP_OK;
+}
+
+int
+np_report_ex(struct np_client *c, const struct np_report_msg *r, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_REPORT };
+	int rc;
+
+	if (r == NULL || r->size < UPTO(struct np_report_msg, photo))
+		return np__set_err(c, NP_ERR_INVAL, "no report, or its size is not set "
+				   "(use NP_REPORT_MSG_INIT)");
+	rc = check_photo(c, &r->photo);
+	if (rc != NP_OK)
+		return rc;
+	b.a = r->title;
+	b.b = r->detail;
+	b.photo = r->photo.data;
+	b.photo_len = r->photo.len;
+	return to_village(c, "rep", r->village, r->kind ? r->kind : "", &b, id_out);
 }
 
 int
@@ -97,7 +132,37 @@ int
 np_show(struct np_client *c, const char *village, const char *kind, const char *title,
 	const char *description, uint8_t id_out[NP_ID_LEN])
 {
-	struct np__body b = { .kind = NP_BODY_SHOWCASE, .a = title, .b = description };
+	struct np_showcase s = NP_SHOWCASE_INIT;
 
-	return to_village(c, "show", village, kind ? kind : "", &b, id_out);
+	s.village = village;
+	s.kind = kind;
+	s.title = title;
+	s.description = description;
+	return np_show_ex(c, &s, id_out);
+}
+
+int
+np_show_ex(struct np_client *c, const struct np_showcase *s, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_SHOWCASE };
+	int rc;
+
+	if (s == NULL || s->size < UPTO(struct np_showcase, contact))
+		return np__set_err(c, NP_ERR_INVAL, "no showcase, or its size is not set "
+				   "(use NP_SHOWCASE_INIT)");
+	rc = check_photo(c, &s->photo);
+	if (rc != NP_OK)
+		return rc;
+	if (s->price_thb < 0 || s->price_thb > NP_PRICE_MAX)
+		return np__set_err(c, NP_ERR_INVAL, "price_thb must be 0 to %d baht (0: no price)",
+				   NP_PRICE_MAX);
+	if (s->contact != NULL && strlen(s->contact) > NP_CONTACT_MAX)
+		return np__set_err(c, NP_ERR_INVAL, "the contact is over %d bytes", NP_CONTACT_MAX);
+	b.a = s->title;
+	b.b = s->description;
+	b.photo = s->photo.data;
+	b.photo_len = s->photo.len;
+	b.price_thb = s->price_thb;
+	b.contact = s->contact;
+	return to_village(c, "show", s->village, s->kind ? s->kind : "", &b, id_out);
 }

@@ -92,6 +92,40 @@ cli_int(const struct cli_prog *p, const char *opt, const char *arg, long long mi
 }
 
 int
+cli_read_file(const struct cli_prog *p, const char *opt, const char *path, size_t max,
+	      void **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	size_t n = 0, k;
+	int err = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL)
+		return cli_usage(p, "%s %s: %s", opt, path, strerror(errno));
+	b = malloc(max + 1);
+	if (b != NULL) {
+		while (n <= max && (k = fread(b + n, 1, max + 1 - n, f)) > 0)
+			n += k;
+		err = ferror(f) ? errno : 0;
+	}
+	fclose(f);
+	if (b == NULL)
+		return cli_usage(p, "%s %s: out of memory", opt, path);
+	if (err != 0 || n == 0 || n > max) {
+		free(b);
+		if (err != 0)
+			return cli_usage(p, "%s %s: %s", opt, path, strerror(err));
+		return cli_usage(p, n == 0 ? "%s %s: the file is empty"
+				 : "%s %s: the file is over %zu bytes", opt, path, max);
+	}
+	*buf = b;
+	*len = n;
+	return EX_OK;
+}
+
+int
 cli_word(const struct cli_prog *p, const char *opt, const char *s, const char *const *words)
 {
 	char list[256] = "";

@@ -78,6 +78,11 @@ int cli_no_operands(const struct cli *cl, int argc, char **argv);
 /* arg as a decimal integer in [min, max] into *out, else a usage error. */
 int cli_int(const struct cli_prog *p, const char *opt, const char *arg, long long min,
 	    long long max, long long *out);
+/* The whole file path into *buf (malloc'd, caller frees) and *len: EX_OK, or
+ * EX_USAGE after saying "NAME: OPT PATH: why" (cannot open, empty, over
+ * max bytes). */
+int cli_read_file(const struct cli_prog *p, const char *opt, const char *path, size_t max,
+		  void **buf, size_t *len);
 /* EX_OK when s is one of the NULL-terminated words, else a usage error. */
 int cli_word(const struct cli_prog *p, const char *opt, const char *s,
 	     const char *const *words);

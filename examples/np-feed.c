@@ -19,10 +19,12 @@
 #define SLICE_MS 200            /* how long one np_client_run() may wait */
 #define RECENT 64               /* ids remembered to print a message once */
 
-enum { OPT_JSON = CLI_OPT_FIRST, OPT_COUNT, OPT_TIMEOUT, OPT_SINCE };
+enum { OPT_JSON = CLI_OPT_FIRST, OPT_COUNT, OPT_TIMEOUT, OPT_SINCE, OPT_PHOTO_DIR };
 
 struct feed {
 	bool json;
+	const char *photo_dir;  /* write photos here; NULL: not */
+	bool photo_failed;      /* a photo could not be written */
 	long long max;          /* stop after this many messages; 0: never */
 	long long timeout_s;    /* stop after this much run time; 0: never */
 	long long seen;
@@ -38,6 +40,7 @@ static const struct option opts[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "photo-dir", required_argument, NULL, OPT_PHOTO_DIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -138,13 +141,14 @@ on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
 	case OPT_COUNT: return cli_int(p, "--count", arg, 0, LLONG_MAX, &f->max);
 	case OPT_TIMEOUT: return cli_int(p, "--timeout", arg, 0, INT_MAX / 1000, &f->timeout_s);
 	case OPT_SINCE: return since_arg(p, arg, &f->since_ms);
+	case OPT_PHOTO_DIR: f->photo_dir = arg; return EX_OK;
 	}
 	return EX_OK;
 }
 
 static const struct cli_prog prog = {
 	"np-feed",
-	"[--json] [--count N] [--timeout S] [--since TIME] FILTER...",
+	"[--json] [--count N] [--timeout S] [--since TIME] [--photo-dir DIR] FILTER...",
 	"Follows the topic filters (e.g. 'np/rep/50/#', 'np/ann/TH/+') and prints\n"
 	"what arrives, one message per line. With --state DIR it resumes: every\n"
 	"message that came while it was stopped (or the link or hub was down) is\n"
@@ -156,7 +160,9 @@ static const struct cli_prog prog = {
 	"                    not now: ms since 1970, 2024-11-30T08:00+07:00 (no zone:\n"
 	"                    UTC), 2024-11-30, or a time ago: -90s, -30m, -2h, -7d\n"
 	"  --state DIR       (see below) also keeps a cursor per FILTER in DIR, so the\n"
-	"                    next run resumes where this one stopped\n",
+	"                    next run resumes where this one stopped\n"
+	"  --photo-dir DIR   write each photo to DIR/<id>.jpg, .png or .webp (DIR is\n"
+	"                    made if missing)\n",
 	opts,
 	on_opt,
 };
@@ -195,6 +201,8 @@ on_msg(void *ctx, const struct np_msg *m)
 	if ((f->max != 0 && f->seen >= f->max) || seen_lately(f, m->id))
 		return;
 	cli_print_msg(m, f->json);
+	if (cli_save_photo(prog.name, m, f->photo_dir) != 0)
+		f->photo_failed = true;
 	f->seen++;
 }
 
@@ -277,6 +285,8 @@ main(int argc, char **argv)
 		return rc;
 	if (cl.first_operand >= argc)
 		return cli_missing(&prog, "a FILTER");
+	if (f.photo_dir != NULL && cli_photo_dir(prog.name, f.photo_dir) != 0)
+		return EX_USAGE;
 	deadline = f.timeout_s != 0 ? deadline + f.timeout_s * 1000 : 0;
 	rc = cli_open(&cl, false);
 	if (rc == EX_OK)
@@ -284,5 +294,5 @@ main(int argc, char **argv)
 	if (rc == EX_OK)
 		rc = pump(&cl, &f, deadline);
 	cli_close(&cl);
-	return rc;
+	return rc == EX_OK && f.photo_failed ? EX_FAILED : rc;
 }

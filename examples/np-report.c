@@ -2,13 +2,18 @@
  * incident or feedback of the village (np/rep/P/D/V/KIND) and learns whether
  * the hub accepted it. The connection, outbox and outcome are common.c's. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "common.h"
 
-enum { OPT_VILLAGE = CLI_OPT_FIRST, OPT_KIND, OPT_TITLE, OPT_DETAIL };
+#define PHOTO_READ_MAX (16u << 20)      /* read no more; the hub's limit is its own */
+
+enum { OPT_VILLAGE = CLI_OPT_FIRST, OPT_KIND, OPT_TITLE, OPT_DETAIL, OPT_PHOTO };
 
 struct report {
-	const char *village, *kind, *title, *detail;
+	const char *village, *kind, *title, *detail, *photo_path;
+	void *photo;
+	size_t photo_len;
 };
 
 static const struct option opts[] = {
@@ -16,6 +21,7 @@ static const struct option opts[] = {
 	{ "kind", required_argument, NULL, OPT_KIND },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "detail", required_argument, NULL, OPT_DETAIL },
+	{ "photo", required_argument, NULL, OPT_PHOTO },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -30,18 +36,21 @@ on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
 	case OPT_KIND: r->kind = arg; break;
 	case OPT_TITLE: r->title = arg; break;
 	case OPT_DETAIL: r->detail = arg; break;
+	case OPT_PHOTO: r->photo_path = arg; break;
 	}
 	return EX_OK;
 }
 
 static const struct cli_prog prog = {
 	"np-report",
-	"--village V --kind KIND --title T [--detail D]",
+	"--village V --kind KIND --title T [--detail D] [--photo FILE]",
 	"Reports a problem of village V to the hub and prints the report's id.",
 	"  --village V       the village's 8-digit code, e.g. 50010101\n"
 	"  --kind KIND       outage, need, incident or feedback\n"
 	"  --title T         a short title\n"
-	"  --detail D        what happened, in more words (optional)\n",
+	"  --detail D        what happened, in more words (optional)\n"
+	"  --photo FILE      one JPEG, PNG or WebP photo (optional; the hub takes up to\n"
+	"                    its limit, 256 KiB by default)\n",
 	opts,
 	on_opt,
 };
@@ -65,19 +74,35 @@ check(const struct cli *cl, int argc, char **argv, const struct report *r)
 	return cli_no_operands(cl, argc, argv);
 }
 
+/* Reads --photo FILE, if given, into r. */
+static int
+read_photo(struct report *r)
+{
+	if (r->photo_path == NULL)
+		return EX_OK;
+	return cli_read_file(&prog, "--photo", r->photo_path, PHOTO_READ_MAX, &r->photo,
+			     &r->photo_len);
+}
+
 static int
 publish(struct np_client *c, void *ctx, uint8_t id_out[NP_ID_LEN])
 {
 	const struct report *r = ctx;
+	struct np_report_msg m = NP_REPORT_MSG_INIT;
 
-	return np_report(c, r->village, r->kind, r->title, r->detail != NULL ? r->detail : "",
-			 id_out);
+	m.village = r->village;
+	m.kind = r->kind;
+	m.title = r->title;
+	m.detail = r->detail != NULL ? r->detail : "";
+	m.photo.data = r->photo;
+	m.photo.len = r->photo_len;
+	return np_report_ex(c, &m, id_out);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct report r = { NULL, NULL, NULL, NULL };
+	struct report r = { NULL, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct cli cl;
 	int rc;
 
@@ -85,7 +110,10 @@ main(int argc, char **argv)
 	if (rc != CLI_GO_ON)
 		return rc;
 	rc = check(&cl, argc, argv, &r);
-	if (rc != EX_OK)
-		return rc;
-	return cli_publish_one(&cl, publish, &r);
+	if (rc == EX_OK)
+		rc = read_photo(&r);
+	if (rc == EX_OK)
+		rc = cli_publish_one(&cl, publish, &r);
+	free(r.photo);
+	return rc;
 }

@@ -2,13 +2,21 @@
  * stories and places (np/show/P/D/V/KIND) to the whole network. The
  * connection, outbox and outcome are common.c's. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 
-enum { OPT_VILLAGE = CLI_OPT_FIRST, OPT_KIND, OPT_TITLE, OPT_DESCRIPTION };
+#define PHOTO_READ_MAX (16u << 20)      /* read no more; the hub's limit is its own */
+
+enum { OPT_VILLAGE = CLI_OPT_FIRST, OPT_KIND, OPT_TITLE, OPT_DESCRIPTION, OPT_PHOTO, OPT_PRICE,
+       OPT_CONTACT };
 
 struct show {
-	const char *village, *kind, *title, *description;
+	const char *village, *kind, *title, *description, *photo_path, *contact;
+	long long price;
+	void *photo;
+	size_t photo_len;
 };
 
 static const struct option opts[] = {
@@ -16,6 +24,9 @@ static const struct option opts[] = {
 	{ "kind", required_argument, NULL, OPT_KIND },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "description", required_argument, NULL, OPT_DESCRIPTION },
+	{ "photo", required_argument, NULL, OPT_PHOTO },
+	{ "price", required_argument, NULL, OPT_PRICE },
+	{ "contact", required_argument, NULL, OPT_CONTACT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -24,24 +35,32 @@ on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
 {
 	struct show *s = ctx;
 
-	(void)p;
 	switch (val) {
 	case OPT_VILLAGE: s->village = arg; break;
 	case OPT_KIND: s->kind = arg; break;
 	case OPT_TITLE: s->title = arg; break;
 	case OPT_DESCRIPTION: s->description = arg; break;
+	case OPT_PHOTO: s->photo_path = arg; break;
+	case OPT_PRICE: return cli_int(p, "--price", arg, 0, NP_PRICE_MAX, &s->price);
+	case OPT_CONTACT: s->contact = arg; break;
 	}
 	return EX_OK;
 }
 
 static const struct cli_prog prog = {
 	"np-show",
-	"--village V --kind KIND --title T [--description D]",
+	"--village V --kind KIND --title T [--description D] [--photo FILE] [--price N]\n"
+	"    [--contact TEXT]",
 	"Shows a product, story or place of village V and prints the message's id.",
 	"  --village V       the village's 8-digit code, e.g. 50010101\n"
 	"  --kind KIND       product, story or place\n"
 	"  --title T         a short title\n"
-	"  --description D   more words (optional)\n",
+	"  --description D   more words (optional)\n"
+	"  --photo FILE      one JPEG, PNG or WebP photo (optional; the hub takes up to\n"
+	"                    its limit, 256 KiB by default)\n"
+	"  --price N         the price in whole baht, 0 to 10000000 (optional; 0: none)\n"
+	"  --contact TEXT    how to buy or visit: phone, LINE id (optional, at most 200\n"
+	"                    bytes)\n",
 	opts,
 	on_opt,
 };
@@ -62,6 +81,9 @@ check(const struct cli *cl, int argc, char **argv, const struct show *s)
 		return EX_USAGE;
 	if (s->title == NULL || s->title[0] == '\0')
 		return cli_missing(&prog, "--title");
+	if (s->contact != NULL && strlen(s->contact) > NP_CONTACT_MAX)
+		return cli_usage(&prog, "--contact is over %d bytes (%zu)", NP_CONTACT_MAX,
+				 strlen(s->contact));
 	return cli_no_operands(cl, argc, argv);
 }
 
@@ -69,15 +91,23 @@ static int
 publish(struct np_client *c, void *ctx, uint8_t id_out[NP_ID_LEN])
 {
 	const struct show *s = ctx;
+	struct np_showcase m = NP_SHOWCASE_INIT;
 
-	return np_show(c, s->village, s->kind, s->title,
-		       s->description != NULL ? s->description : "", id_out);
+	m.village = s->village;
+	m.kind = s->kind;
+	m.title = s->title;
+	m.description = s->description != NULL ? s->description : "";
+	m.photo.data = s->photo;
+	m.photo.len = s->photo_len;
+	m.price_thb = s->price;
+	m.contact = s->contact;
+	return np_show_ex(c, &m, id_out);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct show s = { NULL, NULL, NULL, NULL };
+	struct show s = { NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 };
 	struct cli cl;
 	int rc;
 
@@ -85,7 +115,11 @@ main(int argc, char **argv)
 	if (rc != CLI_GO_ON)
 		return rc;
 	rc = check(&cl, argc, argv, &s);
-	if (rc != EX_OK)
-		return rc;
-	return cli_publish_one(&cl, publish, &s);
+	if (rc == EX_OK && s.photo_path != NULL)
+		rc = cli_read_file(&prog, "--photo", s.photo_path, PHOTO_READ_MAX, &s.photo,
+				   &s.photo_len);
+	if (rc == EX_OK)
+		rc = cli_publish_one(&cl, publish, &s);
+	free(s.photo);
+	return rc;
 }

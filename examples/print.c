@@ -1,11 +1,15 @@
 /* print.c - prints a message the np-* programs received (np-feed,
  * np-history) as one line of text or one JSON object (DESIGN.md: topic, id,
  * sender, sent_at_ms, received_at_ms and the body under its own name; an
- * announcement also says expires_at_ms and whether it has expired). */
+ * announcement also says expires_at_ms and whether it has expired; a photo
+ * is base64 with its type and size), and writes photos to files. */
+#include <errno.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "print.h"
@@ -64,6 +68,38 @@ jstr(const char *s)
 	return j != NULL ? j : json_null();
 }
 
+static const char *
+photo_type(const struct np_msg *m)
+{
+	return m->photo.type != NULL ? m->photo.type : "application/octet-stream";
+}
+
+/* Adds "photo" (base64), "photo_type" and "photo_bytes" to body when m has a
+ * photo, as np-admin history export does (admin/encode.c). */
+static json_t *
+with_photo(json_t *body, const struct np_msg *m)
+{
+	char *b64;
+
+	if (body == NULL || m->photo.len == 0)
+		return body;
+	b64 = malloc(4 * ((m->photo.len + 2) / 3) + 1);
+	if (b64 == NULL) {
+		json_decref(body);
+		return NULL;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, m->photo.data, (int)m->photo.len);
+	if (json_object_set_new(body, "photo", json_string(b64)) != 0
+	    || json_object_set_new(body, "photo_type", json_string(photo_type(m))) != 0
+	    || json_object_set_new(body, "photo_bytes", json_integer((json_int_t)m->photo.len))
+	    != 0) {
+		json_decref(body);
+		body = NULL;
+	}
+	free(b64);
+	return body;
+}
+
 /* The body's fields, and in *key the name they go under. */
 static json_t *
 json_body(const struct np_msg *m, const char **key)
@@ -73,8 +109,8 @@ json_body(const struct np_msg *m, const char **key)
 	switch (m->body) {
 	case NP_BODY_REPORT:
 		*key = "report";
-		return json_pack("{s:o,s:o}", "title", jstr(m->u.report.title), "detail",
-				 jstr(m->u.report.detail));
+		return with_photo(json_pack("{s:o,s:o}", "title", jstr(m->u.report.title), "detail",
+					    jstr(m->u.report.detail)), m);
 	case NP_BODY_ACK:
 		*key = "ack";
 		np_id_to_hex(m->u.ack.report_id, hex);
@@ -94,8 +130,10 @@ json_body(const struct np_msg *m, const char **key)
 		return json_pack("{s:o}", "text", jstr(m->u.dm.text));
 	case NP_BODY_SHOWCASE:
 		*key = "showcase";
-		return json_pack("{s:o,s:o}", "title", jstr(m->u.showcase.title), "description",
-				 jstr(m->u.showcase.description));
+		return with_photo(json_pack("{s:o,s:o,s:I,s:o}", "title", jstr(m->u.showcase.title),
+					    "description", jstr(m->u.showcase.description),
+					    "price_thb", (json_int_t)m->u.showcase.price_thb,
+					    "contact", jstr(m->u.showcase.contact)), m);
 	case NP_BODY_STATUS:
 		*key = "status";
 		return json_pack("{s:b}", "online", (int)m->u.status.online);
@@ -168,6 +206,10 @@ put_summary(const struct np_msg *m)
 		break;
 	default: fputs("(no body)", stdout); break;
 	}
+	if (m->body == NP_BODY_SHOWCASE && m->u.showcase.price_thb > 0)
+		printf(" (%lld THB)", (long long)m->u.showcase.price_thb);
+	if (m->photo.len > 0)
+		printf(" [photo %s, %zu bytes]", photo_type(m), m->photo.len);
 }
 
 /* "2024-05-01T09:00:00.123Z" */
@@ -203,4 +245,49 @@ cli_print_msg(const struct np_msg *m, bool json)
 		putchar('\n');
 	}
 	fflush(stdout);
+}
+
+static const char *
+photo_ext(const struct np_msg *m)
+{
+	const char *t = photo_type(m);
+
+	if (strcmp(t, "image/jpeg") == 0)
+		return ".jpg";
+	if (strcmp(t, "image/png") == 0)
+		return ".png";
+	if (strcmp(t, "image/webp") == 0)
+		return ".webp";
+	return ".bin";
+}
+
+int
+cli_save_photo(const char *prog, const struct np_msg *m, const char *dir)
+{
+	char hex[2 * NP_ID_LEN + 1], path[4096];
+	FILE *f;
+	int ok;
+
+	if (dir == NULL || m->photo.len == 0)
+		return 0;
+	np_id_to_hex(m->id, hex);
+	snprintf(path, sizeof(path), "%s/%s%s", dir, hex, photo_ext(m));
+	f = fopen(path, "wb");
+	ok = f != NULL && fwrite(m->photo.data, 1, m->photo.len, f) == m->photo.len;
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "%s: cannot write the photo of %s to %s: %s\n", prog, hex, path,
+			strerror(errno));
+	return ok ? 0 : -1;
+}
+
+int
+cli_photo_dir(const char *prog, const char *dir)
+{
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "%s: --photo-dir %s: %s\nTry '%s --help'.\n", prog, dir, strerror(errno),
+		prog);
+	return -1;
 }

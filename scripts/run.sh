@@ -46,7 +46,9 @@ certfile $var/tls/server.crt
 keyfile $var/tls/server.key
 persistence true
 persistence_location $var/broker/
-# a packet is read whole before the hub's checks: bound it, and each client's queue
+# a packet is read whole before the hub's checks: bound it, and each client's queue.
+# The largest message the hub takes is max_payload + max_photo (below: 64 KiB of
+# text and 256 KiB of photo) with its topic: max_packet_size stays above that
 max_packet_size 1048576
 max_queued_bytes 8388608
 log_dest stdout
@@ -57,6 +59,8 @@ log_type notice
 log_type information
 plugin $top/build/np_plugin.so
 plugin_opt_db_path $var/db
+plugin_opt_max_payload 65536
+plugin_opt_max_photo 262144
 CONF
 for p in "$port" "$tls_port"; do
 	if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$p" | grep -q LISTEN; then

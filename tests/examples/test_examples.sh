@@ -961,6 +961,121 @@ t_usage_expires() {
 }
 t announce_with_a_bad_expires_exits_2_naming_it t_usage_expires
 
+# ---- photos, price and contact (DESIGN.md "Report cases") ----
+
+# make_photo FORMAT FILE BYTES: a real image (tests/photos/make_photo.py, python3-pil)
+make_photo() {
+	/usr/bin/python3 tests/photos/make_photo.py "$1" "$2" --bytes "$3" >/dev/null 2>"$T/mk.err" ||
+		{ diag "make_photo.py $1 failed (python3-pil?)"; indent "$T/mk.err"; return 1; }
+}
+
+PHOTO_ID=""
+t_photo_report() {
+	make_photo jpeg "$T/outage.jpg" 102400 || return 1
+	feed_start photo 1 cm_official --photo-dir "$T/feed-photos" 'np/rep/50/#'
+	as somchai report --village 50010101 --kind outage --title "Pole down" --photo "$T/outage.jpg"
+	published || return 1
+	PHOTO_ID=$id
+	feed_wait photo
+	status 0 || return 1
+	cmp -s "$T/outage.jpg" "$T/feed-photos/$PHOTO_ID.jpg" ||
+		{ diag "np-feed --photo-dir did not write the photo as it was sent"; return 1; }
+	_b=$(body "$(line_of "$T/out" "$PHOTO_ID")" report)
+	same "photo_type in the feed" image/jpeg "$(jget "$_b" photo_type)"
+}
+t report_with_a_100_kb_jpeg_is_accepted_and_the_feed_writes_it_to_photo_dir t_photo_report
+
+t_photo_history() {
+	need "$PHOTO_ID" "photo report id" || return 1
+	as ministry history --filter 'np/rep/50/5001/50010101/outage' --json --photo-dir "$T/photos"
+	status 0 || return 1
+	err_empty || return 1
+	_l=$(line_of "$T/out" "$PHOTO_ID")
+	msg_ok "$_l" np/rep/50/5001/50010101/outage "$PHOTO_ID" somchai volunteer 50010101 report ||
+		return 1
+	same "photo_type" image/jpeg "$(jget "$_l" photo_type)" || return 1
+	same "photo_bytes" 102400 "$(jget "$_l" photo_bytes)" || return 1
+	jget "$_l" photo | base64 -d >"$T/from-json.jpg" 2>/dev/null
+	cmp -s "$T/outage.jpg" "$T/from-json.jpg" ||
+		{ diag "the base64 photo of np-history --json is not the file sent"; return 1; }
+	cmp -s "$T/outage.jpg" "$T/photos/$PHOTO_ID.jpg" ||
+		{ diag "np-history --photo-dir did not write the file sent as $PHOTO_ID.jpg"; return 1; }
+	as ministry history --filter 'np/rep/50/5001/50010101/outage'
+	grep -q "Pole down \[photo image/jpeg, 102400 bytes\]\$" "$T/out" ||
+		{ diag "expected the text line to end in [photo image/jpeg, 102400 bytes]"; show; return 1; }
+}
+t history_gives_the_photo_back_byte_for_byte_as_base64_and_as_a_file t_photo_history
+
+t_photo_admin_shape() {
+	need "$PHOTO_ID" "photo report id" || return 1
+	as ministry history --filter 'np/rep/50/5001/50010101/outage' --json
+	status 0 || return 1
+	cp "$T/out" "$T/photo.jsonl"
+	"$B/np-admin" --db "$T/db" history export --filter 'np/rep/50/5001/50010101/outage' \
+		>"$T/out" 2>"$T/err"
+	rc=$?
+	status 0 || return 1
+	same "the line of the photo report (np-history, then np-admin)" \
+		"$(line_of "$T/photo.jsonl" "$PHOTO_ID")" "$(line_of "$T/out" "$PHOTO_ID")"
+}
+t history_json_and_np_admin_export_print_a_photo_alike t_photo_admin_shape
+
+SHOW_PHOTO_ID=""
+t_show_photo() {
+	make_photo webp "$T/silk.webp" 40000 || return 1
+	as somchai show --village 50010101 --kind product --title "$TH_SHOW" --photo "$T/silk.webp" \
+		--price 350 --contact "LINE @silk-sriphum"
+	published || return 1
+	SHOW_PHOTO_ID=$id
+	as nok history --filter 'np/show/50/#' --json --photo-dir "$T/show-photos"
+	status 0 || return 1
+	_b=$(body "$(line_of "$T/out" "$SHOW_PHOTO_ID")" showcase)
+	same "price_thb" 350 "$(jget "$_b" price_thb)" || return 1
+	same "contact" "LINE @silk-sriphum" "$(jget "$_b" contact)" || return 1
+	same "photo_type" image/webp "$(jget "$_b" photo_type)" || return 1
+	cmp -s "$T/silk.webp" "$T/show-photos/$SHOW_PHOTO_ID.webp" ||
+		{ diag "the showcase photo did not come back as sent"; return 1; }
+	_b=$(body "$(line_of "$T/out" "$SHOW_ID")" showcase)
+	same "price_thb of a showcase without one" 0 "$(jget "$_b" price_thb)"
+}
+t showcase_with_photo_price_and_contact_round_trips t_show_photo
+
+t_photo_refused() {
+	echo "just text, renamed" >"$T/text.jpg"
+	as somchai report --village 50010101 --kind outage --title x --photo "$T/text.jpg"
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: " "the photo is not a JPEG, PNG or WebP image (by its first bytes)" ||
+		return 1
+	make_photo jpeg "$T/big.jpg" 300000 || return 1
+	as somchai report --village 50010101 --kind outage --title x --photo "$T/big.jpg"
+	status 1 || return 1
+	err_has "refused: " "the photo is over the hub's limit of 262144 bytes" || return 1
+	head -c 30000 "$T/outage.jpg" >"$T/cut.jpg"
+	as somchai show --village 50010101 --kind place --title x --photo "$T/cut.jpg"
+	status 1 || return 1
+	err_has "refused: " "the photo is not a whole JPEG"
+}
+t a_text_photo_a_too_large_one_and_a_cut_one_exit_1_with_the_hubs_reason t_photo_refused
+
+t_photo_usage() {
+	down somchai report --village 50010101 --kind outage --title x --photo "$T/no-such.jpg"
+	usage_error "--photo" "no-such.jpg" "No such file" || return 1
+	: >"$T/empty.jpg"
+	down somchai report --village 50010101 --kind outage --title x --photo "$T/empty.jpg"
+	usage_error "--photo" "empty" || return 1
+	down somchai show --village 50010101 --kind product --title x --price -1
+	usage_error "--price" "'-1'" || return 1
+	down somchai show --village 50010101 --kind product --title x --price 10000001
+	usage_error "--price" "10000000" || return 1
+	down somchai show --village 50010101 --kind product --title x \
+		--contact "$(printf '%0201d' 0)"
+	usage_error "--contact" "200 bytes" || return 1
+	down ministry history --filter 'np/rep/#' --photo-dir /proc/no-such-dir
+	usage_error "--photo-dir" "/proc/no-such-dir"
+}
+t a_photo_file_that_cannot_be_read_or_a_bad_price_or_contact_exits_2 t_photo_usage
+
 # ---- bad arguments: exit 2, a message naming the problem, nothing sent ----
 
 t_usage_report_village() {
@@ -1228,14 +1343,14 @@ t feed_with_an_unwritable_state_dir_exits_3_saying_so t_feed_state_unwritable
 # own options of each program, shown by --help
 help_words() {
 	case $1 in
-	report) echo "--village --kind --title --detail" ;;
+	report) echo "--village --kind --title --detail --photo" ;;
 	announce) echo "--area --category --title --body --expires" ;;
 	ack) echo "--village --report --state --note" ;;
 	dm) echo "--to TEXT" ;;
 	status) echo "--village --online --offline" ;;
-	show) echo "--village --kind --title --description" ;;
-	feed) echo "--json --count --timeout --since FILTER" ;;
-	history) echo "--filter --since --until --limit --json" ;;
+	show) echo "--village --kind --title --description --photo --price --contact" ;;
+	feed) echo "--json --count --timeout --since --photo-dir FILTER" ;;
+	history) echo "--filter --since --until --limit --json --photo-dir" ;;
 	reach) echo "--json --all ID" ;;
 	esac
 }
