@@ -29,7 +29,7 @@ CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-
             client-lib/codec.c client-lib/outbox.c client-lib/token.c client-lib/receipt.c \
             client-lib/cursor.c
 EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history np-reach
-EXAMPLE_COMMON = examples/common.c examples/print.c
+EXAMPLE_COMMON = examples/common.c examples/print.c examples/when.c
 UNIT_SRCS   = $(wildcard tests/unit/test_*.c)
 CLIENT_TEST_SRCS = $(wildcard tests/client/test_*.c)
 BROKER_TEST_SRCS = $(wildcard tests/broker/test_*.c)

@@ -2,7 +2,6 @@
  * announces something to an area (np/ann/AREA/CATEGORY): weather, farming,
  * health, trade, training..., valid until --expires if given. The
  * connection, outbox and outcome are common.c's. */
-#define _XOPEN_SOURCE 700       /* strptime */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "when.h"
 
 #define MAX_DAYS 3650LL         /* the longest --expires duration: ten years */
 
@@ -29,81 +29,16 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* "30m", "2h", "3d" (or "90s"): a whole number of units, 1 s to MAX_DAYS
- * days, into *ms; false when s is no such duration. */
-static bool
-duration_ms(const char *s, int64_t *ms)
-{
-	static const struct { char unit; long long ms; } units[] = {
-		{ 's', 1000LL }, { 'm', 60000LL }, { 'h', 3600000LL }, { 'd', 86400000LL },
-	};
-	char *end;
-	long long n;
-	size_t i;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || end[0] == '\0' || end[1] != '\0')
-		return false;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (*end == units[i].unit && n >= 1 && n <= MAX_DAYS * 86400000LL / units[i].ms) {
-			*ms = n * units[i].ms;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* An ISO 8601 time with its zone: 2026-12-01T18:00:00+07:00, ...+0700 or
- * ...Z (seconds may be left out), a real date from 1970 to 9999, into *ms. */
-static bool
-iso_time_ms(const char *s, int64_t *ms)
-{
-	static const char *const formats[] = { "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z" };
-	struct tm tm, again;
-	const char *end;
-	time_t t;
-	size_t i;
-
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, formats[i], &tm);
-		if (end != NULL && *end == '\0' && s[0] >= '0' && s[0] <= '9')
-			break;
-	}
-	if (i == sizeof(formats) / sizeof(formats[0]) || tm.tm_year < 70 || tm.tm_year > 8099)
-		return false;
-	again = tm;
-	t = timegm(&again);     /* normalises: 2026-02-31 would come back as March */
-	if (t == (time_t)-1 || again.tm_mday != tm.tm_mday || again.tm_mon != tm.tm_mon
-	    || again.tm_hour != tm.tm_hour || again.tm_min != tm.tm_min
-	    || again.tm_sec != tm.tm_sec)
-		return false;
-	*ms = ((int64_t)t - tm.tm_gmtoff) * 1000;
-	return true;
-}
-
 static int
 expires_opt(const struct cli_prog *p, const char *arg, int64_t *out)
 {
-	int64_t ms;
+	long long ms;
 
-	if (duration_ms(arg, &ms)) {
-		*out = now_ms() + ms;
+	if (when_duration_ms(arg, MAX_DAYS * 86400000LL, &ms)) {
+		*out = when_now_ms() + ms;
 		return EX_OK;
 	}
-	if (iso_time_ms(arg, &ms) && ms > 0) {
+	if (when_iso_ms(arg, true, &ms) && ms > 0) {
 		*out = ms;
 		return EX_OK;
 	}

@@ -4,7 +4,6 @@
  * --state DIR the library keeps a cursor per filter there and a later run
  * starts where this one stopped (np_follow); --since starts a first run
  * earlier (np_follow_since). */
-#define _XOPEN_SOURCE 700      /* strptime */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +14,7 @@
 
 #include "common.h"
 #include "print.h"
+#include "when.h"
 
 #define SLICE_MS 200            /* how long one np_client_run() may wait */
 #define RECENT 64               /* ids remembered to print a message once */
@@ -44,88 +44,21 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static long long
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* -90s, -30m, -2h, -7d: that long before now; false when s is not one. */
-static bool
-since_ago(const char *s, long long *out)
-{
-	static const struct { char unit; long long ms; } units[] = {
-		{ 's', 1000 }, { 'm', 60000 }, { 'h', 3600000 }, { 'd', 86400000 },
-	};
-	char *end;
-	long long n;
-	size_t i;
-
-	if (s[0] != '-' || !isdigit((unsigned char)s[1]))
-		return false;
-	errno = 0;
-	n = strtoll(s + 1, &end, 10);
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (errno == 0 && end[0] == units[i].unit && end[1] == '\0'
-		    && n <= LLONG_MAX / units[i].ms && n * units[i].ms <= wall_ms()) {
-			*out = wall_ms() - n * units[i].ms;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* 2024-11-30, 2024-11-30T08:00[:00][.123], then Z or +07:00 / -0300 (none:
- * UTC); false when s is not one. */
-static bool
-since_iso(const char *s, long long *out)
-{
-	struct tm tm;
-	const char *p;
-	long long ms = 0, off = 0;
-	int oh, om, n;
-
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s, "%Y-%m-%d", &tm);
-	if (p != NULL && (*p == 'T' || *p == ' ')) {
-		p = strptime(p + 1, "%H:%M", &tm);
-		if (p != NULL && *p == ':')
-			p = strptime(p + 1, "%S", &tm);
-		if (p != NULL && *p == '.' && isdigit((unsigned char)p[1])) {
-			for (n = 0, p++; isdigit((unsigned char)*p); p++, n++)
-				ms = n < 3 ? ms * 10 + (*p - '0') : ms;
-			for (; n < 3; n++)
-				ms *= 10;
-		}
-	}
-	if (p == NULL)
-		return false;
-	if (*p == 'Z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2
-						 || sscanf(p + 1, "%2d%2d%n", &oh, &om, &n) == 2)) {
-		off = (oh * 60LL + om) * 60000 * (*p == '+' ? 1 : -1);
-		p += 1 + n;
-	}
-	if (*p != '\0' || tm.tm_year < 70)
-		return false;
-	*out = (long long)timegm(&tm) * 1000 + ms - off;
-	return *out >= 0;
-}
-
 static int
 since_arg(const struct cli_prog *p, const char *arg, long long *out)
 {
+	long long ago;
 	char *end;
 
 	errno = 0;
 	*out = strtoll(arg, &end, 10);
 	if (errno == 0 && end != arg && *end == '\0' && *out >= 0)
 		return EX_OK;
-	if (since_ago(arg, out) || since_iso(arg, out))
+	if (arg[0] == '-' && when_duration_ms(arg + 1, when_now_ms(), &ago)) {
+		*out = when_now_ms() - ago;     /* -90s, -30m, -2h, -7d: that long ago */
+		return EX_OK;
+	}
+	if (when_iso_ms(arg, false, out))
 		return EX_OK;
 	return cli_usage(p, "--since wants ms since 1970, a time like 2024-11-30T08:00+07:00 "
 			 "or a time ago like -2h (s, m, h, d), not '%s'", arg);
