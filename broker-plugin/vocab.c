@@ -22,7 +22,7 @@ static const char *const show_kinds[] = { "product", "story", "place" };
 
 /* Same numbers as np.AckState in proto/np.proto. */
 static const char *const ack_states[] = {
-	"unspecified", "received", "in_progress", "resolved", "rejected",
+	"unspecified", "received", "in_progress", "resolved", "rejected", "assigned",
 };
 
 /* The index letters are part of the history tables' keys: never change one. */
