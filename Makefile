@@ -28,8 +28,10 @@ ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd
             admin/hub_client.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
-            client-lib/codec.c client-lib/outbox.c client-lib/token.c client-lib/receipt.c
-EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history np-reach
+            client-lib/codec.c client-lib/outbox.c client-lib/token.c client-lib/receipt.c \
+            client-lib/cases.c
+EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history np-reach \
+              np-cases
 EXAMPLE_COMMON = examples/common.c examples/print.c
 UNIT_SRCS   = $(wildcard tests/unit/test_*.c)
 CLIENT_TEST_SRCS = $(wildcard tests/client/test_*.c)

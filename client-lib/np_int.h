@@ -35,6 +35,7 @@ struct np__body {
 	enum np_ack_state state;
 	bool online;
 	int64_t expires_at_ms;          /* announcement: 0 never */
+	const char *assignee;           /* ack: NULL or "" none */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */
@@ -301,6 +302,23 @@ bool np__rcpt_on_message(struct np_client *c, const struct mosquitto_message *ms
  * frees (np_client_free, before the connection closes). */
 void np__rcpt_close(struct np_client *c);
 
+/* ---- cases.c: np_cases and np_case_stats, pages on np/reply/<user>/cases
+ * and np/reply/<user>/case-stats. Encodes and decodes its own messages. */
+
+#define NP__CASES_TOPIC "$CONTROL/np/v1/cases"
+#define NP__CASE_STATS_TOPIC "$CONTROL/np/v1/case-stats"
+
+struct np__cases {
+	char topic[NP__TOPIC_LEN];      /* np/reply/<user>/cases */
+	char stats_topic[NP__TOPIC_LEN];        /* np/reply/<user>/case-stats */
+	char want_corr[32];             /* the page awaited; "" when none */
+	void *page;                     /* Np__Envelope * of the page that came */
+	unsigned corr_counter;
+};
+/* Takes a message on a case topic; false when msg is on another topic. */
+bool np__cases_on_message(struct np_client *c, const struct mosquitto_message *msg);
+void np__cases_close(struct np_client *c);
+
 /* ---- client.c ---- */
 
 struct np_client {
@@ -311,6 +329,7 @@ struct np_client {
 	struct np__hist hist;
 	struct np__token tok;
 	struct np__rcpt rcpt;
+	struct np__cases cases;
 	char err[512];
 };
 /* Writes the detail of an error to c->err; returns rc. */
