@@ -836,5 +836,6 @@ hub_history_tick(struct hub_history *h, int64_t now_ms)
 		return;
 	mdb_env_sync(h->env, 1);
 	h->dirty = false;
-	h->next_sync_ms = now_ms + h->sync_ms;
+	/* np-admin's load flushes with now_ms INT64_MAX: no overflow */
+	h->next_sync_ms = now_ms > INT64_MAX - h->sync_ms ? INT64_MAX : now_ms + h->sync_ms;
 }

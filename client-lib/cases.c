@@ -209,7 +209,8 @@ np_cases(struct np_client *c, const struct np_case_query *q, np_case_fn fn, void
 			handed++;
 		}
 		cursor_len = pg->next_cursor.len <= sizeof(cursor) ? pg->next_cursor.len : 0;
-		memcpy(cursor, pg->next_cursor.data, cursor_len);
+		if (cursor_len > 0)
+			memcpy(cursor, pg->next_cursor.data, cursor_len);
 		if (cursor_len == 0 || (q->max != 0 && handed >= q->max))
 			break;
 	}
