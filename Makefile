@@ -16,19 +16,22 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
             broker-plugin/topic.c broker-plugin/refusal.c broker-plugin/token.c \
             broker-plugin/tokens.c broker-plugin/receipts.c broker-plugin/expiry.c \
-            broker-plugin/photo.c
+            broker-plugin/photo.c broker-plugin/cases.c
 # remote administration runs np-admin's own commands inside the broker
 REMOTE_ADMIN_SRCS = admin/remote_cmd.c admin/user.c admin/user_import.c admin/token_cmd.c \
             admin/audit.c admin/encode.c admin/io.c
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c \
-            broker-plugin/reach.c broker-plugin/remote.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
+            broker-plugin/reach.c broker-plugin/case_query.c broker-plugin/remote.c \
+            $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
+            admin/case_cmd.c \
             admin/hub_client.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
             client-lib/codec.c client-lib/outbox.c client-lib/token.c client-lib/receipt.c \
-            client-lib/cursor.c
-EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history np-reach
+            client-lib/cursor.c client-lib/cases.c
+EXAMPLES    = np-report np-announce np-ack np-dm np-status np-show np-feed np-history np-reach \
+              np-cases
 EXAMPLE_COMMON = examples/common.c examples/print.c examples/when.c
 UNIT_SRCS   = $(wildcard tests/unit/test_*.c)
 CLIENT_TEST_SRCS = $(wildcard tests/client/test_*.c)

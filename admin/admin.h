@@ -55,6 +55,9 @@ enum admin_rc admin_history_load(struct hub_history *h, struct hub_store *s,
 /* np-admin history export|stats|load ...: argv[0] is "history". */
 enum admin_rc admin_history(struct hub_store *s, int argc, char **argv);
 
+/* np-admin case targets [KIND ACK RESOLVE]: argv[0] is "case" (case_cmd.c). */
+enum admin_rc admin_case(struct hub_store *s, int argc, char **argv);
+
 /* np-admin token issue|list|revoke ...: argv[0] is "token" (token_cmd.c). */
 enum admin_rc admin_token(struct hub_store *s, int argc, char **argv);
 

@@ -55,6 +55,8 @@ admin_audit_changes(int argc, char **argv)
 	};
 	size_t i;
 
+	if (strcmp(argv[0], "case") == 0)       /* case targets KIND ACK RESOLVE; listing is not */
+		return argc == 5 && strcmp(argv[1], "targets") == 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (strcmp(argv[0], words[i][0]) == 0
 		    && (words[i][1] == NULL || (argc > 1 && strcmp(argv[1], words[i][1]) == 0)))

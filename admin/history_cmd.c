@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "cases.h"
 #include "encode.h"
 #include "history.h"
 #include "np.pb-c.h"
@@ -236,6 +237,7 @@ enum admin_rc
 admin_history(struct hub_store *s, int argc, char **argv)
 {
 	struct hub_history *h = NULL;
+	struct hub_cases *c = NULL;
 	unsigned long long n;
 	char err[300], *end;
 	enum admin_rc rc;
@@ -250,6 +252,12 @@ admin_history(struct hub_store *s, int argc, char **argv)
 		fprintf(admin_err(), "np-admin: %s\n", err);
 		return ADMIN_FAIL;
 	}
+	/* a load writes reports: their cases go into the same transactions */
+	if (load && hub_cases_open(&c, s, h, NULL, err, sizeof(err)) != 0) {
+		fprintf(admin_err(), "np-admin: %s\n", err);
+		hub_history_close(h);
+		return ADMIN_FAIL;
+	}
 	if (load) {
 		n = argc == 3 ? strtoull(argv[2], &end, 10) : 0;
 		rc = argc == 3 && *end == '\0' && n > 0 ? admin_history_load(h, s, n) : ADMIN_USAGE;
@@ -258,6 +266,7 @@ admin_history(struct hub_store *s, int argc, char **argv)
 	} else {
 		rc = cmd_export(h, argc - 1, argv + 1);
 	}
+	hub_cases_close(c);
 	hub_history_close(h);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /* np_admin.c - np-admin's main: provisions the LMDB directory the plugin
  * serves, also while the broker runs (see DESIGN.md "Build outputs and tools").
  * Opens the store named by --db and hands the command to its module (init and
- * registry here; demo.c, user.c, history_cmd.c, token_cmd.c); its exit status is the
+ * registry here; demo.c, user.c, history_cmd.c, token_cmd.c, case_cmd.c); its exit status is the
  * command's enum admin_rc (admin.h). */
 #include <errno.h>
 #include <stdio.h>
@@ -117,6 +117,8 @@ run(struct hub_store *s, int argc, char **argv)
 		return admin_history(s, argc, argv);
 	if (strcmp(cmd, "token") == 0)
 		return admin_token(s, argc, argv);
+	if (strcmp(cmd, "case") == 0)
+		return admin_case(s, argc, argv);
 	if (strcmp(cmd, "audit") == 0)
 		return admin_audit_list(s, argc, argv);
 	return ADMIN_USAGE;

@@ -219,6 +219,8 @@ cmd_crowd(bool fanout);
 int
 cmd_history(void);
 int
+cmd_cases(void);
+int
 cmd_dynsec_ctl(void);
 int
 cmd_dynsec_json(void);

@@ -15,6 +15,8 @@
  *   npbench idle       --count N --hold S              (volunteers, then residents)
  *   npbench fanout     --count N [--hold S] [--repeat K] [--filter F]
  *   npbench history    --user U --filter F [--pages K] [--limit 100]
+ *   npbench cases      --user U --filter AREA [--pages K] [--limit 100]: the first
+ *                      page of AREA's open cases, K times
  *   npbench dynsec-ctl --admin-user U --admin-pass P   (officials + ministry, batched)
  *   npbench dynsec-json --config FILE [--iterations N]  (the villages, in bulk)
  *   npbench kdf        [--iterations N] [--repeat K]   (one login's PBKDF2 cost)
@@ -98,7 +100,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: npbench throughput|connect|idle|fanout|history|dynsec-ctl|"
+		fprintf(stderr, "usage: npbench throughput|connect|idle|fanout|history|cases|dynsec-ctl|"
 			"dynsec-json|kdf|revoke|receipts [options] (see the top of bench/npbench.c)\n");
 		return 2;
 	}
@@ -152,6 +154,8 @@ main(int argc, char **argv)
 		rc = cmd_crowd(true);
 	else if (strcmp(cmd, "history") == 0)
 		rc = cmd_history();
+	else if (strcmp(cmd, "cases") == 0)
+		rc = cmd_cases();
 	else if (strcmp(cmd, "dynsec-ctl") == 0)
 		rc = cmd_dynsec_ctl();
 	else if (strcmp(cmd, "dynsec-json") == 0)

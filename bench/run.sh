@@ -9,7 +9,7 @@
 # bare dynsec hub, ...), takes the median of the rounds, and prints one table.
 # The same log settings (error, warning) and persistence off for all three.
 #
-# Environment: BENCH=quick|full, ROUNDS=N, NP_BENCH_DIR=DIR (work directory,
+# Environment: BENCH=quick|full, BENCH_10M=1 (quick: also the 10 M history step), ROUNDS=N, NP_BENCH_DIR=DIR (work directory,
 # default a fresh /tmp/npbench.XXXXXX), BENCH_PROFILE=1 (perf record the hub's
 # throughput and connect scenarios in round 1, into WORKDIR/profile-*.txt),
 # BROKERS="hub" (a subset of the brokers), KEEP=1 (keep the work directory).
@@ -20,7 +20,10 @@ B=$ROOT/build
 NPB=$B/npbench
 MODE=${BENCH:-quick}
 case "$MODE" in
-quick) ROUNDS=${ROUNDS:-3}; SECS=2; HOLD=2; FANS=3; PAGES=500; HIST_STEPS="1000000" ;;
+quick) ROUNDS=${ROUNDS:-3}; SECS=2; HOLD=2; FANS=3; PAGES=500; HIST_STEPS="1000000"
+       # the 10 M step (cases and history pages at 10 M messages) takes ~3 more
+       # minutes of loading on 2 cores: opt in with BENCH_10M=1
+       [ "${BENCH_10M:-0}" = 1 ] && HIST_STEPS="1000000 10000000" ;;
 full)  ROUNDS=${ROUNDS:-5}; SECS=10; HOLD=5; FANS=5; PAGES=3000; HIST_STEPS="1000000 10000000" ;;
 *) echo "bench: BENCH must be quick or full" >&2; exit 2 ;;
 esac
@@ -252,6 +255,9 @@ for n in $HIST_STEPS; do
 		"$NPB" history --port "$BPORT" --users "$W/users.csv" --user o50 \
 			--filter 'np/rep/50/5001/50010101/#' --pages "$PAGES" --broker hub \
 			--name "history_${label}_village" | tag "$r"
+		# every loaded report is a case: the first page (100) of 50's open ones
+		"$NPB" cases --port "$BPORT" --users "$W/users.csv" --user o50 --filter 50 \
+			--pages "$PAGES" --broker hub --name "history_${label}_cases" | tag "$r"
 	done
 	stop_broker
 done

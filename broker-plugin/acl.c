@@ -138,8 +138,11 @@ may_write(const struct hub_principal *p, const view_t *v)
 			ok = within(v, p->scope) && hub_level_is(&v->sub, "network");
 		return ok ? HUB_OK : HUB_R_WRITE_ANN;
 	case HUB_KIND_REP:
+		/* an agency's ack passes here only to meet publish.c's case
+		 * rule: it may ack the cases assigned to it, nothing else */
 		if (ack)
-			ok = (r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR) && within(v, p->scope);
+			ok = (r == HUB_ROLE_OFFICIAL || r == HUB_ROLE_OPERATOR
+			      || r == HUB_ROLE_AGENCY) && within(v, p->scope);
 		else
 			ok = r == HUB_ROLE_VOLUNTEER && is_own(v, p->scope);
 		if (ok)
@@ -341,6 +344,8 @@ check_special(const struct hub_principal *p, enum hub_access a, const char *topi
 	if ((strcmp(topic, HUB_TOPIC_HISTORY_REQUEST) == 0
 	     || strcmp(topic, HUB_TOPIC_TOKEN_REQUEST) == 0 || strcmp(topic, HUB_TOPIC_RECEIPT) == 0
 	     || strcmp(topic, HUB_TOPIC_REACH_REQUEST) == 0
+	     || strcmp(topic, HUB_TOPIC_CASES_REQUEST) == 0
+	     || strcmp(topic, HUB_TOPIC_CASE_STATS_REQUEST) == 0
 	     || strcmp(topic, HUB_TOPIC_ADMIN_REQUEST) == 0) && a == HUB_WRITE)
 		return HUB_OK;  /* requests the plugin answers itself (plugin.c) */
 	if (is_th_admin(p) && a != HUB_WRITE)

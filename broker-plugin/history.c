@@ -40,6 +40,7 @@ struct hub_history {
 	int64_t lease_ms;       /* no stamp given out is past it (on disk once committed) */
 	bool lease_due;         /* the batch moved it: commit now */
 	MDB_txn *txn;           /* the open batch, or NULL */
+	struct hub_hist_hook hook;      /* cases.c's, or all NULL */
 	size_t batched;
 	int64_t batch_started_ms;
 	int sync_ms;
@@ -476,6 +477,11 @@ do_put(void *txn, void *arg)
 		k = key_val(&keys[i], kbuf);
 		rc = put_appending(txn, h->idx, &k, &hv, MDB_APPENDDUP);
 	}
+	if (rc == 0 && h->hook.put != NULL) {
+		struct hub_hist_item it = { a->hid, a->topic, a->payload, a->len };
+
+		rc = h->hook.put(h->hook.ctx, txn, &it);
+	}
 	return rc;
 }
 
@@ -719,21 +725,18 @@ hub_history_scan(struct hub_history *h, const struct hub_hist_scan *q, size_t bu
 	return rc;
 }
 
-int
-hub_history_each(struct hub_history *h, uint64_t after_hid,
-		 int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
+static int
+each_in(struct hub_history *h, MDB_txn *txn, uint64_t after_hid,
+	int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
 {
 	struct hub_hist_item it;
 	MDB_cursor *cur = NULL;
 	uint8_t sb[HID_LEN];
 	MDB_val k = { HID_LEN, sb }, v;
 	char topic[MSG_TOPIC_MAX + 1];
-	void *txn;
 	int rc;
 
 	be64(sb, after_hid + 1);
-	if (hub_store_read_begin(h->store, &txn) != 0)
-		return fail(h, "cannot read history", EIO);
 	rc = mdb_cursor_open(txn, h->msgs, &cur);
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -750,8 +753,54 @@ hub_history_each(struct hub_history *h, uint64_t after_hid,
 	}
 	if (cur != NULL)
 		mdb_cursor_close(cur);
-	hub_store_read_end(h->store);
 	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(h, "cannot read history", rc);
+}
+
+int
+hub_history_each(struct hub_history *h, uint64_t after_hid,
+		 int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
+{
+	void *txn;
+	int rc;
+
+	if (hub_store_read_begin(h->store, &txn) != 0)
+		return fail(h, "cannot read history", EIO);
+	rc = each_in(h, txn, after_hid, fn, ctx);
+	hub_store_read_end(h->store);
+	return rc;
+}
+
+int
+hub_history_each_in(struct hub_history *h, void *txn, uint64_t after_hid,
+		    int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
+{
+	return each_in(h, txn, after_hid, fn, ctx);
+}
+
+void
+hub_history_set_hook(struct hub_history *h, const struct hub_hist_hook *hook)
+{
+	if (hook != NULL)
+		h->hook = *hook;
+	else
+		memset(&h->hook, 0, sizeof(h->hook));
+}
+
+void *
+hub_history_batch_txn(struct hub_history *h)
+{
+	return h->txn;
+}
+
+int
+hub_history_get(struct hub_history *h, void *txn, uint64_t hid, struct hub_hist_item *it,
+		char *topic, size_t topiclen)
+{
+	int rc = get_msg(h, txn, hid, it, topic, topiclen);
+
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
 }
 
 /* ---- retention ---- */
@@ -782,6 +831,12 @@ drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, 
 		ik = key_val(&keys[i], kbuf);
 		rc = mdb_del(txn, h->idx, &ik, &hv);
 		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	if (h->hook.drop != NULL) {
+		it.hid = get_be64(k->mv_data);
+		rc = h->hook.drop(h->hook.ctx, txn, &it);
+		if (rc != 0)
 			return rc;
 	}
 	if (a->id_of(it.payload, it.len, id) == 0) {
@@ -847,5 +902,6 @@ hub_history_tick(struct hub_history *h, int64_t now_ms)
 		return;
 	mdb_env_sync(h->env, 1);
 	h->dirty = false;
-	h->next_sync_ms = now_ms + h->sync_ms;
+	/* np-admin's load flushes with now_ms INT64_MAX: no overflow */
+	h->next_sync_ms = now_ms > INT64_MAX - h->sync_ms ? INT64_MAX : now_ms + h->sync_ms;
 }

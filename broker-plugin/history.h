@@ -105,4 +105,28 @@ int hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, hub
 /* Flushes to disk when sync_ms has passed since the last flush. */
 void hub_history_tick(struct hub_history *h, int64_t now_ms);
 
+/* ---- for cases.c, which keeps its tables in the history's transactions ----
+ * A hook's put is called inside the write transaction (an MDB_txn *) of every
+ * stored message, after the message is written; its drop for every message
+ * retention deletes. Returning non-zero (an MDB/errno code) fails the write:
+ * the message and the hook's own writes commit together or not at all. */
+struct hub_hist_hook {
+	int (*put)(void *ctx, void *txn, const struct hub_hist_item *it);
+	int (*drop)(void *ctx, void *txn, const struct hub_hist_item *it);
+	void *ctx;
+};
+/* Installs hook (copied; NULL removes it). Every writer of the history must
+ * install the same hook before its first put. */
+void hub_history_set_hook(struct hub_history *h, const struct hub_hist_hook *hook);
+/* The open batch's write transaction, or NULL: a reader that must see the
+ * batch (a check before the next put) reads through it. */
+void *hub_history_batch_txn(struct hub_history *h);
+/* The stored message hid, read in txn: 0 and *it (payload borrowed from txn,
+ * topic copied into topic), HUB_STORE_NOTFOUND, or HUB_STORE_ERROR. */
+int hub_history_get(struct hub_history *h, void *txn, uint64_t hid, struct hub_hist_item *it,
+		    char *topic, size_t topiclen);
+/* hub_history_each, in the caller's transaction txn (read or write). */
+int hub_history_each_in(struct hub_history *h, void *txn, uint64_t after_hid,
+			int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx);
+
 #endif

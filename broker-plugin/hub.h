@@ -9,6 +9,7 @@
 
 #include "acl.h"
 #include "auth.h"
+#include "cases.h"
 #include "guard.h"
 #include "history.h"
 #include "receipts.h"
@@ -49,6 +50,7 @@ struct hub_ctx {
 	int64_t last_cleared_ms;        /* and when */
 	struct hub_tokens *tokens;
 	struct hub_receipts *receipts;  /* reach.c: receipts and the targeted villages */
+	struct hub_cases *cases;        /* cases.c: report cases, kept with the history */
 	int64_t next_token_look_ms;     /* the tick looks for revocations every 100 ms */
 	int64_t next_token_expiry_ms;   /* earliest expiry of a live token session (0: none) */
 };

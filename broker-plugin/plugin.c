@@ -23,6 +23,7 @@
 #include "photo.h"
 #include "publish.h"
 #include "query.h"
+#include "case_query.h"
 #include "reach.h"
 #include "remote.h"
 #include "topic.h"
@@ -615,6 +616,23 @@ on_tick(int event, void *event_data, void *userdata)
 
 /* ---- entry points ---- */
 
+/* The case index, built from the history first when the database has none. */
+static int
+open_cases(struct hub_ctx *ctx, char *err, size_t errlen)
+{
+	size_t built = 0;
+
+	if (hub_cases_open(&ctx->cases, ctx->store, ctx->history, &built, err, errlen) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': cases: %s",
+				     ctx->opts.db_path, err);
+		return -1;
+	}
+	if (built > 0)
+		mosquitto_log_printf(MOSQ_LOG_INFO, "np: made the case index from the history: "
+				     "%zu cases", built);
+	return 0;
+}
+
 int
 mosquitto_plugin_version(int supported_version_count, const int *supported_versions)
 {
@@ -640,6 +658,7 @@ ctx_free(struct hub_ctx *ctx)
 		hub_history_commit(ctx->history);       /* hub_tokens_free writes */
 	hub_tokens_free(ctx->tokens);
 	hub_receipts_close(ctx->receipts);
+	hub_cases_close(ctx->cases);
 	free(ctx->last_cleared);
 	hub_history_close(ctx->history);
 	hub_store_close(ctx->store);
@@ -677,6 +696,12 @@ register_all(struct hub_ctx *ctx)
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_request,
 						 HUB_TOPIC_REACH_REQUEST, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_request,
+						 HUB_TOPIC_CASES_REQUEST, ctx);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_stats,
+						 HUB_TOPIC_CASE_STATS_REQUEST, ctx);
 	return rc;
 }
 
@@ -697,6 +722,10 @@ unregister_all(struct hub_ctx *ctx)
 				      HUB_TOPIC_RECEIPT);
 	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_request,
 				      HUB_TOPIC_REACH_REQUEST);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_request,
+				      HUB_TOPIC_CASES_REQUEST);
+	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_stats,
+				      HUB_TOPIC_CASE_STATS_REQUEST);
 }
 
 int
@@ -725,6 +754,10 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 			     sizeof(err)) != 0) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': history: %s",
 				     ctx->opts.db_path, err);
+		rc = MOSQ_ERR_INVAL;
+		goto fail;
+	}
+	if (open_cases(ctx, err, sizeof(err)) != 0) {
 		rc = MOSQ_ERR_INVAL;
 		goto fail;
 	}

@@ -98,26 +98,45 @@ divert_duplicate(struct mosquitto_evt_message *ed, const char *user)
 	return MOSQ_ERR_SUCCESS;
 }
 
-/* An ack must name a stored report of the same village; an operator's only
- * an outage report. */
+/* An ack must name a stored report of the same village, and change its case
+ * as cases.c's rules allow (an operator's only an outage report, or a case
+ * assigned to it; an agency's only its cases; ASSIGNED by an official, to an
+ * operator or agency whose scope covers the village; a reopening with a note). */
 static enum hub_refusal
 check_ack(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
-	  const uint8_t *report_id)
+	  const struct hub_msg *m)
 {
+	struct hub_ack_fields a;
+	struct hub_case k;
+	struct hub_user u;
 	char rtopic[256];
 	size_t village = hub_topic_parent_len(topic);   /* "np/rep/P/D/V/" */
+	bool found = false;
 	int rc;
 
-	rc = hub_history_find(ctx->history, report_id, rtopic, sizeof(rtopic), NULL, NULL);
+	if (hub_msg_ack_fields(m, &a) != 0)
+		return HUB_R_ACK_REPORT_ID;
+	rc = hub_history_find(ctx->history, a.report_id, rtopic, sizeof(rtopic), NULL, NULL);
 	if (rc == HUB_STORE_NOTFOUND)
 		return HUB_R_ACK_UNKNOWN_REPORT;
 	if (rc != 0)
 		return HUB_R_STORE_FAILED;
 	if (strncmp(rtopic, topic, village) != 0 || strcmp(rtopic + village, HUB_ACK_WORD) == 0)
 		return HUB_R_ACK_OTHER_VILLAGE;
-	if (p->role == HUB_ROLE_OPERATOR && strcmp(rtopic + village, "outage") != 0)
-		return HUB_R_ACK_OPERATOR_OUTAGE;
-	return HUB_OK;
+	rc = hub_cases_get(ctx->cases, a.report_id, &k);
+	if (rc == HUB_STORE_NOTFOUND)
+		return HUB_R_ACK_UNKNOWN_REPORT;
+	if (rc != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: %s", hub_cases_error(ctx->cases));
+		return HUB_R_CASE_STORE;
+	}
+	if (a.state == HUB_CASE_ASSIGNED) {
+		rc = hub_store_user_get(ctx->store, a.assignee, &u);
+		if (rc != 0 && rc != HUB_STORE_NOTFOUND)
+			return HUB_R_CASE_STORE;
+		found = rc == 0;
+	}
+	return hub_case_check_ack(p, &k, &a, &u, found);
 }
 
 /* Returns HUB_OK, or why the message is refused; *dup when it is a resend of
@@ -127,7 +146,6 @@ check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *top
 	     struct hub_msg *m, bool *dup)
 {
 	char owner[HUB_USERNAME_MAX + 1] = "", stopic[256];
-	const uint8_t *report;
 	void *stored;
 	size_t len;
 	bool same;
@@ -149,8 +167,7 @@ check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *top
 	}
 	if (rc != HUB_STORE_NOTFOUND)
 		return HUB_R_STORE_FAILED;
-	report = hub_msg_ack_report(m);
-	return report != NULL ? check_ack(ctx, p, topic, report) : HUB_OK;
+	return hub_msg_ack_report(m) != NULL ? check_ack(ctx, p, topic, m) : HUB_OK;
 }
 
 /* Decodes and checks a payload for p on topic; HUB_OK and *out, or why not. */

@@ -67,7 +67,8 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_SHOW_NO_TITLE] = "showcase has no title",
 	[HUB_R_DM_EMPTY] = "direct message is empty",
 	[HUB_R_ACK_REPORT_ID] = "ack report_id is not 16 bytes",
-	[HUB_R_ACK_STATE] = "ack state is not one of received, in_progress, resolved, rejected",
+	[HUB_R_ACK_STATE] = "ack state is not one of received, in_progress, resolved, rejected, "
+			     "assigned",
 	[HUB_R_ANN_EXPIRY_NEGATIVE] = "announcement expires_at_ms is negative (want ms since 1970, "
 				      "or 0: never expires)",
 
@@ -180,6 +181,26 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_SHOW_PRICE] = "showcase price_thb must be 0 to 10000000 (whole baht; 0: no price)",
 	[HUB_R_SHOW_CONTACT] = "showcase contact is over 200 bytes",
 	[HUB_R_SHOW_WITHDRAWS] = "showcase withdraws is not supported by this hub yet",
+	[HUB_R_ACK_ASSIGNEE_STATE] = "an ack names an assignee only with the state assigned",
+	[HUB_R_ACK_NO_ASSIGNEE] = "an ack with the state assigned must name its assignee",
+	[HUB_R_CASE_ASSIGN_ROLE] = "only officials assign cases",
+	[HUB_R_CASE_ASSIGNEE_UNKNOWN] = "the assignee is no user of the hub",
+	[HUB_R_CASE_ASSIGNEE_ROLE] = "the assignee is neither an operator nor an agency, which "
+				     "alone can be assigned cases",
+	[HUB_R_CASE_ASSIGNEE_AREA] = "the assignee's scope does not cover the report's village",
+	[HUB_R_CASE_NOT_ASSIGNED] = "agencies acknowledge only the cases assigned to them",
+	[HUB_R_CASE_REOPEN_NOTE] = "a resolved or rejected case is reopened only with a note "
+				   "saying why",
+	[HUB_R_CASE_STORE] = "the hub could not read the case (see its log)",
+	[HUB_R_NOT_CASE_REQUEST] = "the request is not an np.CaseRequest",
+	[HUB_R_NOT_CASE_STATS_REQUEST] = "the request is not an np.CaseStatsRequest",
+	[HUB_R_CASE_AREA] = "the area is neither TH nor a province, district or village code",
+	[HUB_R_CASE_SCOPE] = "the area is outside the cases this user may read",
+	[HUB_R_CASE_READER] = "residents read no reports, so no cases",
+	[HUB_R_CASE_KIND] = "unknown report kind (outage, need, incident, feedback)",
+	[HUB_R_CASE_STATE] = "unknown case state",
+	[HUB_R_CASE_STATS_TOO_MANY] = "over 200000 cases: narrow the area, kinds or time range",
+	[HUB_R_CASE_FAILED] = "the hub could not read the cases; try again",
 	[HUB_R_NOMEM] = "out of memory",
 };
 

@@ -20,6 +20,8 @@
 #define HUB_TOPIC_ADMIN_REQUEST "$CONTROL/np/v1/admin"  /* answered on np/reply/<user>/admin */
 #define HUB_TOPIC_RECEIPT "$CONTROL/np/v1/receipt"      /* recorded, never answered (reach.c) */
 #define HUB_TOPIC_REACH_REQUEST "$CONTROL/np/v1/reach"  /* answered on np/reply/<user>/reach */
+#define HUB_TOPIC_CASES_REQUEST "$CONTROL/np/v1/cases"  /* answered on np/reply/<user>/cases */
+#define HUB_TOPIC_CASE_STATS_REQUEST "$CONTROL/np/v1/case-stats" /* .../case-stats */
 
 /* What a concrete topic is, for validate.c to match the body against it. */
 enum hub_topic_kind {

@@ -84,6 +84,19 @@ is_empty_text(enum hub_refusal why)
 	       || why == HUB_R_SHOW_NO_TITLE || why == HUB_R_DM_EMPTY;
 }
 
+/* ASSIGNED names a valid username; any other state none. */
+static enum hub_refusal
+check_assignee(const Np__Ack *a)
+{
+	size_t n = a->assignee ? strlen(a->assignee) : 0;
+
+	if (a->state != NP__ACK_STATE__ASSIGNED)
+		return n == 0 ? HUB_OK : HUB_R_ACK_ASSIGNEE_STATE;
+	if (n == 0)
+		return HUB_R_ACK_NO_ASSIGNEE;
+	return hub_username_valid(a->assignee, n) ? HUB_OK : HUB_R_CASE_ASSIGNEE_UNKNOWN;
+}
+
 /* A photo (may be absent): JPEG, PNG or WebP, at most max bytes (photo.c). */
 static enum hub_refusal
 photo(const ProtobufCBinaryData *p, size_t max)
@@ -130,9 +143,10 @@ check_body(const Np__Envelope *e, enum hub_topic_kind kind, size_t max_photo)
 			break;
 		if (e->ack->report_id.len != HUB_ID_LEN)
 			return HUB_R_ACK_REPORT_ID;
-		if (e->ack->state < NP__ACK_STATE__RECEIVED || e->ack->state > NP__ACK_STATE__REJECTED)
+		if (e->ack->state < NP__ACK_STATE__RECEIVED || e->ack->state > NP__ACK_STATE__ASSIGNED)
 			return HUB_R_ACK_STATE;
-		return text(e->ack->note, HUB_OK);
+		why = check_assignee(e->ack);
+		return why != HUB_OK ? why : text(e->ack->note, HUB_OK);
 	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
 		if (kind != HUB_TOPIC_ANN)
 			break;
@@ -308,6 +322,36 @@ void
 hub_msg_pack(const struct hub_msg *m, uint8_t *buf)
 {
 	np__envelope__pack(m->env, buf);
+}
+
+int
+hub_msg_ack_fields(const struct hub_msg *m, struct hub_ack_fields *out)
+{
+	const Np__Ack *a = m->env->body_case == NP__ENVELOPE__BODY_ACK ? m->env->ack : NULL;
+
+	if (a == NULL || a->report_id.len != HUB_ID_LEN)
+		return -1;
+	memcpy(out->report_id, a->report_id.data, HUB_ID_LEN);
+	out->state = (int)a->state;
+	out->has_note = a->note != NULL && a->note[0] != '\0';
+	snprintf(out->assignee, sizeof(out->assignee), "%s", a->assignee ? a->assignee : "");
+	return 0;
+}
+
+int
+hub_ack_read(const void *buf, size_t len, struct hub_ack_fields *out)
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+	struct hub_msg m;
+	int rc;
+
+	if (e == NULL)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.env = e;
+	rc = hub_msg_ack_fields(&m, out);
+	np__envelope__free_unpacked(e, NULL);
+	return rc;
 }
 
 const uint8_t *

@@ -3,6 +3,7 @@
 #ifndef NP_VALIDATE_H
 #define NP_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,17 @@ size_t hub_msg_packed_size(const struct hub_msg *m);
 void hub_msg_pack(const struct hub_msg *m, uint8_t *buf);
 /* For an ack, the 16-byte id of the report it acknowledges; else NULL. */
 const uint8_t *hub_msg_ack_report(const struct hub_msg *m);
+/* An ack's fields (DESIGN.md "Report cases"). */
+struct hub_ack_fields {
+	uint8_t report_id[HUB_ID_LEN];
+	int state;                      /* np.AckState */
+	bool has_note;                  /* a non-empty note */
+	char assignee[HUB_USERNAME_MAX + 1];
+};
+/* m's ack fields into *out: 0, or -1 when m is no ack. */
+int hub_msg_ack_fields(const struct hub_msg *m, struct hub_ack_fields *out);
+/* The same, of a stored (packed) Envelope of len bytes: 0, or -1. */
+int hub_ack_read(const void *buf, size_t len, struct hub_ack_fields *out);
 /* HUB_R_ANN_EXPIRED for an announcement whose expires_at_ms is set and not
  * after now_ms (DESIGN.md "Feeds that never miss a message": the hub refuses
  * one already expired); else HUB_OK. A negative one never decodes. */

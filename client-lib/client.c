@@ -28,6 +28,7 @@ static const char *const err_text[] = {
 	[NP_ERR_HISTORY] = "the hub refused the history query",
 	[NP_ERR_REACH] = "the hub refused the reach request",
 	[NP_ERR_STATE] = "the state directory cannot be made or written",
+	[NP_ERR_CASES] = "the hub refused the case query",
 };
 
 const char *
@@ -149,6 +150,9 @@ np_client_new(struct np_client **out, const struct np_options *o, char *why, siz
 	np__topic_reply(c->out.error_topic, sizeof(c->out.error_topic), o->username, "error");
 	np__topic_reply(c->hist.topic, sizeof(c->hist.topic), o->username, "history");
 	np__topic_reply(c->rcpt.topic, sizeof(c->rcpt.topic), o->username, "reach");
+	np__topic_reply(c->cases.topic, sizeof(c->cases.topic), o->username, "cases");
+	np__topic_reply(c->cases.stats_topic, sizeof(c->cases.stats_topic), o->username,
+			"case-stats");
 	if (rc == NP_OK)
 		rc = np__token_open(c, c->err, sizeof(c->err));    /* makes the state dir */
 	if (rc == NP_OK)
@@ -173,6 +177,7 @@ np_client_free(struct np_client *c)
 	np__out_close(c);               /* what is in the outbox stays there */
 	np__feeds_close(c);
 	np__hist_close(c);
+	np__cases_close(c);
 	np__token_close(c);
 	np__options_clear(&c->opt);
 	free(c);

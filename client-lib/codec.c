@@ -13,7 +13,7 @@
 static const char *const role_names[] = { "unknown", "volunteer", "resident", "official",
 					  "agency", "operator", "admin" };
 static const char *const state_names[] = { "unspecified", "received", "in_progress",
-					   "resolved", "rejected" };
+					   "resolved", "rejected", "assigned" };
 static const char *const body_names[] = { "none", "report", "ack", "announcement", "dm",
 					  "showcase", "status" };
 
@@ -26,7 +26,7 @@ np_role_name(enum np_role r)
 const char *
 np_ack_state_name(enum np_ack_state s)
 {
-	return (unsigned)s <= NP_ACK_REJECTED ? state_names[s] : state_names[0];
+	return (unsigned)s <= NP_ACK_ASSIGNED ? state_names[s] : state_names[0];
 }
 
 int
@@ -34,7 +34,7 @@ np_ack_state_parse(const char *s, enum np_ack_state *out)
 {
 	int i;
 
-	for (i = NP_ACK_RECEIVED; i <= NP_ACK_REJECTED; i++) {
+	for (i = NP_ACK_RECEIVED; i <= NP_ACK_ASSIGNED; i++) {
 		if (strcmp(s, state_names[i]) == 0) {
 			*out = (enum np_ack_state)i;
 			return NP_OK;
@@ -216,6 +216,8 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 		ack.report_id.len = NP_ID_LEN;
 		ack.state = (Np__AckState)b->state;
 		ack.note = a;
+		if (b->assignee != NULL)
+			ack.assignee = (char *)b->assignee;
 		e.body_case = NP__ENVELOPE__BODY_ACK;
 		e.ack = &ack;
 		break;

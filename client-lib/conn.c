@@ -108,7 +108,8 @@ on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
 	if (c->rcpt.closing)
 		return;         /* np_client_free: no more app callbacks */
 	if (!np__out_on_message(c, msg) && !np__hist_on_message(c, msg)
-	    && !np__token_on_message(c, msg) && !np__rcpt_on_message(c, msg))
+	    && !np__token_on_message(c, msg) && !np__rcpt_on_message(c, msg)
+	    && !np__cases_on_message(c, msg))
 		np__feeds_dispatch(c, msg->topic, msg->payload, (size_t)msg->payloadlen,
 				   msg->retain);
 }

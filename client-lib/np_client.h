@@ -59,6 +59,7 @@ enum np_err {
 	NP_ERR_HISTORY,         /* the hub answered the history query with an error */
 	NP_ERR_REACH,           /* the hub refused the reach request (since 1.2): see the reason */
 	NP_ERR_STATE,           /* the state directory cannot be made or written (since 1.2) */
+	NP_ERR_CASES,           /* the hub refused the case query (since 1.3): see the reason */
 };
 
 /* A sentence for err; never NULL. */
@@ -66,8 +67,10 @@ const char *np_strerror(int err);
 
 enum np_role { NP_ROLE_UNKNOWN = 0, NP_ROLE_VOLUNTEER, NP_ROLE_RESIDENT, NP_ROLE_OFFICIAL,
 	       NP_ROLE_AGENCY, NP_ROLE_OPERATOR, NP_ROLE_ADMIN };
+/* As a case's state, NP_ACK_UNSPECIFIED is OPEN (no ack yet; named "open").
+ * NP_ACK_ASSIGNED (since 1.3) goes with an assignee: see np_ack_ex. */
 enum np_ack_state { NP_ACK_UNSPECIFIED = 0, NP_ACK_RECEIVED, NP_ACK_IN_PROGRESS, NP_ACK_RESOLVED,
-		    NP_ACK_REJECTED };
+		    NP_ACK_REJECTED, NP_ACK_ASSIGNED };
 enum np_body { NP_BODY_NONE = 0, NP_BODY_REPORT, NP_BODY_ACK, NP_BODY_ANNOUNCEMENT, NP_BODY_DM,
 	       NP_BODY_SHOWCASE, NP_BODY_STATUS };
 
@@ -276,6 +279,24 @@ struct np_showcase {
  * 0..NP_PRICE_MAX or a contact over NP_CONTACT_MAX bytes. */
 int np_show_ex(struct np_client *c, const struct np_showcase *s, uint8_t id_out[NP_ID_LEN]);
 
+/* An ack with every field np_ack takes and more (since 1.3), sized as
+ * struct np_announcement is. assignee: with NP_ACK_ASSIGNED (an official
+ * only), the username of an operator or agency whose scope covers the
+ * village; it may then ack that case. NULL otherwise. */
+struct np_ack {
+	size_t size;
+	const char *village;
+	const uint8_t *report_id;       /* NP_ID_LEN bytes */
+	enum np_ack_state state;
+	const char *note;               /* may be NULL; reopening a closed case needs one */
+	const char *assignee;
+};
+#define NP_ACK_INIT { sizeof(struct np_ack), NULL, NULL, NP_ACK_UNSPECIFIED, NULL, NULL }
+/* np_ack with every field of a (borrowed). NP_ERR_INVAL for a NULL a, a
+ * size too small, no report id, or an assignee without NP_ACK_ASSIGNED (or
+ * NP_ACK_ASSIGNED without one). */
+int np_ack_ex(struct np_client *c, const struct np_ack *a, uint8_t id_out[NP_ID_LEN]);
+
 enum np_outcome { NP_ACCEPTED, NP_REFUSED, NP_QUEUED };
 /* Called once per message when the hub accepted or refused it (reason is the
  * hub's sentence), and with NP_QUEUED when it was kept in the outbox because
@@ -389,6 +410,57 @@ typedef void (*np_reach_fn)(void *ctx, const struct np_reach *r);
  * np_client_last_error(). Each page may take up to timeout_ms. */
 int np_reach(struct np_client *c, const uint8_t id[NP_ID_LEN], size_t max, np_reach_fn fn,
 	     void *ctx, int timeout_ms);
+
+/* ---- report cases (DESIGN.md "Report cases"; since 1.3) ----
+ * Every report is a case: OPEN until its first ack, then the state of its
+ * latest ack. The hub answers only with cases the user may read: officials
+ * and admins within their scope, a volunteer its village's, an operator the
+ * outage cases in its scope and those assigned to it, an agency those
+ * assigned to it. */
+struct np_case_query {
+	size_t size;                    /* sizeof(struct np_case_query): NP_CASE_QUERY_INIT */
+	const char *area;               /* TH, a province, district or village; NULL: own scope */
+	const char *const *kinds;       /* outage, need, incident, feedback; n_kinds 0: all */
+	size_t n_kinds;
+	const enum np_ack_state *states;        /* NP_ACK_UNSPECIFIED is OPEN; n_states 0: all */
+	size_t n_states;
+	bool overdue_only;              /* past a target of its kind (np-admin case targets) */
+	bool oldest_first;              /* default newest report first */
+	size_t max;                     /* stop after this many cases; 0: all */
+};
+#define NP_CASE_QUERY_INIT { sizeof(struct np_case_query), NULL, NULL, 0, NULL, 0, false, \
+			     false, 0 }
+/* One case; every pointer is borrowed for the callback. */
+struct np_case {
+	const struct np_msg *report;    /* the report, as stored (sender, times, text) */
+	const char *village, *kind;
+	enum np_ack_state state;        /* NP_ACK_UNSPECIFIED: open */
+	const char *assignee;           /* "" when never assigned */
+	const struct np_msg *last_ack;  /* NULL while open */
+	int64_t first_ack_at_ms;        /* 0: none yet */
+	int64_t resolved_at_ms;         /* closed (resolved or rejected) at; 0: open */
+	bool ack_overdue, resolve_overdue;
+};
+typedef void (*np_case_fn)(void *ctx, const struct np_case *k);
+/* Pages through the cases q selects (borrowed), calling fn per case. Each
+ * page may take up to timeout_ms. NP_ERR_CASES with the hub's words in
+ * np_client_last_error() when the hub refused the query (e.g. an area
+ * outside the user's scope). */
+int np_cases(struct np_client *c, const struct np_case_query *q, np_case_fn fn, void *ctx,
+	     int timeout_ms);
+struct np_case_stats_row {
+	const char *province, *kind, *month;    /* month: YYYY-MM (UTC) of the report */
+	unsigned count, acked, resolved, open, overdue;
+	int64_t ack_p50_ms, ack_p90_ms;         /* report to first ack, of those acked */
+	int64_t resolve_p50_ms, resolve_p90_ms; /* report to resolution, of those resolved */
+};
+/* Counts by province, kind and month of the cases in area (NULL: own scope)
+ * of the kinds (n_kinds 0: all) reported in [since_ms, until_ms) (0:
+ * unbounded): fn once with every row (borrowed). Errors as np_cases. */
+int np_case_stats(struct np_client *c, const char *area, const char *const *kinds,
+		  size_t n_kinds, int64_t since_ms, int64_t until_ms,
+		  void (*fn)(void *ctx, const struct np_case_stats_row *rows, size_t n), void *ctx,
+		  int timeout_ms);
 
 /* ---- ids ---- */
 /* 32 lowercase hex digits and a NUL. */

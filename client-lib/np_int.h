@@ -40,6 +40,7 @@ struct np__body {
 	size_t photo_len;
 	int64_t price_thb;              /* showcase */
 	const char *contact;            /* showcase; NULL: none */
+	const char *assignee;           /* ack: NULL or "" none */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */
@@ -389,6 +390,23 @@ bool np__rcpt_on_message(struct np_client *c, const struct mosquitto_message *ms
  * frees (np_client_free, before the connection closes). */
 void np__rcpt_close(struct np_client *c);
 
+/* ---- cases.c: np_cases and np_case_stats, pages on np/reply/<user>/cases
+ * and np/reply/<user>/case-stats. Encodes and decodes its own messages. */
+
+#define NP__CASES_TOPIC "$CONTROL/np/v1/cases"
+#define NP__CASE_STATS_TOPIC "$CONTROL/np/v1/case-stats"
+
+struct np__cases {
+	char topic[NP__TOPIC_LEN];      /* np/reply/<user>/cases */
+	char stats_topic[NP__TOPIC_LEN];        /* np/reply/<user>/case-stats */
+	char want_corr[32];             /* the page awaited; "" when none */
+	void *page;                     /* Np__Envelope * of the page that came */
+	unsigned corr_counter;
+};
+/* Takes a message on a case topic; false when msg is on another topic. */
+bool np__cases_on_message(struct np_client *c, const struct mosquitto_message *msg);
+void np__cases_close(struct np_client *c);
+
 /* ---- client.c ---- */
 
 struct np_client {
@@ -401,6 +419,7 @@ struct np_client {
 	struct np__rcpt rcpt;
 	np_notice_fn notice_fn;
 	void *notice_ctx;
+	struct np__cases cases;
 	char err[512];
 };
 /* Writes the detail of an error to c->err; returns rc. */

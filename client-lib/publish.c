@@ -102,12 +102,38 @@ int
 np_ack(struct np_client *c, const char *village, const uint8_t report_id[NP_ID_LEN],
        enum np_ack_state state, const char *note, uint8_t id_out[NP_ID_LEN])
 {
-	struct np__body b = { .kind = NP_BODY_ACK, .a = note, .report_id = report_id,
-			      .state = state };
+	struct np_ack a = NP_ACK_INIT;
 
-	if (report_id == NULL)
+	a.village = village;
+	a.report_id = report_id;
+	a.state = state;
+	a.note = note;
+	return np_ack_ex(c, &a, id_out);
+}
+
+/* The size of struct np_ack up to and with its field f. */
+#define ACK_UPTO(f) (offsetof(struct np_ack, f) + sizeof(((struct np_ack *)0)->f))
+
+int
+np_ack_ex(struct np_client *c, const struct np_ack *a, uint8_t id_out[NP_ID_LEN])
+{
+	struct np__body b = { .kind = NP_BODY_ACK };
+	bool named;
+
+	if (a == NULL || a->size < ACK_UPTO(assignee))
+		return np__set_err(c, NP_ERR_INVAL, "no ack, or its size is not set "
+				   "(use NP_ACK_INIT)");
+	if (a->report_id == NULL)
 		return np__set_err(c, NP_ERR_INVAL, "no report id");
-	return to_village(c, "rep", village, "ack", &b, id_out);
+	named = a->assignee != NULL && a->assignee[0] != '\0';
+	if (named != (a->state == NP_ACK_ASSIGNED))
+		return np__set_err(c, NP_ERR_INVAL, "an assignee goes with the state assigned, "
+				   "and only with it");
+	b.a = a->note;
+	b.report_id = a->report_id;
+	b.state = a->state;
+	b.assignee = a->assignee;
+	return to_village(c, "rep", a->village, "ack", &b, id_out);
 }
 
 int

@@ -1,15 +1,17 @@
 /* np-ack.c - np-ack: an official or operator acknowledges a village's report
  * and tells its progress (np/rep/P/D/V/ack): received, in progress, resolved
- * or rejected. The connection, outbox and outcome are common.c's. */
+ * or rejected; an official assigns it (assigned --assignee USER) to the
+ * operator or agency who must act, which may then ack it too. The
+ * connection, outbox and outcome are common.c's. */
 #include <stdio.h>
 #include <string.h>
 
 #include "common.h"
 
-enum { OPT_VILLAGE = CLI_OPT_FIRST, OPT_REPORT, OPT_STATE, OPT_NOTE };
+enum { OPT_VILLAGE = CLI_OPT_FIRST, OPT_REPORT, OPT_STATE, OPT_NOTE, OPT_ASSIGNEE };
 
 struct ack {
-	const char *village, *report, *state_name, *note;
+	const char *village, *report, *state_name, *note, *assignee;
 	uint8_t report_id[NP_ID_LEN];
 	enum np_ack_state state;
 };
@@ -19,6 +21,7 @@ static const struct option opts[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "note", required_argument, NULL, OPT_NOTE },
+	{ "assignee", required_argument, NULL, OPT_ASSIGNEE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -33,18 +36,22 @@ on_opt(const struct cli_prog *p, void *ctx, int val, const char *arg)
 	case OPT_REPORT: a->report = arg; break;
 	case OPT_STATE: a->state_name = arg; break;
 	case OPT_NOTE: a->note = arg; break;
+	case OPT_ASSIGNEE: a->assignee = arg; break;
 	}
 	return EX_OK;
 }
 
 static const struct cli_prog prog = {
 	"np-ack",
-	"--village V --report ID --state STATE [--note N]",
+	"--village V --report ID --state STATE [--note N] [--assignee USER]",
 	"Acknowledges report ID of village V with its state and prints the ack's id.",
 	"  --village V       the reporting village's 8-digit code, e.g. 50010101\n"
 	"  --report ID       the report's id: 32 hex digits, as np-report or np-feed print it\n"
-	"  --state STATE     received, in_progress, resolved or rejected\n"
-	"  --note N          a word to the village (optional)\n",
+	"  --state STATE     received, in_progress, resolved, rejected or assigned\n"
+	"  --note N          a word to the village (optional; reopening a resolved or\n"
+	"                    rejected case needs one)\n"
+	"  --assignee USER   with --state assigned (officials): the operator or agency\n"
+	"                    whose scope covers the village and who must act\n",
 	opts,
 	on_opt,
 };
@@ -54,7 +61,7 @@ static int
 check_report(struct ack *a)
 {
 	static const char *const states[] = { "received", "in_progress", "resolved", "rejected",
-		NULL };
+		"assigned", NULL };
 
 	if (a->report == NULL)
 		return cli_missing(&prog, "--report");
@@ -69,6 +76,10 @@ check_report(struct ack *a)
 	if (np_ack_state_parse(a->state_name, &a->state) != NP_OK
 	    || a->state == NP_ACK_UNSPECIFIED)
 		return cli_usage(&prog, "the library does not know --state %s", a->state_name);
+	if (a->state == NP_ACK_ASSIGNED && (a->assignee == NULL || a->assignee[0] == '\0'))
+		return cli_missing(&prog, "--assignee (with --state assigned)");
+	if (a->state != NP_ACK_ASSIGNED && a->assignee != NULL)
+		return cli_usage(&prog, "--assignee goes with --state assigned only");
 	return EX_OK;
 }
 
@@ -92,9 +103,14 @@ static int
 publish(struct np_client *c, void *ctx, uint8_t id_out[NP_ID_LEN])
 {
 	const struct ack *a = ctx;
+	struct np_ack k = NP_ACK_INIT;
 
-	return np_ack(c, a->village, a->report_id, a->state, a->note != NULL ? a->note : "",
-		      id_out);
+	k.village = a->village;
+	k.report_id = a->report_id;
+	k.state = a->state;
+	k.note = a->note != NULL ? a->note : "";
+	k.assignee = a->assignee;
+	return np_ack_ex(c, &k, id_out);
 }
 
 int

@@ -61,7 +61,8 @@
 #define R_FIT "body does not fit the topic"
 #define R_SIZE "payload is over the size limit"
 #define R_HUB_ONLY "body is written by the hub only"
-#define R_ACK_STATE "ack state is not one of received, in_progress, resolved, rejected"
+#define R_ACK_STATE "ack state is not one of received, in_progress, resolved, rejected, assigned"
+#define R_ACK_NO_ASSIGNEE "an ack with the state assigned must name its assignee"
 #define R_LEVELS "wrong number of levels for this topic kind"
 #define R_NOT_NP "topic is not under np/"
 #define R_TOO_DEEP "topic has too many levels"
@@ -640,7 +641,9 @@ static const struct row corpus[] = {
 	  .state = 0),
 	P("ack_state_minus_one", "muang_official", OWN_ACK, R_ACK_STATE, .build = b_ack,
 	  .state = -1),
-	P("ack_state_5", "muang_official", OWN_ACK, R_ACK_STATE, .build = b_ack, .state = 5),
+	P("ack_state_5_without_assignee", "muang_official", OWN_ACK, R_ACK_NO_ASSIGNEE, .build = b_ack,
+	  .state = 5),
+	P("ack_state_6", "muang_official", OWN_ACK, R_ACK_STATE, .build = b_ack, .state = 6),
 	PS("report_without_title", "report has no title", .build = b_report, .a = "",
 	   .b = "detail only"),
 	PS("envelope_without_body", "envelope has no body", .build = b_no_body),

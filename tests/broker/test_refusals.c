@@ -426,7 +426,8 @@ ack_with_state_unspecified_is_refused(void **state)
 	env_new_id(rid);
 	buf = ack_with(id, rid, 16, 0, &len);
 	assert_refused(dis, "muang_official", OWN_ACK, buf, len,
-		       "ack state is not one of received, in_progress, resolved, rejected", id);
+		       "ack state is not one of received, in_progress, resolved, rejected, "
+		       "assigned", id);
 	free(buf);
 }
 
@@ -441,7 +442,8 @@ ack_with_state_9_is_refused(void **state)
 	env_new_id(rid);
 	buf = ack_with(id, rid, 16, 9, &len);
 	assert_refused(dis, "muang_official", OWN_ACK, buf, len,
-		       "ack state is not one of received, in_progress, resolved, rejected", id);
+		       "ack state is not one of received, in_progress, resolved, rejected, "
+		       "assigned", id);
 	free(buf);
 }
 

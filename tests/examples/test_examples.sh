@@ -28,7 +28,7 @@ case $1 in
 *) B=$(pwd)/$1 ;;
 esac
 cd "$REPO" || exit 2
-PROGS="report announce ack dm status show feed history reach"
+PROGS="report announce ack dm status show feed history reach cases"
 for p in $PROGS admin; do
 	if [ ! -x "$B/np-$p" ]; then
 		echo "Bail out! $B/np-$p is not an executable (run make, or make SAN=1 all)"
@@ -1340,18 +1340,146 @@ t_feed_state_unwritable() {
 }
 t feed_with_an_unwritable_state_dir_exits_3_saying_so t_feed_state_unwritable
 
+# ---- report cases (issue #15): three outage reports in two provinces; the
+# province's official assigns one to the operator, who works it to resolved
+
+C_SOMCHAI=""
+C_MALEE=""
+C_BKK=""
+t_case_reports() {
+	as somchai report --village 50010101 --kind outage --title "case: no power"
+	published || return 1
+	C_SOMCHAI=$id
+	as malee report --village 50010102 --kind outage --title "case: no signal"
+	published || return 1
+	C_MALEE=$id
+	as vol_bkk report --village 10010101 --kind outage --title "case: fibre cut"
+	published || return 1
+	C_BKK=$id
+}
+t three_outage_reports_in_two_provinces_are_accepted t_case_reports
+
+t_case_assign() {
+	need "$C_SOMCHAI" "report id" || return 1
+	as cm_official ack --village 50010101 --report "$C_SOMCHAI" --state assigned \
+		--assignee nt_operator --note "NT, please"
+	published || return 1
+	as nt_operator ack --village 50010101 --report "$C_SOMCHAI" --state in_progress
+	published || return 1
+	sleep 0.2
+	as nt_operator ack --village 50010101 --report "$C_SOMCHAI" --state resolved --note fixed
+	published
+}
+t the_official_assigns_the_operator_who_marks_it_in_progress_then_resolved t_case_assign
+
+t_case_open() {
+	need "$C_MALEE" "report id" || return 1
+	as cm_official cases --open
+	status 0 || return 1
+	err_empty || return 1
+	out_has "$C_MALEE" || return 1
+	for _c in "$C_SOMCHAI" "$C_BKK"; do
+		if grep -q "$_c" "$T/out"; then
+			diag "np-cases --open lists $_c (resolved, or of another province)"
+			show
+			return 1
+		fi
+	done
+	_other=$(awk 'NR > 1 && $2 !~ /^50/' "$T/out")
+	[ -z "$_other" ] || { diag "cases outside province 50: $_other"; return 1; }
+	same "state of the open case" "open" "$(awk -v c="$C_MALEE" '$1 == c { print $4 }' "$T/out")"
+}
+t np_cases_open_lists_only_the_officials_provinces_open_cases t_case_open
+
+t_case_overdue() {
+	need "$C_MALEE" "report id" || return 1
+	as cm_official cases --open --overdue --kind outage
+	status 0 || return 1
+	if grep -q "$C_MALEE" "$T/out"; then
+		diag "overdue before any target passed"; show; return 1
+	fi
+	"$B/np-admin" --db "$T/db" case targets outage 1s 1s >"$T/targets" 2>&1 ||
+		{ diag "np-admin case targets failed"; indent "$T/targets"; return 1; }
+	grep -q '^outage,1s,1s$' "$T/targets" || { indent "$T/targets"; return 1; }
+	sleep 1.1
+	as cm_official cases --open --overdue --kind outage
+	"$B/np-admin" --db "$T/db" case targets outage 4h 48h >/dev/null 2>&1
+	status 0 || return 1
+	same "overdue flags of the open case" "ack,resolve" \
+		"$(awk -v c="$C_MALEE" '$1 == c { print $9 }' "$T/out")"
+}
+t np_cases_overdue_lists_the_open_case_once_past_a_1_second_target t_case_overdue
+
+t_case_volunteer() {
+	need "$C_SOMCHAI" "report id" || return 1
+	as somchai cases --json
+	status 0 || return 1
+	_l=$(line_of "$T/out" "$C_SOMCHAI")
+	[ -n "$_l" ] || { diag "the volunteer does not see its case"; show; return 1; }
+	is_json "$_l" || return 1
+	same "state" "resolved" "$(jget "$_l" state)" || return 1
+	same "assignee" "nt_operator" "$(jget "$_l" assignee)" || return 1
+	case $(jget "$_l" resolved_at_ms) in
+	'' | 0 | *[!0-9]*) diag "no resolution time: $_l"; return 1 ;;
+	esac
+	if grep -q "$C_MALEE" "$T/out"; then
+		diag "the volunteer sees another village's case"; return 1
+	fi
+}
+t the_volunteers_np_cases_shows_its_report_resolved t_case_volunteer
+
+t_case_stats() {
+	as cm_official cases --stats --kind outage
+	status 0 || return 1
+	out_has "province" "resolve p50" || return 1
+	_row=$(awk '$1 == "50" && $2 == "outage"' "$T/out" | tail -n 1)
+	[ -n "$_row" ] || { diag "no row for province 50, outage"; show; return 1; }
+	_res=$(echo "$_row" | awk '{ print $6 }')
+	_p50=$(echo "$_row" | awk '{ print $11 }')
+	[ "$_res" -ge 1 ] && [ "$_p50" != "-" ] ||
+		{ diag "expected a resolved case and its resolution time: $_row"; return 1; }
+	if awk 'NR > 1 && $1 != "50"' "$T/out" | grep -q .; then
+		diag "rows of another province"; show; return 1
+	fi
+	as cm_official cases --stats --json
+	status 0 || return 1
+	is_json "$(cat "$T/out")"
+}
+t np_cases_stats_shows_the_resolution_time_by_province_and_kind t_case_stats
+
+t_case_refused() {
+	as bkk_official cases --area 50
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: the area is outside the cases this user may read" || return 1
+	as cm_official ack --village 50010102 --report "$C_MALEE" --state assigned \
+		--assignee malee
+	status 1 || return 1
+	err_has "refused: " "neither an operator nor an agency"
+}
+t case_requests_and_assignments_outside_the_rules_exit_1_with_the_reason t_case_refused
+
+t_case_usage() {
+	down cm_official ack --village 50010101 --report "$C_SOMCHAI" --state assigned
+	usage_error "--assignee" || return 1
+	down cm_official cases --stats --open
+	usage_error "--stats"
+}
+t np_ack_assigned_without_assignee_and_bad_np_cases_options_exit_2 t_case_usage
+
 # own options of each program, shown by --help
 help_words() {
 	case $1 in
 	report) echo "--village --kind --title --detail --photo" ;;
 	announce) echo "--area --category --title --body --expires" ;;
-	ack) echo "--village --report --state --note" ;;
+	ack) echo "--village --report --state --note --assignee" ;;
 	dm) echo "--to TEXT" ;;
 	status) echo "--village --online --offline" ;;
 	show) echo "--village --kind --title --description --photo --price --contact" ;;
 	feed) echo "--json --count --timeout --since --photo-dir FILTER" ;;
 	history) echo "--filter --since --until --limit --json --photo-dir" ;;
 	reach) echo "--json --all ID" ;;
+	cases) echo "--open --overdue --area --kind --state --oldest --max --json --stats" ;;
 	esac
 }
 

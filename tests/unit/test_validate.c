@@ -532,10 +532,26 @@ decode_checks_the_ack_report_id_and_state(void **state)
 		a.state = (Np__AckState)s;
 		buf = pack(&e, &len);
 		assert_verdict(s >= 1 && s <= 4 ? HUB_OK
-			       : HUB_R_ACK_STATE,
+			       : s == 5 ? HUB_R_ACK_NO_ASSIGNEE : HUB_R_ACK_STATE,
 			       buf, len, HUB_TOPIC_ACK);
 		free(buf);
 	}
+	/* an assignee goes with ASSIGNED only, and is a username */
+	a.state = NP__ACK_STATE__ASSIGNED;
+	a.assignee = "nt_operator";
+	buf = pack(&e, &len);
+	assert_verdict(HUB_OK, buf, len, HUB_TOPIC_ACK);
+	free(buf);
+	a.assignee = "50010101";
+	buf = pack(&e, &len);
+	assert_verdict(HUB_R_CASE_ASSIGNEE_UNKNOWN, buf, len, HUB_TOPIC_ACK);
+	free(buf);
+	a.state = NP__ACK_STATE__RESOLVED;
+	a.assignee = "nt_operator";
+	buf = pack(&e, &len);
+	assert_verdict(HUB_R_ACK_ASSIGNEE_STATE, buf, len, HUB_TOPIC_ACK);
+	free(buf);
+	a.assignee = (char *)protobuf_c_empty_string;
 	/* hub_msg_ack_report gives the acknowledged id, and only for an ack */
 	a.state = NP__ACK_STATE__IN_PROGRESS;
 	buf = pack(&e, &len);

@@ -1,0 +1,835 @@
+/* cases.c - see cases.h.
+ *
+ * Tables (named databases in the store's environment, beside history.c's),
+ * written only inside history.c's write transactions (the hook), or by the
+ * rebuild and np-admin's targets:
+ *   cases      key the report's id (16 bytes) -> the case record (below)
+ *   case_idx   DUPSORT|DUPFIXED, values the report's hid (8, big-endian)
+ *              and id (16): HUB_CASE_CURSOR_LEN bytes, in report order.
+ *              Keys: 'S', state digit, kind digit, area ("" TH, P, D, V:
+ *              every case is under all four) - the cases of a state and
+ *              kind in an area; 'A', username - the cases assigned to it.
+ *   case_meta  "layout" -> LAYOUT (the index was built; see hub_cases_open)
+ *              "targets" -> 4 kinds x (ack, resolve) ms, 8 bytes each, BE
+ * A case is made by its report's put and changed by each ack's put, in the
+ * same transaction: a crash keeps both or neither. */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "topic.h"
+
+#define LAYOUT "cases/1"
+#define REP_PREFIX "np/rep/"
+
+/* ---- the case record ----
+ *   OFFSET  SIZE  DESCRIPTION
+ *        0     8  report hid, big-endian
+ *        8     8  last ack hid (0: none)
+ *       16     8  first ack ms (0: none)
+ *       24     8  closed ms (RESOLVED or REJECTED; 0: open)
+ *       32     1  state (HUB_CASE_*)
+ *       33     1  kind (report kind index)
+ *       34     8  village code
+ *       42     1  assignee length A (at most HUB_USERNAME_MAX)
+ *       43     A  assignee */
+enum {
+	REC_HID = 0, REC_LAST_ACK = 8, REC_FIRST_ACK = 16, REC_CLOSED = 24, REC_STATE = 32,
+	REC_KIND = 33, REC_VILLAGE = 34, REC_ALEN = 42, REC_FIXED = 43,
+};
+_Static_assert(REC_FIXED == 43, "a case record has 43 fixed bytes");
+_Static_assert(HUB_CASE_CURSOR_LEN == 8 + HUB_ID_LEN, "an index value is a hid and an id");
+
+#define KEY_MAX (2 + HUB_USERNAME_MAX)
+
+static const int64_t default_targets[HUB_REPORT_KIND_COUNT][2] = {
+	{ 4 * 3600000LL, 48 * 3600000LL },              /* outage */
+	{ 24 * 3600000LL, 14 * 86400000LL },            /* need */
+	{ 24 * 3600000LL, 14 * 86400000LL },            /* incident */
+	{ 72 * 3600000LL, 0 },                          /* feedback */
+};
+
+struct hub_cases {
+	struct hub_store *store;
+	struct hub_history *history;
+	MDB_dbi cases, idx, meta;
+	char err[256];
+};
+
+static void
+be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int
+fail(struct hub_cases *c, const char *what, int rc)
+{
+	snprintf(c->err, sizeof(c->err), "%s: %s", what, mdb_strerror(rc));
+	return HUB_STORE_ERROR;
+}
+
+const char *
+hub_cases_error(const struct hub_cases *c)
+{
+	return c->err;
+}
+
+struct hub_history *
+hub_cases_history(struct hub_cases *c)
+{
+	return c->history;
+}
+
+static size_t
+rec_pack(const struct hub_case *k, uint8_t *rec)
+{
+	size_t alen = strlen(k->assignee);
+
+	be64(rec + REC_HID, k->hid);
+	be64(rec + REC_LAST_ACK, k->last_ack_hid);
+	be64(rec + REC_FIRST_ACK, (uint64_t)k->first_ack_ms);
+	be64(rec + REC_CLOSED, (uint64_t)k->resolved_ms);
+	rec[REC_STATE] = (uint8_t)k->state;
+	rec[REC_KIND] = (uint8_t)k->kind;
+	memcpy(rec + REC_VILLAGE, k->village, HUB_AREA_MAX);
+	rec[REC_ALEN] = (uint8_t)alen;
+	memcpy(rec + REC_FIXED, k->assignee, alen);
+	return REC_FIXED + alen;
+}
+
+static int
+rec_unpack(const uint8_t id[HUB_ID_LEN], const MDB_val *v, struct hub_case *k)
+{
+	const uint8_t *d = v->mv_data;
+
+	if (v->mv_size < REC_FIXED || d[REC_ALEN] > HUB_USERNAME_MAX
+	    || v->mv_size != REC_FIXED + (size_t)d[REC_ALEN] || d[REC_STATE] >= HUB_CASE_STATES
+	    || d[REC_KIND] >= HUB_REPORT_KIND_COUNT)
+		return MDB_CORRUPTED;
+	memcpy(k->id, id, HUB_ID_LEN);
+	k->hid = get_be64(d + REC_HID);
+	k->last_ack_hid = get_be64(d + REC_LAST_ACK);
+	k->first_ack_ms = (int64_t)get_be64(d + REC_FIRST_ACK);
+	k->resolved_ms = (int64_t)get_be64(d + REC_CLOSED);
+	k->state = d[REC_STATE];
+	k->kind = d[REC_KIND];
+	memcpy(k->village, d + REC_VILLAGE, HUB_AREA_MAX);
+	k->village[HUB_AREA_MAX] = '\0';
+	memcpy(k->assignee, d + REC_FIXED, d[REC_ALEN]);
+	k->assignee[d[REC_ALEN]] = '\0';
+	return 0;
+}
+
+static int
+rec_get(struct hub_cases *c, MDB_txn *txn, const uint8_t id[HUB_ID_LEN], struct hub_case *k)
+{
+	MDB_val key = { HUB_ID_LEN, (void *)id }, v;
+	int rc = mdb_get(txn, c->cases, &key, &v);
+
+	return rc != 0 ? rc : rec_unpack(id, &v, k);
+}
+
+static int
+rec_put(struct hub_cases *c, MDB_txn *txn, const struct hub_case *k)
+{
+	uint8_t rec[REC_FIXED + HUB_USERNAME_MAX];
+	MDB_val key = { HUB_ID_LEN, (void *)k->id }, v = { rec_pack(k, rec), rec };
+
+	return mdb_put(txn, c->cases, &key, &v, 0);
+}
+
+/* ---- index keys ---- */
+
+static size_t
+state_key(char *buf, int state, int kind, const char *area, size_t n)
+{
+	buf[0] = 'S';
+	buf[1] = (char)('0' + state);
+	buf[2] = (char)('0' + kind);
+	memcpy(buf + 3, area, n);
+	return 3 + n;
+}
+
+static size_t
+assignee_key(char *buf, const char *user)
+{
+	size_t n = strlen(user);
+
+	buf[0] = 'A';
+	memcpy(buf + 1, user, n);
+	return 1 + n;
+}
+
+static void
+idx_value(const struct hub_case *k, uint8_t v[HUB_CASE_CURSOR_LEN])
+{
+	be64(v, k->hid);
+	memcpy(v + 8, k->id, HUB_ID_LEN);
+}
+
+/* Adds (add) or removes one index entry; the case's own entries only. */
+static int
+idx_set(struct hub_cases *c, MDB_txn *txn, const char *kb, size_t kn, const struct hub_case *k,
+	bool add)
+{
+	uint8_t vb[HUB_CASE_CURSOR_LEN];
+	MDB_val key = { kn, (void *)kb }, v = { sizeof(vb), vb };
+	int rc;
+
+	idx_value(k, vb);
+	if (!add) {
+		rc = mdb_del(txn, c->idx, &key, &v);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	rc = mdb_put(txn, c->idx, &key, &v, MDB_APPENDDUP);    /* new reports come last */
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(txn, c->idx, &key, &v, MDB_NODUPDATA);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+/* The four area entries of k's state and kind. */
+static int
+idx_state(struct hub_cases *c, MDB_txn *txn, const struct hub_case *k, bool add)
+{
+	static const size_t lens[] = { 0, 2, 4, 8 };
+	char kb[KEY_MAX];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]) && rc == 0; i++)
+		rc = idx_set(c, txn, kb, state_key(kb, k->state, k->kind, k->village, lens[i]), k,
+			     add);
+	return rc;
+}
+
+static int
+idx_assignee(struct hub_cases *c, MDB_txn *txn, const struct hub_case *k, bool add)
+{
+	char kb[KEY_MAX];
+
+	if (k->assignee[0] == '\0')
+		return 0;
+	return idx_set(c, txn, kb, assignee_key(kb, k->assignee), k, add);
+}
+
+/* ---- the hook: a report makes a case, an ack changes it ---- */
+
+/* The village (8 digits) and last level of a report topic np/rep/P/D/V/x. */
+static bool
+rep_topic(const char *topic, char village[HUB_AREA_MAX + 1], const char **last)
+{
+	const char *v, *slash;
+
+	if (strncmp(topic, REP_PREFIX, sizeof(REP_PREFIX) - 1) != 0)
+		return false;
+	v = topic + sizeof(REP_PREFIX) - 1;
+	if ((v = strchr(v, '/')) == NULL || (v = strchr(v + 1, '/')) == NULL)
+		return false;
+	v++;
+	slash = strchr(v, '/');
+	if (slash == NULL || slash - v != HUB_AREA_MAX)
+		return false;
+	memcpy(village, v, HUB_AREA_MAX);
+	village[HUB_AREA_MAX] = '\0';
+	*last = slash + 1;
+	return true;
+}
+
+static int
+kind_index(const char *s)
+{
+	int i;
+
+	for (i = 0; i < HUB_REPORT_KIND_COUNT; i++) {
+		if (strcmp(hub_report_kind_name(i), s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int
+new_case(struct hub_cases *c, MDB_txn *txn, const struct hub_hist_item *it, const char *village,
+	 int kind)
+{
+	struct hub_case k;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	if (hub_msg_peek_id(it->payload, it->len, k.id) != 0)
+		return 0;               /* stored without a readable id: no case */
+	k.hid = it->hid;
+	k.kind = kind;
+	k.state = HUB_CASE_OPEN;
+	memcpy(k.village, village, HUB_AREA_MAX + 1);
+	rc = rec_put(c, txn, &k);
+	return rc == 0 ? idx_state(c, txn, &k, true) : rc;
+}
+
+static bool
+closed(int state)
+{
+	return state == HUB_CASE_RESOLVED || state == HUB_CASE_REJECTED;
+}
+
+static int
+apply_ack(struct hub_cases *c, MDB_txn *txn, const struct hub_hist_item *it)
+{
+	struct hub_ack_fields a;
+	struct hub_case old, k;
+	int64_t at = HUB_HID_MS(it->hid);
+	int rc;
+
+	if (hub_ack_read(it->payload, it->len, &a) != 0)
+		return 0;
+	rc = rec_get(c, txn, a.report_id, &old);
+	if (rc == MDB_NOTFOUND)
+		return 0;               /* its report is gone (retention): no case */
+	if (rc != 0)
+		return rc;
+	k = old;
+	k.state = a.state >= 0 && a.state < HUB_CASE_STATES ? a.state : old.state;
+	k.last_ack_hid = it->hid;
+	if (k.first_ack_ms == 0)
+		k.first_ack_ms = at;
+	if (!closed(k.state))
+		k.resolved_ms = 0;      /* reopened (or still open) */
+	else if (k.resolved_ms == 0)
+		k.resolved_ms = at;
+	if (k.state == HUB_CASE_ASSIGNED)
+		snprintf(k.assignee, sizeof(k.assignee), "%s", a.assignee);
+	rc = rec_put(c, txn, &k);
+	if (rc == 0 && k.state != old.state)
+		rc = idx_state(c, txn, &old, false);
+	if (rc == 0 && k.state != old.state)
+		rc = idx_state(c, txn, &k, true);
+	if (rc == 0 && strcmp(k.assignee, old.assignee) != 0)
+		rc = idx_assignee(c, txn, &old, false);
+	if (rc == 0 && strcmp(k.assignee, old.assignee) != 0)
+		rc = idx_assignee(c, txn, &k, true);
+	return rc;
+}
+
+static int
+on_put(void *ctx, void *txn, const struct hub_hist_item *it)
+{
+	char village[HUB_AREA_MAX + 1];
+	const char *last;
+	int kind, rc;
+
+	if (!rep_topic(it->topic, village, &last))
+		return 0;
+	if (strcmp(last, HUB_ACK_WORD) == 0)
+		rc = apply_ack(ctx, txn, it);
+	else if ((kind = kind_index(last)) >= 0)
+		rc = new_case(ctx, txn, it, village, kind);
+	else
+		rc = 0;
+	return rc == MDB_KEYEXIST ? MDB_CORRUPTED : rc;   /* KEYEXIST means "a resend" to history.c */
+}
+
+static int
+on_drop(void *ctx, void *txn, const struct hub_hist_item *it)
+{
+	struct hub_cases *c = ctx;
+	char village[HUB_AREA_MAX + 1];
+	uint8_t id[HUB_ID_LEN];
+	MDB_val key = { HUB_ID_LEN, id };
+	struct hub_case k;
+	const char *last;
+	int rc;
+
+	if (!rep_topic(it->topic, village, &last) || kind_index(last) < 0
+	    || hub_msg_peek_id(it->payload, it->len, id) != 0)
+		return 0;
+	rc = rec_get(c, txn, id, &k);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = idx_state(c, txn, &k, false);
+	if (rc == 0)
+		rc = idx_assignee(c, txn, &k, false);
+	if (rc == 0)
+		rc = mdb_del(txn, c->cases, &key, NULL);
+	return rc;
+}
+
+/* ---- open and rebuild ---- */
+
+struct rebuild {
+	struct hub_cases *c;
+	MDB_txn *txn;
+	size_t n;
+	int rc;
+};
+
+static int
+rebuild_one(void *ctx, const struct hub_hist_item *it)
+{
+	struct rebuild *r = ctx;
+	char village[HUB_AREA_MAX + 1];
+	const char *last;
+
+	r->rc = on_put(r->c, r->txn, it);
+	if (r->rc == 0 && rep_topic(it->topic, village, &last) && kind_index(last) >= 0)
+		r->n++;
+	return r->rc != 0;
+}
+
+static int
+open_tables(void *txn, void *arg)
+{
+	struct rebuild *r = arg;
+	struct hub_cases *c = r->c;
+	MDB_val k = { 6, "layout" }, v;
+	int rc;
+
+	r->n = 0;
+	rc = mdb_dbi_open(txn, "cases", MDB_CREATE, &c->cases);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "case_idx", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &c->idx);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "case_meta", MDB_CREATE, &c->meta);
+	if (rc == 0)
+		rc = mdb_get(txn, c->meta, &k, &v);
+	if (rc == 0 && v.mv_size == strlen(LAYOUT) && memcmp(v.mv_data, LAYOUT, v.mv_size) == 0)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	/* no (or another) layout: the index is made again from the history */
+	rc = mdb_drop(txn, c->cases, 0);
+	if (rc == 0)
+		rc = mdb_drop(txn, c->idx, 0);
+	r->txn = txn;
+	r->rc = 0;
+	if (rc == 0 && hub_history_each_in(c->history, txn, 0, rebuild_one, r) != 0)
+		rc = r->rc != 0 ? r->rc : EIO;
+	if (rc == 0)
+		rc = r->rc;
+	v.mv_size = strlen(LAYOUT);
+	v.mv_data = LAYOUT;
+	return rc == 0 ? mdb_put(txn, c->meta, &k, &v, 0) : rc;
+}
+
+int
+hub_cases_open(struct hub_cases **out, struct hub_store *s, struct hub_history *h,
+	       size_t *built, char *err, size_t errlen)
+{
+	struct hub_cases *c = calloc(1, sizeof(*c));
+	struct hub_hist_hook hook = { on_put, on_drop, NULL };
+	struct rebuild r;
+
+	*out = NULL;
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return HUB_STORE_ERROR;
+	}
+	c->store = s;
+	c->history = h;
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	if (hub_history_commit(h) != 0
+	    || hub_store_write(s, "cannot open the case tables", open_tables, &r) != 0) {
+		snprintf(err, errlen, "%s", hub_store_error(s));
+		free(c);
+		return HUB_STORE_ERROR;
+	}
+	if (built != NULL)
+		*built = r.n;
+	hook.ctx = c;
+	hub_history_set_hook(h, &hook);
+	*out = c;
+	return 0;
+}
+
+void
+hub_cases_close(struct hub_cases *c)
+{
+	if (c == NULL)
+		return;
+	hub_history_commit(c->history);
+	hub_history_set_hook(c->history, NULL);
+	free(c);
+}
+
+int
+hub_cases_get(struct hub_cases *c, const uint8_t id[HUB_ID_LEN], struct hub_case *out)
+{
+	void *txn = hub_history_batch_txn(c->history);
+	bool own = txn == NULL;
+	int rc;
+
+	if (own && hub_store_read_begin(c->store, &txn) != 0)
+		return fail(c, "cannot read cases", EIO);
+	rc = rec_get(c, txn, id, out);
+	if (own)
+		hub_store_read_end(c->store);
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	return rc == 0 ? 0 : fail(c, "cannot read cases", rc);
+}
+
+/* ---- the rules of an ack ---- */
+
+enum hub_refusal
+hub_case_check_ack(const struct hub_principal *p, const struct hub_case *k,
+		   const struct hub_ack_fields *a, const struct hub_user *assignee, bool found)
+{
+	bool mine = k->assignee[0] != '\0' && strcmp(k->assignee, p->username) == 0;
+
+	/* an agency acks only its cases; an operator, outages and its cases */
+	if (p->role == HUB_ROLE_AGENCY && !mine)
+		return HUB_R_CASE_NOT_ASSIGNED;
+	if (p->role == HUB_ROLE_OPERATOR && k->kind != 0 && !mine)
+		return HUB_R_ACK_OPERATOR_OUTAGE;
+	if (a->state == HUB_CASE_ASSIGNED) {
+		if (p->role != HUB_ROLE_OFFICIAL)
+			return HUB_R_CASE_ASSIGN_ROLE;
+		if (!found)
+			return HUB_R_CASE_ASSIGNEE_UNKNOWN;
+		if (assignee->role != HUB_ROLE_OPERATOR && assignee->role != HUB_ROLE_AGENCY)
+			return HUB_R_CASE_ASSIGNEE_ROLE;
+		if (!hub_area_within(k->village, assignee->area))
+			return HUB_R_CASE_ASSIGNEE_AREA;
+	}
+	if (closed(k->state) && !closed(a->state) && !a->has_note)
+		return HUB_R_CASE_REOPEN_NOTE;
+	return HUB_OK;
+}
+
+/* ---- targets ---- */
+
+static int
+read_targets(struct hub_cases *c, MDB_txn *txn, struct hub_case_targets *t)
+{
+	MDB_val k = { 7, "targets" }, v;
+	const uint8_t *d;
+	int i, rc;
+
+	for (i = 0; i < HUB_REPORT_KIND_COUNT; i++) {
+		t->ack_ms[i] = default_targets[i][0];
+		t->resolve_ms[i] = default_targets[i][1];
+	}
+	rc = mdb_get(txn, c->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0 && v.mv_size != 16 * HUB_REPORT_KIND_COUNT)
+		rc = MDB_CORRUPTED;
+	for (i = 0, d = v.mv_data; rc == 0 && i < HUB_REPORT_KIND_COUNT; i++) {
+		t->ack_ms[i] = (int64_t)get_be64(d + 16 * i);
+		t->resolve_ms[i] = (int64_t)get_be64(d + 16 * i + 8);
+	}
+	return rc;
+}
+
+int
+hub_cases_targets(struct hub_cases *c, struct hub_case_targets *t)
+{
+	void *txn;
+	int rc;
+
+	if (hub_store_read_begin(c->store, &txn) != 0)
+		return fail(c, "cannot read case targets", EIO);
+	rc = read_targets(c, txn, t);
+	hub_store_read_end(c->store);
+	return rc == 0 ? 0 : fail(c, "cannot read case targets", rc);
+}
+
+struct set_targets {
+	struct hub_cases *c;
+	int kind;
+	int64_t ack, resolve;
+};
+
+static int
+write_targets(void *txn, void *arg)
+{
+	struct set_targets *a = arg;
+	struct hub_case_targets t;
+	uint8_t buf[16 * HUB_REPORT_KIND_COUNT];
+	MDB_val k = { 7, "targets" }, v = { sizeof(buf), buf };
+	int i, rc;
+
+	rc = read_targets(a->c, txn, &t);
+	if (rc != 0)
+		return rc;
+	t.ack_ms[a->kind] = a->ack;
+	t.resolve_ms[a->kind] = a->resolve;
+	for (i = 0; i < HUB_REPORT_KIND_COUNT; i++) {
+		be64(buf + 16 * i, (uint64_t)t.ack_ms[i]);
+		be64(buf + 16 * i + 8, (uint64_t)t.resolve_ms[i]);
+	}
+	return mdb_put(txn, a->c->meta, &k, &v, 0);
+}
+
+int
+hub_cases_set_targets(struct hub_cases *c, int kind, int64_t ack_ms, int64_t resolve_ms)
+{
+	struct set_targets a = { c, kind, ack_ms, resolve_ms };
+
+	if (kind < 0 || kind >= HUB_REPORT_KIND_COUNT || ack_ms < 0 || resolve_ms < 0) {
+		snprintf(c->err, sizeof(c->err), "no such report kind, or a negative target");
+		return HUB_STORE_ERROR;
+	}
+	if (hub_history_commit(c->history) != 0
+	    || hub_store_write(c->store, "cannot set case targets", write_targets, &a) != 0) {
+		snprintf(c->err, sizeof(c->err), "%s", hub_store_error(c->store));
+		return HUB_STORE_ERROR;
+	}
+	return 0;
+}
+
+static bool
+late(int64_t target, int64_t from, int64_t done, int64_t now)
+{
+	return target > 0 && (done != 0 ? done - from > target : now - from > target);
+}
+
+void
+hub_case_overdue(const struct hub_case *k, const struct hub_case_targets *t, int64_t now_ms,
+		 bool *ack, bool *resolve)
+{
+	int64_t at = HUB_HID_MS(k->hid);
+
+	*ack = late(t->ack_ms[k->kind], at, k->first_ack_ms, now_ms);
+	*resolve = late(t->resolve_ms[k->kind], at, k->resolved_ms, now_ms);
+}
+
+/* ---- walks ---- */
+
+struct head {
+	MDB_cursor *cur;
+	uint8_t v[HUB_CASE_CURSOR_LEN];
+	bool live, assigned;
+};
+
+#define MAX_HEADS (HUB_CASE_STATES * HUB_REPORT_KIND_COUNT + 1)
+
+/* The values bounding a walk: it reads values v with lo <= v < hi. */
+struct bounds {
+	uint8_t lo[HUB_CASE_CURSOR_LEN], hi[HUB_CASE_CURSOR_LEN];
+	bool has_hi;
+};
+
+static void
+head_take(struct head *hd, int rc, const MDB_val *v)
+{
+	hd->live = rc == 0 && v->mv_size == HUB_CASE_CURSOR_LEN;
+	if (hd->live)
+		memcpy(hd->v, v->mv_data, HUB_CASE_CURSOR_LEN);
+}
+
+/* Puts hd on its first value in [lo, hi) in walk order. */
+static int
+head_place(struct head *hd, MDB_val *key, const struct bounds *b, bool ascending)
+{
+	MDB_val v = { HUB_CASE_CURSOR_LEN, (void *)(ascending ? b->lo : b->hi) };
+	int rc;
+
+	if (ascending || b->has_hi) {
+		rc = mdb_cursor_get(hd->cur, key, &v, MDB_GET_BOTH_RANGE);
+		if (!ascending) {       /* the last value below hi */
+			if (rc == 0)
+				rc = mdb_cursor_get(hd->cur, key, &v, MDB_PREV_DUP);
+			else if (rc == MDB_NOTFOUND
+				 && (rc = mdb_cursor_get(hd->cur, key, &v, MDB_SET_KEY)) == 0)
+				rc = mdb_cursor_get(hd->cur, key, &v, MDB_LAST_DUP);
+		}
+	} else {
+		rc = mdb_cursor_get(hd->cur, key, &v, MDB_SET_KEY);
+		if (rc == 0)
+			rc = mdb_cursor_get(hd->cur, key, &v, MDB_LAST_DUP);
+	}
+	head_take(hd, rc, &v);
+	if (hd->live && (ascending ? (b->has_hi && memcmp(hd->v, b->hi, sizeof(hd->v)) >= 0)
+			 : memcmp(hd->v, b->lo, sizeof(hd->v)) < 0))
+		hd->live = false;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static void
+head_next(struct head *hd, const struct bounds *b, bool ascending)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(hd->cur, &k, &v, ascending ? MDB_NEXT_DUP : MDB_PREV_DUP);
+
+	head_take(hd, rc, &v);
+	if (hd->live && (ascending ? (b->has_hi && memcmp(hd->v, b->hi, sizeof(hd->v)) >= 0)
+			 : memcmp(hd->v, b->lo, sizeof(hd->v)) < 0))
+		hd->live = false;
+}
+
+static void
+set_bounds(const struct hub_case_walk *w, struct bounds *b)
+{
+	uint8_t c1[HUB_CASE_CURSOR_LEN];
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	if (w->since_ms > 0)
+		be64(b->lo, (uint64_t)w->since_ms << 16);
+	if (w->until_ms > 0 && w->until_ms <= HUB_HID_MAX_MS) {
+		be64(b->hi, (uint64_t)w->until_ms << 16);
+		b->has_hi = true;
+	}
+	if (!w->has_cursor)
+		return;
+	if (!w->oldest_first && (!b->has_hi || memcmp(w->cursor, b->hi, sizeof(b->hi)) < 0)) {
+		memcpy(b->hi, w->cursor, sizeof(b->hi));        /* strictly below it */
+		b->has_hi = true;
+	} else if (w->oldest_first) {
+		memcpy(c1, w->cursor, sizeof(c1));      /* strictly above: the cursor + 1 */
+		for (i = sizeof(c1); i-- > 0 && ++c1[i] == 0;)
+			;
+		if (memcmp(c1, b->lo, sizeof(c1)) > 0)
+			memcpy(b->lo, c1, sizeof(c1));
+	}
+}
+
+static int
+heads_open(struct hub_cases *c, MDB_txn *txn, const struct hub_case_walk *w,
+	   const struct bounds *b, struct head *heads, size_t *n)
+{
+	char kb[KEY_MAX];
+	MDB_val key;
+	int s, k, rc;
+
+	*n = 0;
+	for (s = 0; s < HUB_CASE_STATES; s++) {
+		for (k = 0; k < HUB_REPORT_KIND_COUNT; k++) {
+			if (!(w->states & (1u << s)) || !(w->index_kinds & (1u << k)))
+				continue;
+			key.mv_data = kb;
+			key.mv_size = state_key(kb, s, k, w->area, strlen(w->area));
+			rc = mdb_cursor_open(txn, c->idx, &heads[*n].cur);
+			if (rc == 0)
+				rc = head_place(&heads[(*n)++], &key, b, w->oldest_first);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	if (w->assignee == NULL || w->assignee[0] == '\0')
+		return 0;
+	key.mv_data = kb;
+	key.mv_size = assignee_key(kb, w->assignee);
+	heads[*n].assigned = true;
+	rc = mdb_cursor_open(txn, c->idx, &heads[*n].cur);
+	return rc == 0 ? head_place(&heads[(*n)++], &key, b, w->oldest_first) : rc;
+}
+
+static struct head *
+heads_best(struct head *heads, size_t n, bool ascending)
+{
+	struct head *best = NULL;
+	size_t i;
+	int d;
+
+	for (i = 0; i < n; i++) {
+		if (!heads[i].live)
+			continue;
+		d = best == NULL ? 0 : memcmp(heads[i].v, best->v, HUB_CASE_CURSOR_LEN);
+		if (best == NULL || (ascending ? d < 0 : d > 0))
+			best = &heads[i];
+	}
+	return best;
+}
+
+/* Whether case k (from an assigned head when assigned) belongs in walk w. */
+static bool
+wanted(const struct hub_case_walk *w, const struct hub_case *k, bool assigned, bool ack_late,
+       bool resolve_late)
+{
+	if (assigned && (!(w->kinds & (1u << k->kind)) || !(w->states & (1u << k->state))
+			 || strncmp(k->village, w->area, strlen(w->area)) != 0
+			 || strcmp(k->assignee, w->assignee) != 0))
+		return false;
+	return !w->overdue_only || ack_late || resolve_late;
+}
+
+static int
+walk_loop(struct hub_cases *c, MDB_txn *txn, const struct hub_case_walk *w, struct head *heads,
+	  size_t n, const struct bounds *b,
+	  int (*fn)(void *, void *, const struct hub_case *, bool, bool), void *ctx,
+	  uint8_t last[HUB_CASE_CURSOR_LEN])
+{
+	struct hub_case k;
+	struct head *hd;
+	uint8_t v[HUB_CASE_CURSOR_LEN];
+	size_t budget = w->budget, i;
+	bool assigned, al, rl;
+	int rc;
+
+	for (;;) {
+		hd = heads_best(heads, n, w->oldest_first);
+		if (hd == NULL)
+			return 0;
+		if (budget-- == 0)
+			return 2;
+		memcpy(v, hd->v, sizeof(v));
+		assigned = true;
+		for (i = 0; i < n; i++) {       /* every head on this case moves on */
+			if (heads[i].live && memcmp(heads[i].v, v, sizeof(v)) == 0) {
+				assigned = assigned && heads[i].assigned;
+				head_next(&heads[i], b, w->oldest_first);
+			}
+		}
+		memcpy(last, v, HUB_CASE_CURSOR_LEN);
+		rc = rec_get(c, txn, v + 8, &k);
+		if (rc == MDB_NOTFOUND)
+			continue;       /* cannot be: the index and cases commit together */
+		if (rc != 0)
+			return fail(c, "cannot read a case", rc);
+		hub_case_overdue(&k, w->targets, w->now_ms, &al, &rl);
+		if (wanted(w, &k, assigned, al, rl) && fn(ctx, txn, &k, al, rl) != 0)
+			return 1;
+	}
+}
+
+int
+hub_cases_walk(struct hub_cases *c, const struct hub_case_walk *w,
+	       int (*fn)(void *ctx, void *txn, const struct hub_case *k, bool ack_late,
+			 bool resolve_late),
+	       void *ctx, uint8_t last[HUB_CASE_CURSOR_LEN])
+{
+	struct head heads[MAX_HEADS];
+	struct bounds b;
+	size_t n = 0, i;
+	void *txn;
+	int rc;
+
+	memset(heads, 0, sizeof(heads));
+	memset(last, 0, HUB_CASE_CURSOR_LEN);
+	if (w->has_cursor)
+		memcpy(last, w->cursor, HUB_CASE_CURSOR_LEN);
+	set_bounds(w, &b);
+	if (hub_store_read_begin(c->store, &txn) != 0)
+		return fail(c, "cannot read cases", EIO);
+	rc = heads_open(c, txn, w, &b, heads, &n);
+	if (rc != 0)
+		rc = fail(c, "cannot read the case index", rc);
+	else
+		rc = walk_loop(c, txn, w, heads, n, &b, fn, ctx, last);
+	for (i = 0; i < MAX_HEADS; i++) {
+		if (heads[i].cur != NULL)
+			mdb_cursor_close(heads[i].cur);
+	}
+	hub_store_read_end(c->store);
+	return rc;
+}
