@@ -35,6 +35,9 @@ struct np__body {
 	enum np_ack_state state;
 	bool online;
 	int64_t expires_at_ms;          /* announcement: 0 never */
+	const uint8_t *id;              /* NULL: a new id */
+	int64_t sent_at_ms;             /* 0: now */
+	const struct np_announcement *cap;      /* announcement: its CAP fields, or NULL */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */
