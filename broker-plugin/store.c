@@ -380,7 +380,7 @@ hub_store_open(struct hub_store **out, const char *dir, int flags, char *err, si
 	s->err[0] = '\0';
 	rc = mdb_env_create(&s->env);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(s->env, 12);
+		rc = mdb_env_set_maxdbs(s->env, 16);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(s->env, INITIAL_MAP);
 	if (rc == 0)
