@@ -37,6 +37,7 @@
 #define MAX_INFOS 32            /* <info> blocks of one alert we import */
 #define TEXT_MAX 8192           /* the hub's limit per text field (validate.c) */
 #define DAY_MS (24LL * 3600 * 1000)
+#define HISTORY_TRIES 4         /* history queries per file, 1, 2, 3 s apart */
 
 struct ann {
 	char topic[64];
@@ -368,11 +369,16 @@ scan_history(struct importer *im, struct scan *sc, char *why, size_t whylen)
 	}
 	/* received by the hub after CAP's sent; a day of slack for clocks */
 	q.since_ms = since > DAY_MS ? since - DAY_MS : 0;
-	rc = np_history(im->c, &q, on_stored, sc, im->timeout_ms);
+	/* the hub limits history requests per user a second: a burst of files
+	 * waits a little and asks again (the sets are idempotent) */
+	for (i = 0, rc = NP_ERR_HISTORY; i < HISTORY_TRIES && rc != NP_OK; i++) {
+		if (i > 0)
+			np_client_run(im->c, 1000 * (int)i);
+		rc = np_history(im->c, &q, on_stored, sc, im->timeout_ms);
+	}
 	if (rc != NP_OK)
-		return say(why, whylen, rc == NP_ERR_HISTORY ? FILE_BAD : FILE_RETRY,
-			   "cannot read the hub's history (to find earlier imports and referenced "
-			   "alerts): %s", np_client_last_error(im->c));
+		return say(why, whylen, FILE_RETRY, "cannot read the hub's history (to find "
+			   "earlier imports and referenced alerts): %s", np_client_last_error(im->c));
 	return sc->nomem ? say(why, whylen, FILE_BAD, "out of memory") : FILE_OK;
 }
 
