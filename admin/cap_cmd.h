@@ -16,6 +16,9 @@ enum admin_rc admin_cap_import(int argc, char **argv);
 
 /* np-admin --db DIR cap export ID: argv[0] is "export" (cap_export.c). */
 enum admin_rc admin_cap_export_cmd(struct hub_store *s, int argc, char **argv);
+/* np-admin --db DIR cap atom ID...: argv[0] is "atom"; an Atom index of those
+ * announcements linking np-<id>.xml (cap_export.c). */
+enum admin_rc admin_cap_atom_cmd(struct hub_store *s, int argc, char **argv);
 
 /* The id np-admin cap import gives the announcement of <info> number info
  * (from 0) of the CAP alert (sender, identifier) for province (2 digits). */

@@ -57,6 +57,7 @@ struct stored {
 static int
 load(struct hub_history *h, const uint8_t id[16], struct stored *st)
 {
+	memset(st, 0, sizeof(*st));
 	void *buf = NULL;
 	size_t len = 0;
 	const char *a, *c;
@@ -367,4 +368,54 @@ admin_cap_atom(FILE *out, const char *feed_id, const char *title, const char *se
 	if (rc != 0)
 		fprintf(admin_err(), "np-admin: cannot write the CAP Atom index\n");
 	return rc == 0 ? ADMIN_OK : ADMIN_FAIL;
+}
+
+/* np-admin --db DIR cap atom ID...: the index of those announcements, each
+ * linking np-<id>.xml, as the public site writes cap/index.atom. */
+enum admin_rc
+admin_cap_atom_cmd(struct hub_store *s, int argc, char **argv)
+{
+	struct admin_cap_entry *e = calloc(argc > 1 ? (size_t)argc : 1, sizeof(*e));
+	char (*hrefs)[48] = calloc(argc > 1 ? (size_t)argc : 1, sizeof(*hrefs));
+	char **titles = calloc(argc > 1 ? (size_t)argc : 1, sizeof(*titles));
+	struct hub_history *h = NULL;
+	enum admin_rc rc = ADMIN_OK;
+	int64_t newest = 0;
+	struct stored st;
+	char err[300] = "out of memory", hex[33];
+	int i, n = 0;
+
+	if (e == NULL || hrefs == NULL || titles == NULL || hub_history_open(&h, s, 0, err,
+									   sizeof(err)) != 0) {
+		fprintf(admin_err(), "np-admin: %s\n", err);
+		rc = ADMIN_FAIL;
+	}
+	for (i = 1; rc == ADMIN_OK && i < argc; i++, n++) {
+		if (strlen(argv[i]) != 32 || hub_unhex(argv[i], 32, e[n].id, 16) != 0) {
+			fprintf(admin_err(), "np-admin: cap atom: '%s' is not an id\n", argv[i]);
+			rc = ADMIN_USAGE;
+		} else if (load(h, e[n].id, &st) != 0) {
+			fprintf(admin_err(), "np-admin: no announcement %s in the history\n", argv[i]);
+			rc = ADMIN_FAIL;
+		} else {
+			hub_hex(e[n].id, 16, hex);
+			snprintf(hrefs[n], sizeof(hrefs[n]), "np-%s.xml", hex);
+			titles[n] = strdup(st.e->announcement->title);
+			e[n].title = titles[n] ? titles[n] : "";
+			e[n].href = hrefs[n];
+			e[n].updated_ms = st.e->sent_at_ms;
+			newest = e[n].updated_ms > newest ? e[n].updated_ms : newest;
+		}
+		unload(&st);
+	}
+	if (rc == ADMIN_OK)
+		rc = admin_cap_atom(admin_out(), "urn:np-hub:cap", "np-hub: CAP alerts", "index.atom",
+				    e, (size_t)n, newest);
+	for (i = 0; titles != NULL && i < n; i++)
+		free(titles[i]);
+	hub_history_close(h);
+	free(e);
+	free(hrefs);
+	free(titles);
+	return argc < 2 ? ADMIN_USAGE : rc;
 }

@@ -40,6 +40,7 @@ const char admin_usage[] =
 	"  audit [--since MS] [--json]          every change: time,actor,command,target,result\n"
 	"                                       (CSV, UTC), oldest first; --json: one object a line\n"
 	"  cap export ID                        the stored announcement ID (32 hex) as CAP 1.2 XML\n"
+	"  cap atom ID...                       an Atom index of those announcements' CAP files\n"
 	"       np-admin cap import FILE... [--watch DIR] --as USER [--hub HOST[:PORT]]\n"
 	"         [--state DIR] [--cafile CA] [--require-signature CERT.pem] [--schema XSD]\n"
 	"         [--geo DIR] [--interval MS] [--timeout S]\n"

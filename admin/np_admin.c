@@ -140,6 +140,8 @@ run(struct hub_store *s, int argc, char **argv)
 		return admin_audit_list(s, argc, argv);
 	if (strcmp(cmd, "cap") == 0 && strcmp(sub, "export") == 0)
 		return admin_cap_export_cmd(s, argc - 1, argv + 1);
+	if (strcmp(cmd, "cap") == 0 && strcmp(sub, "atom") == 0)
+		return admin_cap_atom_cmd(s, argc - 1, argv + 1);
 	return ADMIN_USAGE;
 }
 

@@ -314,11 +314,16 @@ t_export_now() {
 	grep -q '<value>TH-27</value>' "$T"/*.xml && grep -q '<severity>Extreme</severity>' "$T/$id.xml" \
 		&& grep -q '<expires>2026-09-23T18:00:00+07:00</expires>' "$T/$id.xml" \
 		|| { diag "export lacks the geocode, severity or expiry"; return 1; }
+	"$B/np-admin" --db "$T/db-now" cap atom $(ids_of) >"$T/index.atom" 2>"$T/err" \
+		&& xmllint --noout "$T/index.atom" \
+		|| { diag "cap atom failed or is not XML"; show; return 1; }
+	same "entries of the Atom index" 3 "$(grep -c '<entry>' "$T/index.atom")" || return 1
+	grep -q "href=\"np-$id.xml\"" "$T/index.atom" || { diag "no link to np-$id.xml"; return 1; }
 	"$B/np-admin" --db "$T/db-now" cap export 0123456789abcdef0123456789abcdef >"$T/out" 2>"$T/err"
 	rc=$?
 	status 1 && err_has "no message 0123456789abcdef0123456789abcdef in the history"
 }
-t every_exported_tmd_announcement_validates t_export_now
+t every_exported_tmd_announcement_validates_and_the_atom_index_links_them t_export_now
 
 t_polygons() {
 	imp "$T/poly.xml"
