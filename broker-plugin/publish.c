@@ -419,9 +419,10 @@ withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 }
 
 /* Says in the log, at most once a second, that deliveries of announcements
- * were withheld, and why. */
+ * were withheld: how many, of what kind (the last one's) and why. */
 static void
-withheld_ann(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed, const char *why)
+withheld_ann(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed, const char *kind,
+	     const char *detail)
 {
 	int64_t now = hub_now_ms();
 
@@ -429,8 +430,8 @@ withheld_ann(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed, cons
 	if (now - ctx->expired_log_ms < 1000)
 		return;
 	mosquitto_log_printf(MOSQ_LOG_INFO,
-			     "np: withheld %lu delivery(ies) of announcements, the last on '%.200s' "
-			     "(%s%s)", ctx->withheld_expired, ed->topic, why,
+			     "np: withheld %lu delivery(ies) of %s announcements, the last on "
+			     "'%.200s' (%s%s)", ctx->withheld_expired, kind, ed->topic, detail,
 			     ed->retain ? ", retained" : "");
 	ctx->withheld_expired = 0;
 	ctx->expired_log_ms = now;
@@ -463,17 +464,17 @@ not_news(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed,
 	at = memo & ~HUB_ANN_MEMO_NOT_ACTUAL;
 	if (at != 0 && hub_expiry_past(at, now = hub_now_ms())) {
 		snprintf(why, sizeof(why), "expired %lld ms ago", (long long)(now - at));
-		withheld_ann(ctx, ed, why);
+		withheld_ann(ctx, ed, "expired", why);
 		return true;
 	}
 	if ((memo & HUB_ANN_MEMO_NOT_ACTUAL) != 0 && p != NULL
 	    && (p->role == HUB_ROLE_VOLUNTEER || p->role == HUB_ROLE_RESIDENT)) {
-		withheld_ann(ctx, ed, "a CAP Test, Exercise, System or Draft, to a villager");
+		withheld_ann(ctx, ed, "CAP Test, Exercise, System or Draft", "to a villager");
 		return true;
 	}
 	if (hub_msg_peek_id(ed->payload, ed->payloadlen, id) == 0
 	    && hub_history_withdrawn(ctx->history, id)) {
-		withheld_ann(ctx, ed, "withdrawn by an Update or Cancel");
+		withheld_ann(ctx, ed, "withdrawn", "by a CAP Update or Cancel");
 		return true;
 	}
 	return false;
