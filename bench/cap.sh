@@ -40,7 +40,9 @@ plugin_opt_db_path $W/db
 plugin_opt_rate_msgs 0
 plugin_opt_history_rate 1000
 CONF
-TZ=Asia/Bangkok faketime "2026-09-23 05:50:00" mosquitto -c "$W/m.conf" >"$W/log" 2>&1 &
+TZ=Asia/Bangkok FAKETIME="@2026-09-23 05:50:00" \
+	LD_PRELOAD=${NP_LIBFAKETIME:-/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1} \
+	mosquitto -c "$W/m.conf" >"$W/log" 2>&1 &
 PID=$!
 i=0
 until grep -q "running" "$W/log"; do

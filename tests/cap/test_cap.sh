@@ -45,7 +45,8 @@ FAKE=1
 FAKE_ADMIN=1
 case $B in *san*) FAKE_ADMIN="" ;; esac
 [ -n "${NP_BROKER_PRELOAD:-}" ] && FAKE=""
-command -v faketime >/dev/null 2>&1 || FAKE=""
+LIBFAKETIME=${NP_LIBFAKETIME:-/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1}
+command -v faketime >/dev/null 2>&1 && [ -r "$LIBFAKETIME" ] || FAKE=""
 
 T=$(mktemp -d) || exit 2
 BROKER_PID=""
@@ -88,7 +89,10 @@ hub_on() {
 	rm -rf "$T/db"
 	ln -s "$1" "$T/db"
 	if [ -n "${2:-}" ]; then
-		printf '#!/bin/sh\nTZ=Asia/Bangkok exec faketime "%s" "%s" "$@"\n' "$2" "$MOSQ" >"$T/mosq"
+		# libfaketime preloaded into mosquitto itself (the faketime program
+		# would fork it, and hub_stop would stop faketime only)
+		printf '#!/bin/sh\nexport TZ=Asia/Bangkok LD_PRELOAD=%s FAKETIME="@%s"\nexec "%s" "$@"\n' \
+			"$LIBFAKETIME" "$2" "$MOSQ" >"$T/mosq"
 		chmod +x "$T/mosq"
 		MOSQUITTO=$T/mosq
 	else
