@@ -16,16 +16,17 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
             broker-plugin/topic.c broker-plugin/refusal.c broker-plugin/token.c \
             broker-plugin/tokens.c broker-plugin/receipts.c broker-plugin/expiry.c \
-            broker-plugin/photo.c broker-plugin/cases.c
+            broker-plugin/photo.c broker-plugin/cases.c broker-plugin/idset.c
 # remote administration runs np-admin's own commands inside the broker
 REMOTE_ADMIN_SRCS = admin/remote_cmd.c admin/user.c admin/user_import.c admin/token_cmd.c \
             admin/audit.c admin/encode.c admin/io.c
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c \
             broker-plugin/reach.c broker-plugin/case_query.c broker-plugin/remote.c \
             $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
+CAP_SRCS    = admin/cap_parse.c admin/cap_sig.c admin/cap_geo.c admin/cap_import.c \
+            admin/cap_export.c
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
-            admin/case_cmd.c \
-            admin/hub_client.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
+            admin/case_cmd.c admin/hub_client.c $(CAP_SRCS) $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
             client-lib/codec.c client-lib/outbox.c client-lib/token.c client-lib/receipt.c \
@@ -41,7 +42,10 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 PB_OBJ = $(BUILD)/obj/np.pb-c.o
 
 LIBS_CORE = -lprotobuf-c -llmdb -lcrypto
-LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson -lpthread -lmosquitto
+# CAP (np-admin cap): libxml2 and xmlsec1 with OpenSSL (Debian libxml2-dev, libxmlsec1-dev)
+XML_CFLAGS := $(shell pkg-config --cflags xmlsec1-openssl libxml-2.0 2>/dev/null)
+XML_LIBS   := $(shell pkg-config --libs xmlsec1-openssl libxml-2.0 2>/dev/null)
+LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson -lpthread -lmosquitto $(XML_LIBS) -lm
 
 .PHONY: all deps run test check clean examples bench install lib
 # libnpclient's version is np_client.h's NP_VERSION; the soname follows its major
@@ -82,7 +86,10 @@ $(BUILD)/np_plugin.so: $(call obj,$(PLUGIN_SRCS)) $(PB_OBJ) broker-plugin/plugin
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=broker-plugin/plugin.map \
 		-o $@ $(filter %.o,$^) $(LIBS_CORE) -lcsv -ljansson -lpthread
 
-$(BUILD)/np-admin: $(call obj,$(ADMIN_SRCS)) $(PB_OBJ)
+$(call obj,$(CAP_SRCS)): CPPFLAGS += $(XML_CFLAGS)
+
+# np-admin cap import publishes through the hub with libnpclient
+$(BUILD)/np-admin: $(call obj,$(ADMIN_SRCS)) $(PB_OBJ) $(BUILD)/libnpclient.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_ADMIN)
 
 $(BUILD)/libnpclient.a: $(call obj,$(CLIENT_SRCS)) $(PB_OBJ)

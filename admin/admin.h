@@ -41,6 +41,15 @@ void admin_rows_free(struct place_rows *rows);
 /* registry list [PREFIX]: the places as code,name_th,name_en lines. */
 enum admin_rc admin_registry_list(struct hub_store *s, const char *prefix);
 
+/* A directory of ../shared/data: $env, else ../shared/data/SUB from the
+ * current directory when it holds probe, else the one beside the repository
+ * that holds this binary. buf (len bytes) may hold the result. */
+const char *admin_data_dir(const char *env, const char *sub, const char *probe, char *buf,
+			   size_t len);
+/* The path of file in that directory, in buf. */
+const char *admin_data_path(const char *env, const char *sub, const char *file, char *buf,
+			    size_t len);
+
 /* np-admin's usage text. */
 extern const char admin_usage[];
 

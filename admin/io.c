@@ -41,7 +41,14 @@ const char admin_usage[] =
 	"  token list [NAME]                    id,user,label,created,last_used,expires (CSV, UTC)\n"
 	"  token revoke ID... | --user NAME     live sessions of those tokens are cut within 1 s\n"
 	"  audit [--since MS] [--json]          every change: time,actor,command,target,result\n"
-	"                                       (CSV, UTC), oldest first; --json: one object a line\n";
+	"                                       (CSV, UTC), oldest first; --json: one object a line\n"
+	"  cap export ID                        the stored announcement ID (32 hex) as CAP 1.2 XML\n"
+	"  cap atom ID...                       an Atom index of those announcements' CAP files\n"
+	"       np-admin cap import FILE... [--watch DIR] --as USER [--hub HOST[:PORT]]\n"
+	"         [--state DIR] [--cafile CA] [--require-signature CERT.pem] [--schema XSD]\n"
+	"         [--geo DIR] [--interval MS] [--timeout S]\n"
+	"         (CAP 1.2 alerts into announcements, sent through the hub as USER, an\n"
+	"          agency; its password from NP_PASSWORD or a token in --state DIR)\n";
 
 
 static const char hash_tag[] = "pbkdf2-sha512$";

@@ -12,6 +12,7 @@
 
 #include "admin.h"
 #include "audit.h"
+#include "cap_cmd.h"
 #include "encode.h"
 #include "hub_client.h"
 #include "user.h"
@@ -67,28 +68,46 @@ registry_import(struct hub_store *s, const char *path)
 	return rc;
 }
 
+const char *
+admin_data_dir(const char *env, const char *sub, const char *probe, char *buf, size_t len)
+{
+	char exe[4096], path[4200];
+	ssize_t n;
+	char *slash;
+	int up;
+
+	if (getenv(env) != NULL)
+		return getenv(env);
+	snprintf(path, sizeof(path), "../shared/data/%s/%s", sub, probe);
+	snprintf(buf, len, "../shared/data/%s", sub);
+	if (access(path, R_OK) == 0)
+		return buf;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return buf;
+	exe[n] = '\0';
+	for (up = 0; up < 2 && (slash = strrchr(exe, '/')) != NULL; up++)
+		*slash = '\0';         /* drop np-admin, then build/ */
+	snprintf(buf, len, "%s/../shared/data/%s", exe, sub);
+	return buf;
+}
+
+const char *
+admin_data_path(const char *env, const char *sub, const char *file, char *buf, size_t len)
+{
+	char dir[4200];
+	const char *d = admin_data_dir(env, sub, file, dir, sizeof(dir));
+
+	snprintf(buf, len, "%s/%s", d, file);
+	return buf;
+}
+
 /* The geo data: $NP_GEO_DIR, else ../shared/data/geo from the current
  * directory (the repo root), else from beside the repo that holds this binary. */
 static const char *
 default_geo(char *buf, size_t len)
 {
-	char exe[4096];
-	ssize_t n;
-	char *slash;
-	int up;
-
-	if (getenv("NP_GEO_DIR") != NULL)
-		return getenv("NP_GEO_DIR");
-	if (access("../shared/data/geo/provinces.csv", R_OK) == 0)
-		return "../shared/data/geo";
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return "../shared/data/geo";
-	exe[n] = '\0';
-	for (up = 0; up < 2 && (slash = strrchr(exe, '/')) != NULL; up++)
-		*slash = '\0';         /* drop np-admin, then build/ */
-	snprintf(buf, len, "%s/../shared/data/geo", exe);
-	return buf;
+	return admin_data_dir("NP_GEO_DIR", "geo", "provinces.csv", buf, len);
 }
 
 static enum admin_rc
@@ -121,6 +140,10 @@ run(struct hub_store *s, int argc, char **argv)
 		return admin_case(s, argc, argv);
 	if (strcmp(cmd, "audit") == 0)
 		return admin_audit_list(s, argc, argv);
+	if (strcmp(cmd, "cap") == 0 && strcmp(sub, "export") == 0)
+		return admin_cap_export_cmd(s, argc - 1, argv + 1);
+	if (strcmp(cmd, "cap") == 0 && strcmp(sub, "atom") == 0)
+		return admin_cap_atom_cmd(s, argc - 1, argv + 1);
 	return ADMIN_USAGE;
 }
 
@@ -139,6 +162,12 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strncmp(argv[1], "--hub", 5) == 0) {
 		rc = admin_hub_main(argc, argv);
+		if (rc == ADMIN_USAGE)
+			fputs(admin_usage, stderr);
+		return rc;
+	}
+	if (argc > 2 && strcmp(argv[1], "cap") == 0 && strcmp(argv[2], "import") == 0) {
+		rc = admin_cap_import(argc - 2, argv + 2);     /* through the hub: no --db */
 		if (rc == ADMIN_USAGE)
 			fputs(admin_usage, stderr);
 		return rc;

@@ -2,7 +2,7 @@
 # Included from the Makefile with:  include bench/bench.mk
 ifndef NP_BENCH_MK
 NP_BENCH_MK := 1
-.PHONY: bench bench-full bench-build
+.PHONY: bench bench-full bench-build bench-cap
 BENCH_MAKE = $(MAKE) --no-print-directory $(addprefix -f ,$(filter-out %.d,$(MAKEFILE_LIST)))
 
 NPBENCH_SRCS = bench/npbench.c bench/npb_pool.c bench/npb_throughput.c bench/npb_connect.c \
@@ -36,4 +36,9 @@ bench: deps
 bench-full: deps
 	@$(BENCH_MAKE) bench-build
 	@BENCH=full bench/run.sh
+
+# np-admin cap import of the TMD alert (bench/cap.sh)
+bench-cap: deps
+	@$(BENCH_MAKE) all
+	@bench/cap.sh
 endif

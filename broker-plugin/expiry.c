@@ -3,10 +3,13 @@
  * up to expires_at_ms (field 10, varint). Field numbers are np.proto's; the
  * hub packs Envelopes canonically (fields in number order, each once); the
  * walk takes any order. */
+#include <string.h>
+
 #include "expiry.h"
 
 #define ENVELOPE_ANNOUNCEMENT 12        /* Envelope.announcement */
 #define ANNOUNCEMENT_EXPIRES_AT 10      /* Announcement.expires_at_ms */
+#define ANNOUNCEMENT_CAP_STATUS 18      /* Announcement.cap_status */
 
 enum wire_type { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
@@ -120,6 +123,39 @@ hub_expiry_read(const void *payload, size_t len)
 		}
 	}
 	return (int64_t)at;     /* an int64 is its two's complement on the wire */
+}
+
+int64_t
+hub_ann_memo_read(const void *payload, size_t len)
+{
+	const uint8_t *p = NULL, *end = NULL;
+	uint64_t key, v, at = 0, n;
+	bool not_actual = false;
+
+	if (payload == NULL
+	    || !find_len(payload, (const uint8_t *)payload + len, ENVELOPE_ANNOUNCEMENT, &p, &end))
+		return 0;
+	while (p < end) {
+		if (!varint(&p, end, &key))
+			return 0;
+		if (key == KEY(ANNOUNCEMENT_EXPIRES_AT, WT_VARINT)) {
+			if (!varint(&p, end, &v))
+				return 0;
+			at = v;
+		} else if (key == KEY(ANNOUNCEMENT_CAP_STATUS, WT_LEN)) {
+			if (!varint(&p, end, &n) || n > (uint64_t)(end - p))
+				return 0;
+			not_actual = n > 0 && !(n == 6 && memcmp(p, "Actual", 6) == 0);
+			p += n;
+		} else if (!skip(&p, end, key & 7)) {
+			return 0;
+		}
+	}
+	if ((int64_t)at < 0)
+		at = 0;         /* the hub refuses negative expiries; never expires */
+	if (at >= (uint64_t)HUB_ANN_MEMO_NOT_ACTUAL)
+		at = (uint64_t)HUB_ANN_MEMO_NOT_ACTUAL - 1;
+	return (int64_t)at | (not_actual ? HUB_ANN_MEMO_NOT_ACTUAL : 0);
 }
 
 bool

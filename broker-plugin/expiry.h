@@ -16,6 +16,15 @@
  * caller's seal check decides about those). Borrows payload. */
 int64_t hub_expiry_read(const void *payload, size_t len);
 
+/* What a delivery needs to know of a packed announcement, in one int64 (the
+ * seal cache's memo, seal.h): its expires_at_ms (0: never; one past 2^62,
+ * which never comes, is cut to 2^62 - 1) ORed with HUB_ANN_MEMO_NOT_ACTUAL
+ * when its cap_status is set and not "Actual" (DESIGN.md "CAP": a Test or
+ * Exercise reaches no villager). 0 for anything that is no announcement or
+ * does not parse. Never negative, so never HUB_SEAL_NO_MEMO. */
+#define HUB_ANN_MEMO_NOT_ACTUAL (INT64_C(1) << 62)
+int64_t hub_ann_memo_read(const void *payload, size_t len);
+
 /* true when an announcement that expires at expires_at_ms (0: never) has
  * expired at now_ms: expires_at_ms <= now_ms. */
 bool hub_expiry_past(int64_t expires_at_ms, int64_t now_ms);

@@ -4,6 +4,7 @@
  *   msgs  hid (8 bytes, big-endian) -> u16 topic length, topic, stamped Envelope
  *   ids   envelope id (16 bytes)     -> hid                    (deduplication)
  *   idx   kind letter + key          -> hid, hid, ...          (DUPSORT|DUPFIXED)
+ *   withdrawn  announcement id (16)  -> hid of the Update or Cancel that withdrew it
  * A hid is received_at_ms << 16 | n, so hid order is arrival order and a time
  * bound is a hid bound. Every message is indexed under its kind ("" key) and
  * its place: ann under its area, dm under its inbox, rep/status/show under each
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "idset.h"
 #include "topic.h"
 
 #define INDEX_KEY_MAX (1 + HUB_USERNAME_MAX)
@@ -35,7 +37,9 @@
 struct hub_history {
 	struct hub_store *store;
 	MDB_env *env;
-	MDB_dbi msgs, ids, idx, meta;
+	MDB_dbi msgs, ids, idx, meta, withdrawn;
+	struct hub_idset gone;  /* the withdrawn table in memory, batch included */
+	bool gone_batched;      /* the open batch withdrew some: reload if it is lost */
 	uint64_t last_hid;
 	int64_t lease_ms;       /* no stamp given out is past it (on disk once committed) */
 	bool lease_due;         /* the batch moved it: commit now */
@@ -254,6 +258,8 @@ open_tables(void *txn, void *arg)
 		rc = mdb_dbi_open(txn, "idx", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &h->idx);
 	if (rc == 0)    /* store.c's table: history.c owns its STAMP_LEASE_KEY record */
 		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &h->meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "withdrawn", MDB_CREATE, &h->withdrawn);
 	return rc;
 }
 
@@ -321,6 +327,23 @@ read_last_hid(struct hub_history *h)
 	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(h, "cannot read history", rc);
 }
 
+static int
+add_gone(void *ctx, const uint8_t id[16])
+{
+	return hub_idset_add(ctx, id) != 0 ? -1 : 0;
+}
+
+/* The withdrawn table into h->gone (again). */
+static int
+load_withdrawn(struct hub_history *h)
+{
+	hub_idset_clear(&h->gone);
+	h->gone_batched = false;
+	if (hub_history_each_withdrawn(h, add_gone, &h->gone) != 0)
+		return HUB_STORE_ERROR;
+	return 0;
+}
+
 int
 hub_history_open(struct hub_history **out, struct hub_store *s, int sync_ms, char *err,
 		 size_t errlen)
@@ -342,8 +365,9 @@ hub_history_open(struct hub_history **out, struct hub_store *s, int sync_ms, cha
 		free(h);
 		return HUB_STORE_ERROR;
 	}
-	if (read_last_hid(h) != 0) {
+	if (read_last_hid(h) != 0 || load_withdrawn(h) != 0) {
 		snprintf(err, errlen, "%s", h->err);
+		hub_idset_clear(&h->gone);
 		free(h);
 		return HUB_STORE_ERROR;
 	}
@@ -361,6 +385,7 @@ hub_history_close(struct hub_history *h)
 	hub_history_commit(h);
 	if (h->dirty)
 		mdb_env_sync(h->env, 1);
+	hub_idset_clear(&h->gone);
 	free(h);
 }
 
@@ -508,6 +533,14 @@ batch_begin(struct hub_history *h)
 	return rc;
 }
 
+/* A lost batch may have withdrawn announcements: the set forgets them. */
+static void
+gone_lost(struct hub_history *h)
+{
+	if (h->gone_batched && load_withdrawn(h) != 0)
+		h->gone_batched = false;        /* keeps what it had: withheld more, not less */
+}
+
 static void
 batch_abort(struct hub_history *h)
 {
@@ -518,6 +551,7 @@ batch_abort(struct hub_history *h)
 	if (h->lease_due)
 		h->lease_ms = 0;        /* its move is lost with the batch: the next put makes it */
 	h->lease_due = false;
+	gone_lost(h);
 }
 
 int
@@ -560,6 +594,68 @@ hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const ui
 }
 
 int
+hub_history_withdraw(struct hub_history *h, const uint8_t (*ids)[16], size_t n, uint64_t by_hid)
+{
+	uint8_t hidb[HID_LEN];
+	MDB_val k, v = { HID_LEN, hidb };
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	be64(hidb, by_hid);
+	rc = batch_begin(h);
+	for (i = 0; i < n && rc == 0; i++) {
+		k.mv_size = ENVELOPE_ID_LEN;
+		k.mv_data = (void *)ids[i];
+		rc = mdb_put(h->txn, h->withdrawn, &k, &v, MDB_NOOVERWRITE);
+		if (rc == MDB_KEYEXIST)         /* withdrawn before: the first word stands */
+			rc = 0;
+		if (rc == 0) {
+			h->gone_batched = true;
+			rc = hub_idset_add(&h->gone, ids[i]) != 0 ? ENOMEM : 0;
+		}
+	}
+	if (rc != 0) {
+		fail(h, "cannot record withdrawn announcements", rc);
+		batch_abort(h);
+		return HUB_STORE_ERROR;
+	}
+	return 0;
+}
+
+bool
+hub_history_withdrawn(const struct hub_history *h, const uint8_t id[16])
+{
+	return hub_idset_has(&h->gone, id);
+}
+
+int
+hub_history_each_withdrawn(struct hub_history *h, int (*fn)(void *ctx, const uint8_t id[16]),
+			   void *ctx)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	void *txn;
+	int rc;
+
+	if (hub_store_read_begin(h->store, &txn) != 0)
+		return fail(h, "cannot read withdrawn announcements", EIO);
+	rc = mdb_cursor_open(txn, h->withdrawn, &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size == ENVELOPE_ID_LEN && fn(ctx, k.mv_data) != 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	hub_store_read_end(h->store);
+	return rc == MDB_NOTFOUND ? 0 : fail(h, "cannot read withdrawn announcements", rc);
+}
+
+int
 hub_history_commit(struct hub_history *h)
 {
 	size_t n = h->batched;
@@ -571,6 +667,9 @@ hub_history_commit(struct hub_history *h)
 	h->txn = NULL;
 	h->batched = 0;
 	h->lease_due = false;
+	if (rc != 0)
+		gone_lost(h);
+	h->gone_batched = false;
 	if (rc != 0) {
 		snprintf(h->err, sizeof(h->err), "cannot commit %zu messages: %s", n, mdb_strerror(rc));
 		return HUB_STORE_ERROR;

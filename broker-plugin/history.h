@@ -41,6 +41,17 @@ int hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, s
  * or 2 message, and commits QoS 0 messages in batches (hub_history_commit_due). */
 int hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const uint8_t id[16],
 		    const char *username, const void *payload, size_t len);
+/* Records, in the open batch, that the announcements ids[0..n) were withdrawn
+ * by the Update or Cancel stored as by_hid (DESIGN.md "CAP"); an id withdrawn
+ * before keeps its first record. 0, or HUB_STORE_ERROR (the batch is lost). */
+int hub_history_withdraw(struct hub_history *h, const uint8_t (*ids)[16], size_t n,
+			 uint64_t by_hid);
+/* true when announcement id was withdrawn (a set in memory: O(1), for every
+ * delivery on np/ann/). */
+bool hub_history_withdrawn(const struct hub_history *h, const uint8_t id[16]);
+/* Calls fn for every withdrawn id (committed ones), until fn returns non-zero. */
+int hub_history_each_withdrawn(struct hub_history *h, int (*fn)(void *ctx, const uint8_t id[16]),
+			       void *ctx);
 /* Commits the open batch, if any. 0, or HUB_STORE_ERROR (the batch is lost). */
 int hub_history_commit(struct hub_history *h);
 /* Commits the open batch if it is HUB_BATCH_MS old or HUB_BATCH_MAX long. */

@@ -390,7 +390,7 @@ on_acl_check(int event, void *event_data, void *userdata)
 	why = p ? hub_acl_check(p, a, ed->topic, a == HUB_READ ? NULL : &ctx->dir)
 		: HUB_R_UNKNOWN_USER;
 	if (why == HUB_OK && a == HUB_READ)
-		return hub_publish_deliverable(ctx, ed) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+		return hub_publish_deliverable(ctx, ed, p) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	if (why == HUB_OK)
 		return MOSQ_ERR_SUCCESS;
 	if (a == HUB_WRITE)

@@ -139,6 +139,38 @@ check_ack(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
 	return hub_case_check_ack(p, &k, &a, &u, found);
 }
 
+/* An Update or Cancel (DESIGN.md "CAP") withdraws earlier announcements: each
+ * reference must name a stored announcement of the same sender and the same
+ * cap_status (a Test never withdraws an Actual alert). */
+static enum hub_refusal
+check_references(struct hub_ctx *ctx, const struct hub_principal *p, const struct hub_msg *m)
+{
+	char owner[HUB_USERNAME_MAX + 1], status[16], stopic[256];
+	size_t i, n = hub_msg_n_references(m), len;
+	void *stored;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = hub_history_find(ctx->history, hub_msg_reference(m, i), stopic, sizeof(stopic),
+				      &stored, &len);
+		if (rc == HUB_STORE_NOTFOUND)
+			return HUB_R_CAP_REF_UNKNOWN;
+		if (rc != 0)
+			return HUB_R_STORE_FAILED;
+		owner[0] = status[0] = '\0';
+		rc = hub_msg_stored_ann(stored, hub_seal_strip(stored, len), owner, sizeof(owner),
+					status, sizeof(status));
+		free(stored);
+		if (rc != 0)
+			return HUB_R_CAP_REF_NOT_ANN;
+		if (strcmp(owner, p->username) != 0)
+			return HUB_R_CAP_REF_OTHER_SENDER;
+		if (strcmp(status, hub_msg_cap_status(m)) != 0)
+			return HUB_R_CAP_REF_STATUS;
+	}
+	return HUB_OK;
+}
+
 /* Returns HUB_OK, or why the message is refused; *dup when it is a resend of
  * the same message by the same sender. */
 static enum hub_refusal
@@ -167,7 +199,9 @@ check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *top
 	}
 	if (rc != HUB_STORE_NOTFOUND)
 		return HUB_R_STORE_FAILED;
-	return hub_msg_ack_report(m) != NULL ? check_ack(ctx, p, topic, m) : HUB_OK;
+	if (hub_msg_ack_report(m) != NULL)
+		return check_ack(ctx, p, topic, m);
+	return check_references(ctx, p, m);
 }
 
 /* Decodes and checks a payload for p on topic; HUB_OK and *out, or why not. */
@@ -194,6 +228,30 @@ check_payload(struct hub_ctx *ctx, const struct hub_principal *p, const char *to
 	return why;
 }
 
+/* An accepted Update or Cancel withdraws its references (checked by
+ * check_references), in the batch of its own message. */
+static int
+withdraw(struct hub_ctx *ctx, const struct hub_msg *m, uint64_t hid, const char *user)
+{
+	size_t i, n = hub_msg_n_references(m);
+	uint8_t (*ids)[HUB_ID_LEN];
+	int rc;
+
+	if (n == 0)
+		return 0;
+	ids = malloc(n * HUB_ID_LEN);
+	if (ids == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		memcpy(ids[i], hub_msg_reference(m, i), HUB_ID_LEN);
+	rc = hub_history_withdraw(ctx->history, (const uint8_t (*)[16])ids, n, hid);
+	free(ids);
+	if (rc == 0)
+		mosquitto_log_printf(MOSQ_LOG_INFO, "np: an Update or Cancel by '%s' withdrew %zu "
+				     "announcement(s)", user, n);
+	return rc;
+}
+
 /* Stamps, seals and stores m; the sealed payload (mosquitto_malloc'd) is
  * returned in *out. qos > 0 is committed now (the broker acknowledges when
  * this returns); QoS 0 joins the batch committed every HUB_BATCH_MS. */
@@ -214,6 +272,7 @@ stamp_and_store(struct hub_ctx *ctx, const char *topic, int qos, const struct hu
 	len = hub_seal_append(ctx->seal, topic, buf, len);
 	hub_seal_note(ctx->seal, topic, buf, len);      /* its fan-out follows at once */
 	if (hub_history_put(ctx->history, hid, topic, hub_msg_id(m), p->username, buf, len) != 0
+	    || withdraw(ctx, m, hid, p->username) != 0
 	    || (qos > 0 ? hub_history_commit(ctx->history)
 			: hub_history_commit_due(ctx->history, HUB_HID_MS(hid))) != 0) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: cannot store a message: %s",
@@ -387,44 +446,76 @@ withheld(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
 	ctx->withheld_log_ms = now;
 }
 
-/* An expired announcement (sealed, so accepted before it expired: a retained
- * one, or one queued for a session that was offline) is withheld; said in
- * the log at most once a second. Called right after the seal check of the
- * same payload: the expiry is read once per message and kept as the seal
- * cache's memo for the rest of its fan-out. */
-static bool
-expired(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
+/* Says in the log, at most once a second, that deliveries of announcements
+ * were withheld: how many, of what kind (the last one's) and why. */
+static void
+withheld_ann(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed, const char *kind,
+	     const char *detail)
 {
-	int64_t at, now;
+	int64_t now = hub_now_ms();
+
+	ctx->withheld_expired++;
+	if (now - ctx->expired_log_ms < 1000)
+		return;
+	mosquitto_log_printf(MOSQ_LOG_INFO,
+			     "np: withheld %lu delivery(ies) of %s announcements, the last on "
+			     "'%.200s' (%s%s)", ctx->withheld_expired, kind, ed->topic, detail,
+			     ed->retain ? ", retained" : "");
+	ctx->withheld_expired = 0;
+	ctx->expired_log_ms = now;
+}
+
+/* An announcement that is no news for this reader is withheld: an expired one
+ * (sealed, so accepted before it expired: a retained one, or one queued for a
+ * session that was offline, or a CAP alert imported after its expiry), one
+ * withdrawn by an Update or Cancel (DESIGN.md "CAP"), and, for villagers
+ * (volunteers and residents), one whose cap_status is not Actual (Test,
+ * Exercise, System, Draft). Called right after the seal check of the same
+ * payload: its expiry and status are read once per message and kept as the
+ * seal cache's memo for the rest of its fan-out; the withdrawn set is asked
+ * each time (a hash of the id, which opens every canonical envelope). */
+static bool
+not_news(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed,
+	 const struct hub_principal *p)
+{
+	uint8_t id[HUB_ID_LEN];
+	int64_t memo, at, now;
+	char why[64];
 
 	if (strncmp(ed->topic, ANN_PREFIX, sizeof(ANN_PREFIX) - 1) != 0)
 		return false;
-	at = hub_seal_memo(ctx->seal);
-	if (at == HUB_SEAL_NO_MEMO) {
-		at = hub_expiry_read(ed->payload, ed->payloadlen);
-		hub_seal_set_memo(ctx->seal, at);
+	memo = hub_seal_memo(ctx->seal);
+	if (memo == HUB_SEAL_NO_MEMO) {
+		memo = hub_ann_memo_read(ed->payload, ed->payloadlen);
+		hub_seal_set_memo(ctx->seal, memo);
 	}
-	if (at == 0 || !hub_expiry_past(at, now = hub_now_ms()))
-		return false;
-	ctx->withheld_expired++;
-	if (now - ctx->expired_log_ms >= 1000) {
-		mosquitto_log_printf(MOSQ_LOG_INFO,
-				     "np: withheld %lu delivery(ies) of expired announcements, the "
-				     "last on '%.200s' (expired %lld ms ago%s)", ctx->withheld_expired,
-				     ed->topic, (long long)(now - at), ed->retain ? ", retained" : "");
-		ctx->withheld_expired = 0;
-		ctx->expired_log_ms = now;
+	at = memo & ~HUB_ANN_MEMO_NOT_ACTUAL;
+	if (at != 0 && hub_expiry_past(at, now = hub_now_ms())) {
+		snprintf(why, sizeof(why), "expired %lld ms ago", (long long)(now - at));
+		withheld_ann(ctx, ed, "expired", why);
+		return true;
 	}
-	return true;
+	if ((memo & HUB_ANN_MEMO_NOT_ACTUAL) != 0 && p != NULL
+	    && (p->role == HUB_ROLE_VOLUNTEER || p->role == HUB_ROLE_RESIDENT)) {
+		withheld_ann(ctx, ed, "CAP Test, Exercise, System or Draft", "to a villager");
+		return true;
+	}
+	if (hub_msg_peek_id(ed->payload, ed->payloadlen, id) == 0
+	    && hub_history_withdrawn(ctx->history, id)) {
+		withheld_ann(ctx, ed, "withdrawn", "by a CAP Update or Cancel");
+		return true;
+	}
+	return false;
 }
 
 bool
-hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed)
+hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed,
+			const struct hub_principal *p)
 {
 	if (!hub_topic_is_np(ed->topic))
 		return true;
 	if (hub_seal_check(ctx->seal, ed->topic, ed->payload, ed->payloadlen))
-		return !expired(ctx, ed);
+		return !not_news(ctx, ed, p);
 	if (ed->payloadlen == 0)
 		return false;   /* a retained message being cleared: nothing to deliver */
 	withheld(ctx, ed);

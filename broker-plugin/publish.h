@@ -24,12 +24,15 @@ int hub_publish(struct hub_ctx *ctx, struct mosquitto_evt_message *ed);
  * one from an admitted user is published by the hub, stamped and sealed. */
 int hub_publish_will(struct hub_ctx *ctx, struct mosquitto_evt_acl_check *ed, const char *user);
 
-/* A delivery (ACL read check) of an np/ payload: true when it carries the
- * hub's seal and is no announcement whose expires_at_ms has passed. A
- * withheld unsealed retained payload is also cleared from the broker; an
- * expired retained announcement stays (the history keeps it anyway) and is
- * withheld at every delivery. */
-bool hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed);
+/* A delivery (ACL read check) of an np/ payload to p: true when it carries
+ * the hub's seal and is no announcement whose expires_at_ms has passed, none
+ * withdrawn by a CAP Update or Cancel, and, to a volunteer or resident, none
+ * whose cap_status is other than Actual. A withheld unsealed retained payload
+ * is also cleared from the broker; an expired or withdrawn retained
+ * announcement stays (the history keeps it anyway) and is withheld at every
+ * delivery. */
+bool hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_check *ed,
+			     const struct hub_principal *p);
 
 /* Logs and tells the publisher why (refusal.c's sentence, with the hub's
  * limits in it; np/reply/<user>/error, at most plugin_opt_reply_rate a

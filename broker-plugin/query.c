@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expiry.h"
 #include "np.pb-c.h"
 #include "query.h"
 #include "validate.h"
 
 struct page {
 	const struct hub_principal *p;
+	const struct hub_history *h;
 	bool all_readable;
 	size_t limit, bytes;
 	Np__HistoryItem *items;
@@ -100,6 +102,23 @@ hub_query_narrow(const struct hub_principal *p, struct hub_hist_scan *q)
 	}
 }
 
+/* A villager (volunteer or resident) is never handed a CAP Test, Exercise,
+ * System or Draft, nor an announcement withdrawn by an Update or Cancel, not
+ * even from the history (DESIGN.md "CAP"); others see the whole record. */
+static bool
+hidden_from_villager(const struct page *pg, const struct hub_hist_item *it)
+{
+	uint8_t id[HUB_ID_LEN];
+
+	if ((pg->p->role != HUB_ROLE_VOLUNTEER && pg->p->role != HUB_ROLE_RESIDENT)
+	    || strncmp(it->topic, "np/ann/", 7) != 0)
+		return false;
+	if ((hub_ann_memo_read(it->payload, it->len) & HUB_ANN_MEMO_NOT_ACTUAL) != 0)
+		return true;
+	return hub_msg_peek_id(it->payload, it->len, id) == 0
+	       && hub_history_withdrawn(pg->h, id);
+}
+
 static int
 collect(void *ctx, const struct hub_hist_item *it)
 {
@@ -108,6 +127,8 @@ collect(void *ctx, const struct hub_hist_item *it)
 	uint8_t *copy;
 
 	if (!pg->all_readable && hub_acl_check(pg->p, HUB_READ, it->topic, NULL) != HUB_OK)
+		return 0;
+	if (hidden_from_villager(pg, it))
 		return 0;
 	if (pg->n > 0 && pg->bytes + it->len + strlen(it->topic) + 16 > HUB_QUERY_MAX_BYTES)
 		return (pg->untaken = it->hid, 1);
@@ -229,6 +250,7 @@ hub_query_answer(struct hub_history *h, const struct hub_principal *p, const voi
 	why = r == NULL ? HUB_R_NOT_REQUEST : check_request(r, len);
 	if (why == HUB_OK) {
 		pg.p = p;
+		pg.h = h;
 		pg.limit = r->limit ? r->limit : HUB_QUERY_DEFAULT_LIMIT;
 		pg.items = calloc(pg.limit, sizeof(*pg.items));
 		pg.ptrs = calloc(pg.limit, sizeof(*pg.ptrs));

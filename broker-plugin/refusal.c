@@ -201,6 +201,25 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_CASE_STATE] = "unknown case state",
 	[HUB_R_CASE_STATS_TOO_MANY] = "over 200000 cases: narrow the area, kinds or time range",
 	[HUB_R_CASE_FAILED] = "the hub could not read the cases; try again",
+	[HUB_R_CAP_SEVERITY] = "announcement severity is not one of CAP's (Extreme, Severe, "
+			       "Moderate, Minor, Unknown)",
+	[HUB_R_CAP_URGENCY] = "announcement urgency is not one of CAP's (Immediate, Expected, "
+			      "Future, Past, Unknown)",
+	[HUB_R_CAP_CERTAINTY] = "announcement certainty is not one of CAP's (Observed, Likely, "
+				"Possible, Unlikely, Unknown)",
+	[HUB_R_CAP_STATUS] = "announcement cap_status is not one of CAP's (Actual, Exercise, "
+			     "System, Test, Draft)",
+	[HUB_R_CAP_MSG_TYPE] = "announcement msg_type is not one of CAP's (Alert, Update, Cancel, "
+			       "Ack, Error)",
+	[HUB_R_CAP_REF_LENGTH] = "an announcement reference is not a 16-byte id",
+	[HUB_R_CAP_REF_TOO_MANY] = "an announcement has over 1024 references",
+	[HUB_R_CAP_REF_MSG_TYPE] = "only an Update or a Cancel (msg_type) may carry references",
+	[HUB_R_CAP_REF_UNKNOWN] = "a reference names no stored announcement (an Update or Cancel "
+				  "of an unknown alert)",
+	[HUB_R_CAP_REF_OTHER_SENDER] = "a reference names another sender's announcement",
+	[HUB_R_CAP_REF_NOT_ANN] = "a reference names a message that is no announcement",
+	[HUB_R_CAP_REF_STATUS] = "a reference names an announcement of another cap_status (a Test "
+				 "may not withdraw an Actual alert)",
 	[HUB_R_NOMEM] = "out of memory",
 };
 

@@ -84,6 +84,65 @@ is_empty_text(enum hub_refusal why)
 	       || why == HUB_R_SHOW_NO_TITLE || why == HUB_R_DM_EMPTY;
 }
 
+/* s is empty or one of the NULL-terminated words. */
+static bool
+one_of(const char *s, const char *const *words)
+{
+	if (s == NULL || s[0] == '\0')
+		return true;
+	for (; *words != NULL; words++) {
+		if (strcmp(s, *words) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *const severities[] = { "Extreme", "Severe", "Moderate", "Minor", "Unknown",
+					  NULL };
+static const char *const urgencies[] = { "Immediate", "Expected", "Future", "Past", "Unknown",
+					 NULL };
+static const char *const certainties[] = { "Observed", "Likely", "Possible", "Unlikely",
+					   "Unknown", NULL };
+static const char *const statuses[] = { "Actual", "Exercise", "System", "Test", "Draft", NULL };
+static const char *const msg_types[] = { "Alert", "Update", "Cancel", "Ack", "Error", NULL };
+
+/* The CAP fields (DESIGN.md "CAP"): texts, CAP's words, and references (16-byte
+ * ids) only on an Update or a Cancel. Whether the references exist is
+ * publish.c's to check (it needs the history). */
+static enum hub_refusal
+check_cap(const Np__Announcement *a)
+{
+	const char *texts[] = { a->sender_name, a->cap_identifier, a->instruction, a->language };
+	enum hub_refusal why = HUB_OK;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]) && why == HUB_OK; i++)
+		why = text(texts[i], HUB_OK);
+	if (why != HUB_OK)
+		return why;
+	if (!one_of(a->severity, severities))
+		return HUB_R_CAP_SEVERITY;
+	if (!one_of(a->urgency, urgencies))
+		return HUB_R_CAP_URGENCY;
+	if (!one_of(a->certainty, certainties))
+		return HUB_R_CAP_CERTAINTY;
+	if (!one_of(a->cap_status, statuses))
+		return HUB_R_CAP_STATUS;
+	if (!one_of(a->msg_type, msg_types))
+		return HUB_R_CAP_MSG_TYPE;
+	if (a->n_references == 0)
+		return HUB_OK;
+	if (strcmp(a->msg_type, "Update") != 0 && strcmp(a->msg_type, "Cancel") != 0)
+		return HUB_R_CAP_REF_MSG_TYPE;
+	if (a->n_references > HUB_MAX_REFERENCES)
+		return HUB_R_CAP_REF_TOO_MANY;
+	for (i = 0; i < a->n_references; i++) {
+		if (a->references[i].len != HUB_ID_LEN)
+			return HUB_R_CAP_REF_LENGTH;
+	}
+	return HUB_OK;
+}
+
 /* ASSIGNED names a valid username; any other state none. */
 static enum hub_refusal
 check_assignee(const Np__Ack *a)
@@ -155,7 +214,7 @@ check_body(const Np__Envelope *e, enum hub_topic_kind kind, size_t max_photo)
 			why = text(e->announcement->body, HUB_OK);
 		if (why == HUB_OK && e->announcement->expires_at_ms < 0)
 			why = HUB_R_ANN_EXPIRY_NEGATIVE;
-		return why;
+		return why != HUB_OK ? why : check_cap(e->announcement);
 	case NP__ENVELOPE__BODY_DM:
 		if (kind != HUB_TOPIC_DM)
 			break;
@@ -366,7 +425,61 @@ hub_msg_check_expiry(const struct hub_msg *m, int64_t now_ms)
 	const Np__Announcement *a = m->env->body_case == NP__ENVELOPE__BODY_ANNOUNCEMENT
 				    ? m->env->announcement : NULL;
 
-	return a != NULL && hub_expiry_past(a->expires_at_ms, now_ms) ? HUB_R_ANN_EXPIRED : HUB_OK;
+	/* an alert imported from CAP after its expiry is kept in the history as
+	 * expired (never delivered): DESIGN.md "CAP", README "CAP" */
+	if (a == NULL || a->cap_identifier[0] != '\0')
+		return HUB_OK;
+	return hub_expiry_past(a->expires_at_ms, now_ms) ? HUB_R_ANN_EXPIRED : HUB_OK;
+}
+
+static const Np__Announcement *
+ann_of(const struct hub_msg *m)
+{
+	return m->env->body_case == NP__ENVELOPE__BODY_ANNOUNCEMENT ? m->env->announcement : NULL;
+}
+
+size_t
+hub_msg_n_references(const struct hub_msg *m)
+{
+	const Np__Announcement *a = ann_of(m);
+
+	return a != NULL ? a->n_references : 0;
+}
+
+const uint8_t *
+hub_msg_reference(const struct hub_msg *m, size_t i)
+{
+	return ann_of(m)->references[i].data;
+}
+
+const char *
+hub_msg_cap_status(const struct hub_msg *m)
+{
+	const Np__Announcement *a = ann_of(m);
+
+	return a != NULL && a->cap_status[0] != '\0' ? a->cap_status : "Actual";
+}
+
+int
+hub_msg_stored_ann(const void *buf, size_t len, char *sender, size_t slen, char *status,
+		   size_t stlen)
+{
+	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
+	int rc = -1;
+
+	if (e == NULL)
+		return -1;
+	if (e->sender != NULL)
+		snprintf(sender, slen, "%s", e->sender->username);
+	if (e->body_case == NP__ENVELOPE__BODY_ANNOUNCEMENT) {
+		snprintf(status, stlen, "%s", e->announcement->cap_status[0] != '\0'
+			 ? e->announcement->cap_status : "Actual");
+		rc = 0;
+	} else {
+		rc = 1;
+	}
+	np__envelope__free_unpacked(e, NULL);
+	return rc;
 }
 
 const uint8_t *

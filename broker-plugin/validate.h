@@ -47,8 +47,24 @@ int hub_msg_ack_fields(const struct hub_msg *m, struct hub_ack_fields *out);
 int hub_ack_read(const void *buf, size_t len, struct hub_ack_fields *out);
 /* HUB_R_ANN_EXPIRED for an announcement whose expires_at_ms is set and not
  * after now_ms (DESIGN.md "Feeds that never miss a message": the hub refuses
- * one already expired); else HUB_OK. A negative one never decodes. */
+ * one already expired); else HUB_OK. A negative one never decodes. One
+ * imported from CAP (cap_identifier set) is accepted expired: the history
+ * keeps it as expired and no app is handed it (README "CAP"). */
 enum hub_refusal hub_msg_check_expiry(const struct hub_msg *m, int64_t now_ms);
+
+/* CAP (DESIGN.md "CAP"): an announcement's references (ids of earlier
+ * announcements an Update replaces or a Cancel withdraws; 0 for any other
+ * message), each HUB_ID_LEN bytes borrowed from m, and its cap_status
+ * ("Actual" when unset or no announcement). */
+#define HUB_MAX_REFERENCES 1024
+size_t hub_msg_n_references(const struct hub_msg *m);
+const uint8_t *hub_msg_reference(const struct hub_msg *m, size_t i);
+const char *hub_msg_cap_status(const struct hub_msg *m);
+/* A stored Envelope (len bytes, without seal): 0 when it is an announcement,
+ * with its sender's username and cap_status ("Actual" when unset) copied;
+ * 1 when it is another message (sender copied); -1 when it does not decode. */
+int hub_msg_stored_ann(const void *buf, size_t len, char *sender, size_t slen, char *status,
+		       size_t stlen);
 /* The 16-byte id. Borrowed from m. */
 const uint8_t *hub_msg_id(const struct hub_msg *m);
 void hub_msg_free(struct hub_msg *m);   /* NULL is fine */

@@ -186,6 +186,42 @@ np__id_new(struct np__idgen *g, uint8_t id[NP_ID_LEN])
 	id[8] = (uint8_t)(0x80 | (id[8] & 0x3f));
 }
 
+static char *
+or_empty(const char *s)
+{
+	return (char *)(s ? s : "");
+}
+
+/* The CAP fields of a into ann; *refs (malloc'd, the caller frees) points
+ * into a's references. */
+static int
+cap_fields(Np__Announcement *ann, const struct np_announcement *a, ProtobufCBinaryData **refs)
+{
+	size_t i;
+
+	ann->severity = or_empty(a->severity);
+	ann->urgency = or_empty(a->urgency);
+	ann->certainty = or_empty(a->certainty);
+	ann->sender_name = or_empty(a->sender_name);
+	ann->cap_identifier = or_empty(a->cap_identifier);
+	ann->instruction = or_empty(a->instruction);
+	ann->language = or_empty(a->language);
+	ann->cap_status = or_empty(a->cap_status);
+	ann->msg_type = or_empty(a->msg_type);
+	if (a->n_references == 0)
+		return NP_OK;
+	*refs = calloc(a->n_references, sizeof(**refs));
+	if (*refs == NULL)
+		return NP_ERR_NOMEM;
+	for (i = 0; i < a->n_references; i++) {
+		(*refs)[i].data = (uint8_t *)a->references[i];
+		(*refs)[i].len = NP_ID_LEN;
+	}
+	ann->n_references = a->n_references;
+	ann->references = *refs;
+	return NP_OK;
+}
+
 int
 np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__body *b,
 	   uint8_t **buf, size_t *len)
@@ -197,6 +233,7 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 	Np__DirectMessage dm = NP__DIRECT_MESSAGE__INIT;
 	Np__Showcase show = NP__SHOWCASE__INIT;
 	Np__Status st = NP__STATUS__INIT;
+	ProtobufCBinaryData *refs = NULL;
 	char *a = (char *)(b->a ? b->a : ""), *bb = (char *)(b->b ? b->b : "");
 
 	e.id.data = (uint8_t *)id;
@@ -225,6 +262,8 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 		ann.title = a;
 		ann.body = bb;
 		ann.expires_at_ms = b->expires_at_ms;
+		if (b->cap != NULL && cap_fields(&ann, b->cap, &refs) != NP_OK)
+			return NP_ERR_NOMEM;
 		e.body_case = NP__ENVELOPE__BODY_ANNOUNCEMENT;
 		e.announcement = &ann;
 		break;
@@ -253,10 +292,10 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 	}
 	*len = np__envelope__get_packed_size(&e);
 	*buf = malloc(*len);
-	if (*buf == NULL)
-		return NP_ERR_NOMEM;
-	np__envelope__pack(&e, *buf);
-	return NP_OK;
+	if (*buf != NULL)
+		np__envelope__pack(&e, *buf);
+	free(refs);
+	return *buf != NULL ? NP_OK : NP_ERR_NOMEM;
 }
 
 static void

@@ -232,10 +232,26 @@ struct np_announcement {
 				 * refuses one not after its clock when it arrives
 				 * (also from the outbox) and hands it to no feed
 				 * once past; negative is NP_ERR_INVAL */
+	/* since 1.3: a message that must be the same bytes whenever it is sent
+	 * (np-admin cap import: the hub acknowledges a resend of a stored id
+	 * with the same bytes and stores it once). id NULL: a new time-ordered
+	 * id; sent_at_ms 0: now. */
+	const uint8_t *id;      /* NP_ID_LEN bytes, not all zero */
+	int64_t sent_at_ms;
+	/* CAP 1.2 (DESIGN.md "CAP"); NULL or "" leaves a field out */
+	const char *severity, *urgency, *certainty, *sender_name, *cap_identifier,
+		   *instruction, *language, *cap_status, *msg_type;
+	/* ids of earlier announcements of the same sender that this Update or
+	 * Cancel replaces or withdraws (the hub refuses unknown ones) */
+	size_t n_references;
+	const uint8_t (*references)[NP_ID_LEN];
 };
-#define NP_ANNOUNCEMENT_INIT { sizeof(struct np_announcement), NULL, NULL, NULL, NULL, 0 }
+#define NP_ANNOUNCEMENT_INIT { sizeof(struct np_announcement), NULL, NULL, NULL, NULL, 0, \
+			       NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, \
+			       NULL }
 /* np_announce with every field of a (borrowed). NP_ERR_INVAL for a NULL a,
- * a size too small for the fields of 1.2 or a negative expiry. */
+ * a size too small for the fields of 1.2 or a negative expiry; a given id
+ * that is all zero, a negative sent_at_ms, references without n_references. */
 int np_announce_ex(struct np_client *c, const struct np_announcement *a,
 		   uint8_t id_out[NP_ID_LEN]);
 

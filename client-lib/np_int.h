@@ -41,6 +41,9 @@ struct np__body {
 	int64_t price_thb;              /* showcase */
 	const char *contact;            /* showcase; NULL: none */
 	const char *assignee;           /* ack: NULL or "" none */
+	const uint8_t *id;              /* NULL: a new id */
+	int64_t sent_at_ms;             /* 0: now */
+	const struct np_announcement *cap;      /* announcement: its CAP fields, or NULL */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */

@@ -281,8 +281,11 @@ np__publish(struct np_client *c, const char *topic, const struct np__body *b, ui
 	if (!c->conn.connected && c->out.outbox == NULL)
 		return np__set_err(c, NP_ERR_NOT_CONNECTED, "not connected to the hub at %s:%lld",
 				   c->opt.host, c->opt.port);
-	np__id_new(&c->out.ids, id);
-	rc = np__encode(id, np__now_ms(), b, &buf, &len);
+	if (b->id != NULL)
+		memcpy(id, b->id, NP_ID_LEN);
+	else
+		np__id_new(&c->out.ids, id);
+	rc = np__encode(id, b->sent_at_ms ? b->sent_at_ms : np__now_ms(), b, &buf, &len);
 	if (rc != NP_OK)
 		return np__set_err(c, rc, "cannot encode the message");
 	if (c->out.outbox != NULL) {

@@ -79,6 +79,24 @@ np_announce(struct np_client *c, const char *area, const char *category, const c
 /* The size of struct np_announcement up to and with its field f. */
 #define ANN_UPTO(f) (offsetof(struct np_announcement, f) + sizeof(((struct np_announcement *)0)->f))
 
+/* The fields of 1.3: a fixed id and sent time, the CAP fields. */
+static int
+cap_fields(struct np_client *c, const struct np_announcement *a, struct np__body *b)
+{
+	static const uint8_t zero[NP_ID_LEN];
+
+	if (a->id != NULL && memcmp(a->id, zero, NP_ID_LEN) == 0)
+		return np__set_err(c, NP_ERR_INVAL, "the announcement's id is all zero");
+	if (a->sent_at_ms < 0)
+		return np__set_err(c, NP_ERR_INVAL, "sent_at_ms is negative (0: now)");
+	if (a->n_references > 0 && a->references == NULL)
+		return np__set_err(c, NP_ERR_INVAL, "n_references without references");
+	b->id = a->id;
+	b->sent_at_ms = a->sent_at_ms;
+	b->cap = a;
+	return NP_OK;
+}
+
 int
 np_announce_ex(struct np_client *c, const struct np_announcement *a, uint8_t id_out[NP_ID_LEN])
 {
@@ -94,6 +112,11 @@ np_announce_ex(struct np_client *c, const struct np_announcement *a, uint8_t id_
 	b.a = a->title;
 	b.b = a->body;
 	b.expires_at_ms = a->expires_at_ms;
+	if (a->size >= ANN_UPTO(references)) {
+		rc = cap_fields(c, a, &b);
+		if (rc != NP_OK)
+			return rc;
+	}
 	rc = np__topic_announce(topic, sizeof(topic), a->area, a->category, c->err, sizeof(c->err));
 	return rc != NP_OK ? rc : np__publish(c, topic, &b, id_out);
 }

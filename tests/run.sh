@@ -80,6 +80,7 @@ for b in build build-san; do
 	offline "$b"
 	run_tap "tests/examples ($b)" tests/examples/test_examples.sh "$b"
 	run_tap "tests/admin/test_remote.sh ($b np-admin)" tests/admin/test_remote.sh "$b"
+	run_tap "tests/cap ($b)" tests/cap/test_cap.sh "$b"
 	# the client library (in this build) against a hub (always the plain plugin)
 	for t in "$b"/tests/client/test_*; do
 		[ -x "$t" ] && run_tap "$t" "$t"
@@ -104,6 +105,8 @@ if [ -f "$asan" ]; then
 	done
 	NP_PLUGIN=build-san/np_plugin.so NP_BROKER_PRELOAD="$asan" \
 		run_tap "tests/admin/test_remote.sh (ASan+UBSan plugin)" tests/admin/test_remote.sh build
+	NP_PLUGIN=build-san/np_plugin.so NP_BROKER_PRELOAD="$asan" \
+		run_tap "tests/cap (ASan+UBSan plugin)" tests/cap/test_cap.sh build
 	NP_PLUGIN=build-san/np_plugin.so NP_ADMIN=build-san/np-admin NP_BROKER_PRELOAD="$asan" \
 		run_tap "tests/attacks (ASan+UBSan plugin)" /usr/bin/python3 tests/attacks/attacks.py --tap
 else
