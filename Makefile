@@ -47,14 +47,28 @@ XML_CFLAGS := $(shell pkg-config --cflags xmlsec1-openssl libxml-2.0 2>/dev/null
 XML_LIBS   := $(shell pkg-config --libs xmlsec1-openssl libxml-2.0 2>/dev/null)
 LIBS_ADMIN = $(LIBS_CORE) -lcsv -ljansson -lpthread -lmosquitto $(XML_LIBS) -lm
 
-.PHONY: all deps run test check clean examples bench install lib
+.PHONY: all deps run test check clean examples bench install lib web
 # libnpclient's version is np_client.h's NP_VERSION; the soname follows its major
 VERSION := $(shell sed -n 's/^\#define NP_VERSION "\(.*\)"/\1/p' client-lib/np_client.h)
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 PREFIX  ?= /usr/local
 LIBS_CLIENT = -lmosquitto -lprotobuf-c
 
-all: $(BUILD)/np_plugin.so $(BUILD)/np-admin lib examples
+# the console (web/) is built when node and npm are here: see web below
+HAVE_NODE := $(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && echo yes)
+all: $(BUILD)/np_plugin.so $(BUILD)/np-admin lib examples $(if $(HAVE_NODE),web)
+
+# The web console (web/, README.md "The console"): built when node and npm are
+# here (scripts/deps.sh installs them), its npm packages from
+# web/package-lock.json only; make web says why when they are missing.
+WEB_SRCS  = web/build.mjs proto/np.proto $(wildcard web/src/*.* web/src/views/*.js)
+web: $(BUILD)/web/index.html
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	@command -v npm >/dev/null 2>&1 || { echo "np-hub: the console needs node and npm (make deps)" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+$(BUILD)/web/index.html: web/node_modules/.package-lock.json $(WEB_SRCS)
+	node web/build.mjs $(BUILD)/web
 lib: $(BUILD)/libnpclient.a $(BUILD)/libnpclient.so $(BUILD)/npclient.pc
 examples: $(addprefix $(BUILD)/,$(EXAMPLES))
 

@@ -463,32 +463,36 @@ on_control(int event, void *event_data, void *userdata)
 }
 
 static void
-log_grant(struct mosquitto *client, const char *user, enum hub_refusal why, const uint8_t *id,
+log_grant(struct mosquitto *client, const char *user, const struct hub_grant_out *g,
 	  const char *text)
 {
 	char hex[2 * HUB_TOKEN_ID_LEN + 1];
 
-	if (why != HUB_OK) {
+	if (g->why != HUB_OK) {
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: refused token request by '%.64s' (client "
 				     "'%.64s'): %s", user, mosquitto_client_id(client), text);
 		return;
 	}
-	hub_token_id_hex(id, hex);
-	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: token %s granted to '%.64s' (client '%.64s')",
-			     hex, user, mosquitto_client_id(client));
+	hub_token_id_hex(g->id, hex);
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, "np: token %s %s '%.64s' (client '%.64s')", hex,
+			     g->revoked ? "revoked by its holder" : "granted to", user,
+			     mosquitto_client_id(client));
 }
 
-/* A TokenRequest: only from a session that logged in with its password
- * (a token may not mint more), bounded before it is read and rate-limited per
- * user. The grant, or the refusal, goes to this connection only. */
+/* A TokenRequest: a password session mints (a token may not mint more); a
+ * token session may only revoke its own token (tokens.c), and is then cut
+ * like any session whose token was revoked. Bounded before it is read and
+ * rate-limited per user. The grant, or the refusal, goes to this connection
+ * only. */
 static int
 on_token_request(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_control *ed = event_data;
 	struct hub_ctx *ctx = userdata;
 	const struct hub_principal *p;
-	enum hub_refusal why, granted;
-	uint8_t id[HUB_TOKEN_ID_LEN], *grant;
+	struct hub_grant_out g = { .why = HUB_OK };
+	enum hub_refusal why;
+	uint8_t *grant;
 	char text[200];
 	size_t len;
 	int64_t now = hub_now_ms();
@@ -501,23 +505,22 @@ on_token_request(int event, void *event_data, void *userdata)
 		why = HUB_R_REQUEST_TOO_BIG;
 	else if (ed->properties != NULL)
 		why = HUB_R_REQUEST_PROPERTIES;
-	else if (hub_guard_token(ctx->guard, ed->client) != NULL)
-		why = HUB_R_TOKEN_BY_TOKEN;
 	else
 		why = hub_throttle_token(ctx->throttle, p->username, now);
 	if (why != HUB_OK && !hub_throttle_reply(ctx->throttle, p->username, now)) {
-		log_grant(ed->client, p->username, why, NULL,
+		g.why = why;
+		log_grant(ed->client, p->username, &g,
 			  hub_throttle_explain(ctx->throttle, why, text, sizeof(text)));
 		return MOSQ_ERR_SUCCESS;
 	}
 	if (hub_history_commit(ctx->history) != 0)      /* its batch before our write */
 		why = why == HUB_OK ? HUB_R_TOKEN_STORE : why;
-	grant = hub_tokens_grant(ctx->tokens, p->username, why, ed->payload, ed->payloadlen, now,
-				 &len, &granted, id);
+	grant = hub_tokens_grant(ctx->tokens, p, hub_guard_token(ctx->guard, ed->client), why,
+				 ed->payload, ed->payloadlen, now, &len, &g);
 	if (grant == NULL)
 		return MOSQ_ERR_NOMEM;
-	log_grant(ed->client, p->username, granted, id,
-		  hub_throttle_explain(ctx->throttle, granted, text, sizeof(text)));
+	log_grant(ed->client, p->username, &g,
+		  hub_throttle_explain(ctx->throttle, g.why, text, sizeof(text)));
 	hub_publish_reply(ctx, ed->client, p->username, "token", grant, len);
 	return MOSQ_ERR_SUCCESS;
 }

@@ -133,6 +133,8 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_TOKEN_DAYS] = "days is over 3650 (ten years)",
 	[HUB_R_TOKEN_RATE] = "over the limit of %u token requests a minute; wait and ask again",
 	[HUB_R_TOKEN_STORE] = "the hub could not store the token; try again",
+	[HUB_R_TOKEN_REVOKE_PASSWORD] = "a session logged in with its password has no token to "
+					"revoke",
 
 	[HUB_R_ADMIN_ONLY] = "only an admin may send admin requests",
 	[HUB_R_NOT_ADMIN_REQUEST] = "the request is not an np.AdminRequest",

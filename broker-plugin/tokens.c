@@ -233,42 +233,69 @@ mint(struct hub_tokens *t, const char *user, const Np__TokenRequest *r, int64_t 
 	return rc == 0 ? HUB_OK : HUB_R_TOKEN_STORE;
 }
 
+/* TokenRequest.revoke: the session's own token, which it logged in with. */
+static enum hub_refusal
+revoke_own(struct hub_tokens *t, const uint8_t *session, uint8_t id[HUB_TOKEN_ID_LEN])
+{
+	int rc;
+
+	if (session == NULL)
+		return HUB_R_TOKEN_REVOKE_PASSWORD;
+	memcpy(id, session, HUB_TOKEN_ID_LEN);
+	rc = hub_store_token_del(t->store, session);
+	if (rc == HUB_STORE_NOTFOUND)
+		return HUB_R_TOKEN_UNKNOWN;
+	return rc == 0 ? HUB_OK : HUB_R_TOKEN_STORE;
+}
+
 uint8_t *
-hub_tokens_grant(struct hub_tokens *t, const char *user, enum hub_refusal why, const void *req,
-		 size_t len, int64_t now_ms, size_t *out_len, enum hub_refusal *granted,
-		 uint8_t id[HUB_TOKEN_ID_LEN])
+hub_tokens_grant(struct hub_tokens *t, const struct hub_principal *p, const uint8_t *session,
+		 enum hub_refusal why, const void *req, size_t len, int64_t now_ms,
+		 size_t *out_len, struct hub_grant_out *out)
 {
 	Np__Envelope e = NP__ENVELOPE__INIT;
 	Np__TokenGrant g = NP__TOKEN_GRANT__INIT;
+	Np__Sender holder = NP__SENDER__INIT;
 	Np__TokenRequest *r = NULL;
 	struct hub_token_rec rec;
 	char text[HUB_TOKEN_TEXT_LEN + 1];
-	uint8_t *out;
+	uint8_t *buf;
 
+	memset(out, 0, sizeof(*out));
 	if (why == HUB_OK) {
 		r = np__token_request__unpack(NULL, len, req);
 		why = r == NULL ? HUB_R_NOT_TOKEN_REQUEST : check_request(r, len);
 	}
-	if (why == HUB_OK)
-		why = mint(t, user, r, now_ms, text, &rec);
+	if (why == HUB_OK && r->revoke) {
+		why = revoke_own(t, session, out->id);
+		out->revoked = true;
+	} else if (why == HUB_OK && session != NULL) {
+		why = HUB_R_TOKEN_BY_TOKEN;
+	} else if (why == HUB_OK) {
+		why = mint(t, p->username, r, now_ms, text, &rec);
+		memcpy(out->id, rec.id, HUB_TOKEN_ID_LEN);
+	}
 	g.correlation_id = r != NULL && echoable(r->correlation_id) ? r->correlation_id : "";
 	if (why == HUB_OK) {
-		g.token = text;
-		g.token_id.data = rec.id;
+		g.token = out->revoked ? "" : text;
+		g.token_id.data = out->id;
 		g.token_id.len = HUB_TOKEN_ID_LEN;
-		g.expires_at_ms = rec.expires_ms;
-		memcpy(id, rec.id, HUB_TOKEN_ID_LEN);
+		g.expires_at_ms = out->revoked ? 0 : rec.expires_ms;
 	} else {
 		g.error = (char *)hub_refusal_text(why);
 	}
+	holder.username = (char *)p->username;
+	holder.role = (Np__Role)p->role;
+	holder.area = (char *)p->scope;
+	g.holder = &holder;
 	e.body_case = NP__ENVELOPE__BODY_TOKEN_GRANT;
 	e.token_grant = &g;
-	out = hub_reply_pack(&e, now_ms, out_len);
+	buf = hub_reply_pack(&e, now_ms, out_len);
 	memset(text, 0, sizeof(text));
 	if (r != NULL)
 		np__token_request__free_unpacked(r, NULL);
-	*granted = why;
-	return out;
+	out->why = why;
+	return buf;
 }
 
 int

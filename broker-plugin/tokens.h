@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acl.h"
 #include "refusal.h"
 #include "store.h"
 #include "token.h"
@@ -41,15 +42,26 @@ enum hub_refusal hub_tokens_holds(struct hub_tokens *t, const char *user,
  * store's tokens generation moved): the sessions want a look. */
 bool hub_tokens_revoked(struct hub_tokens *t);
 
-/* Answers a TokenRequest (req, borrowed) of user: why is HUB_OK when the
- * request may be read at all, else the refusal to answer with. Mints and
- * stores a token when everything holds. Returns the packed
- * Envelope{token_grant} (malloc'd; caller frees; NULL when out of memory);
- * *granted is HUB_OK or why the grant holds an error, and id the new
- * token's id. */
-uint8_t *hub_tokens_grant(struct hub_tokens *t, const char *user, enum hub_refusal why,
-			  const void *req, size_t len, int64_t now_ms, size_t *out_len,
-			  enum hub_refusal *granted, uint8_t id[HUB_TOKEN_ID_LEN]);
+/* What hub_tokens_grant did: why is HUB_OK or why the grant holds an error;
+ * revoked tells a revoke (of the session's own token) from a mint; id is the
+ * new or revoked token's id. */
+struct hub_grant_out {
+	enum hub_refusal why;
+	bool revoked;
+	uint8_t id[HUB_TOKEN_ID_LEN];
+};
+
+/* Answers a TokenRequest (req, borrowed) of p (borrowed): why is HUB_OK when
+ * the request may be read at all, else the refusal to answer with. session is
+ * the id of the token the asking session logged in with, NULL for a password
+ * session: only a password session mints (a token may not mint more), only a
+ * token session revokes, and only its own token (TokenRequest.revoke: a
+ * browser's logout; the session is then cut as for any revoked token). The
+ * grant names its holder (username, role, area). Returns the packed
+ * Envelope{token_grant} (malloc'd; caller frees; NULL when out of memory). */
+uint8_t *hub_tokens_grant(struct hub_tokens *t, const struct hub_principal *p,
+			  const uint8_t *session, enum hub_refusal why, const void *req,
+			  size_t len, int64_t now_ms, size_t *out_len, struct hub_grant_out *out);
 
 /* Writes the last-used times if HUB_TOKENS_FLUSH_MS passed since the last
  * write: 0, or -1 with the store's error (the times stay for the next try). */

@@ -6,7 +6,11 @@ PKGS="gcc make libc6-dev pkg-config mosquitto mosquitto-clients libmosquitto-dev
 libprotobuf-c-dev protobuf-c-compiler protobuf-compiler liblmdb-dev lmdb-utils libssl-dev
 libcmocka-dev libjansson-dev libcsv-dev uthash-dev libxml2-dev libxml2-utils libxmlsec1-dev
 libxmlsec1-openssl openssl procps psmisc faketime iproute2 jq
-python3 python3-paho-mqtt python3-protobuf python3-pil"
+python3 python3-paho-mqtt python3-protobuf python3-pil
+nodejs chromium fonts-thai-tlwg"
+# the console's build (web/) needs npm: Debian's package, unless the nodejs
+# installed already brings its own (NodeSource's does, and conflicts with it)
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 [ -n "${NP_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NP_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do

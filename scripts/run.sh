@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - `make run`: a demo hub on 127.0.0.1:1883 (NP_PORT to change; TLS on
-# 127.0.0.1:8883, NP_TLS_PORT) in the foreground, with the demo database under
+# 127.0.0.1:8883, NP_TLS_PORT; the web console, MQTT over WebSockets and the
+# files of build/web, on http://127.0.0.1:8080/, NP_WEB_PORT) in the foreground, with the demo database under
 # var/ (made on first run). Ctrl-C stops it. When mosquitto cannot start (or
 # stops with an error), its own log lines are printed again with what to do.
 set -eu
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 port=${NP_PORT:-1883}
 tls_port=${NP_TLS_PORT:-8883}
+web_port=${NP_WEB_PORT:-8080}
 var=$top/var
 mkdir -p "$var"
 if [ ! -f "$var/db/data.mdb" ]; then
@@ -31,6 +33,18 @@ if [ "$(id -u)" = 0 ]; then
 	echo "np-hub: this demo broker runs as root on 127.0.0.1 (user root, see README.md);" \
 		"mosquitto warns about it"
 fi
+# the web console (README.md, "The console"): MQTT over WebSockets and the
+# console's files; socket_domain ipv4, or it listens on every interface
+web_conf=""
+if [ -f build/web/index.html ]; then
+	web_conf="listener $web_port 127.0.0.1
+protocol websockets
+socket_domain ipv4
+http_dir $top/build/web"
+else
+	echo "np-hub: no web console: build/web is not built (make builds it when node" \
+		"and npm are installed: make deps)" >&2
+fi
 log=$var/broker.log
 cat >"$var/mosquitto.conf" <<CONF
 # written by scripts/run.sh; see README.md for the options
@@ -44,6 +58,7 @@ listener $tls_port 127.0.0.1
 cafile $var/tls/ca.crt
 certfile $var/tls/server.crt
 keyfile $var/tls/server.key
+$web_conf
 persistence true
 persistence_location $var/broker/
 # a packet is read whole before the hub's checks: bound it, and each client's queue.
@@ -62,10 +77,10 @@ plugin_opt_db_path $var/db
 plugin_opt_max_payload 65536
 plugin_opt_max_photo 262144
 CONF
-for p in "$port" "$tls_port"; do
+for p in "$port" "$tls_port" ${web_conf:+"$web_port"}; do
 	if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$p" | grep -q LISTEN; then
 		echo "np-hub: port $p is taken (another mosquitto?); choose free ports, e.g." \
-			"NP_PORT=18830 NP_TLS_PORT=18883 make run" >&2
+			"NP_PORT=18830 NP_TLS_PORT=18883 NP_WEB_PORT=18080 make run" >&2
 		exit 1
 	fi
 done
@@ -74,7 +89,8 @@ tour() {
 	cat <<TOUR
 
 np-hub listens on 127.0.0.1:$port and, with TLS, on 127.0.0.1:$tls_port (CA: var/tls/ca.crt).
-In another terminal, follow Chiang Mai's reports as its province official:
+${web_conf:+The web console: open http://127.0.0.1:$web_port/ and log in as cm_official (cm_official-demo).
+}In another terminal, follow Chiang Mai's reports as its province official:
 
   mosquitto_sub -h 127.0.0.1 -p $port -V 5 -u cm_official -P cm_official-demo -t 'np/rep/50/#' -F '%t %l bytes, sent by the hub: %x'
 
@@ -100,8 +116,9 @@ why_stopped() {
 		sed 's/^[0-9]*: /  /' >&2
 	[ -s "$log" ] || echo "  (none in $log: its message is above)" >&2
 	if grep -q 'Address already in use' "$log"; then
-		echo "np-hub: another program listens on port $port or $tls_port: stop it, or choose" \
-			"free ports, e.g. NP_PORT=18830 NP_TLS_PORT=18883 make run" >&2
+		echo "np-hub: another program listens on port $port, $tls_port or $web_port: stop it," \
+			"or choose free ports, e.g. NP_PORT=18830 NP_TLS_PORT=18883 NP_WEB_PORT=18080" \
+			"make run" >&2
 	elif grep -q 'Permission denied' "$log"; then
 		echo "np-hub: mosquitto, running as $(id -un), cannot read a file named above: run" \
 			"make run as the owner of $top, or delete var/ if another user made it" >&2

@@ -89,6 +89,8 @@ done
 for t in build/tests/broker/test_*; do
 	[ -x "$t" ] && run_tap "$t" "$t"
 done
+# the web console in headless Chromium against a real hub (issue #16)
+run_tap "tests/console" tests/console/test_console.sh build
 # the harness and make run from a copy in a 0700 directory with a space (issue #10)
 run_tap "tests/anywhere" tests/anywhere/test_anywhere.sh build
 # a hostile client against real brokers (issue #11), with Debian's python3 and

@@ -59,6 +59,9 @@ chmod 0700 "$T" "$C" || exit 2
 cp "$B/np_plugin.so" "$B/np-admin" "$C/build/" &&
 	cp "$B/tests/broker/test_stamp" "$C/build/tests/broker/" &&
 	cp "$REPO"/scripts/*.sh "$C/scripts/" || exit 2
+# the web console, when this machine built it: make run serves it too
+[ -f "$B/web/index.html" ] && cp -r "$B/web" "$C/build/web"
+
 [ -n "$SHARED" ] && ln -s "$SHARED" "$T/shared"
 
 n=0
@@ -95,12 +98,15 @@ start_run() {
 	while [ "$_try" -lt 5 ]; do
 		PORT=$(free_port)
 		TLS_PORT=$(free_port)
-		(cd "$C" && exec env NP_PORT="$PORT" NP_TLS_PORT="$TLS_PORT" setsid scripts/run.sh) \
+		WEB_PORT=$(free_port)
+		(cd "$C" && exec env NP_PORT="$PORT" NP_TLS_PORT="$TLS_PORT" NP_WEB_PORT="$WEB_PORT" \
+			setsid scripts/run.sh) \
 			</dev/null >"$T/run.out" 2>"$T/run.err" &
 		RUN_PID=$!
 		_i=0
 		while [ "$_i" -lt 150 ] && kill -0 "$RUN_PID" 2>/dev/null; do
-			listening "$PORT" && listening "$TLS_PORT" && return 0
+			listening "$PORT" && listening "$TLS_PORT" &&
+				{ [ ! -d "$C/build/web" ] || listening "$WEB_PORT"; } && return 0
 			sleep 0.1
 			_i=$((_i + 1))
 		done

@@ -3,7 +3,8 @@
  * malformed, unknown, revoked, expired, wrong-secret or other user's token is
  * refused with its own logged reason, that bad tokens and bad passwords do
  * not lock each other out, and that np-admin token revoke cuts the live
- * session within a second and nothing published after it reaches it. */
+ * session within a second and nothing published after it reaches it, and
+ * that a token session may revoke its own token (the console's logout). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -360,6 +361,65 @@ revoke_cuts_the_live_session_within_a_second(void **state)
 	tc_close(pub);
 }
 
+/* The console's logout: a token session publishes TokenRequest{revoke}; the
+ * grant names the revoked token and its holder, the session is cut within a
+ * second and the token logs in no more. */
+static void
+token_session_revokes_its_own_token_on_logout(void **state)
+{
+	Np__TokenRequest r = NP__TOKEN_REQUEST__INIT;
+	char tok[TOKEN_LEN + 1], id[33], hex[33];
+	uint8_t buf[64];
+	struct tc_msg m;
+	Np__Envelope *e;
+	struct tc *c;
+	size_t len;
+	long t0;
+	int i;
+
+	(void)state;
+	issue("vol_bkk", "--label browser", tok);
+	listed_id("vol_bkk", "browser", id);
+	c = asker(tok);
+	r.revoke = 1;
+	r.correlation_id = "bye";
+	len = np__token_request__pack(&r, buf);
+	t0 = ms_now();
+	assert_int_equal(tc_publish(c, REQUEST_TOPIC, buf, len, 1), 0);
+	assert_true(tc_next(c, &m, 3000));
+	e = env_unpack(&m);
+	tc_msg_free(&m);
+	assert_non_null(e);
+	assert_string_equal(e->token_grant->correlation_id, "bye");
+	assert_string_equal(e->token_grant->error, "");
+	assert_string_equal(e->token_grant->token, "");
+	assert_int_equal(e->token_grant->token_id.len, 16);
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", e->token_grant->token_id.data[i]);
+	assert_string_equal(hex, id);
+	assert_non_null(e->token_grant->holder);
+	assert_string_equal(e->token_grant->holder->username, "vol_bkk");
+	assert_int_equal(e->token_grant->holder->role, NP__ROLE__VOLUNTEER);
+	assert_string_equal(e->token_grant->holder->area, "10010101");
+	np__envelope__free_unpacked(e, NULL);
+	assert_true(tc_wait_disconnected(c, 1500));
+	assert_true(ms_now() - t0 < 1700);
+	tc_close(c);
+	assert_true(hub_log_has(&hub, "revoked by its holder 'vol_bkk'"));
+	assert_token_refused("vol_bkk", tok, "unknown or revoked token");
+	/* a password session has no token to revoke */
+	c = asker("vol_bkk-pw");
+	assert_int_equal(tc_publish(c, REQUEST_TOPIC, buf, len, 1), 0);
+	assert_true(tc_next(c, &m, 3000));
+	e = env_unpack(&m);
+	tc_msg_free(&m);
+	assert_non_null(e);
+	assert_string_equal(e->token_grant->error,
+			    "a session logged in with its password has no token to revoke");
+	np__envelope__free_unpacked(e, NULL);
+	tc_close(c);
+}
+
 int
 main(void)
 {
@@ -376,6 +436,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(token_session_may_not_mint_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_token_requests_are_refused_and_rate_limited,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(token_session_revokes_its_own_token_on_logout, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(revoke_cuts_the_live_session_within_a_second, setup,
 						teardown),
 	};

@@ -248,20 +248,25 @@ last_used_times_are_written_in_batches(void **state)
 	assert_int_equal(got.last_used_ms, NOW + 9);
 }
 
+static const struct hub_principal somchai = { "somchai", HUB_ROLE_VOLUNTEER, "50010101", 0 };
+
+/* The grant of a TokenRequest (label, days, revoke) from a session that
+ * logged in with token session (NULL: with its password). */
 static Np__Envelope *
-grant(struct hub_tokens *t, const char *label, unsigned days, enum hub_refusal pre,
-      enum hub_refusal *why)
+ask(struct hub_tokens *t, const char *label, unsigned days, bool revoke, const uint8_t *session,
+    enum hub_refusal pre, struct hub_grant_out *g)
 {
 	Np__TokenRequest r = NP__TOKEN_REQUEST__INIT;
-	uint8_t buf[256], id[16], *out;
+	uint8_t buf[256], *out;
 	Np__Envelope *e;
 	size_t len, n;
 
 	r.label = (char *)label;
 	r.days = days;
+	r.revoke = revoke;
 	r.correlation_id = "c-1";
 	n = np__token_request__pack(&r, buf);
-	out = hub_tokens_grant(t, "somchai", pre, buf, n, NOW, &len, why, id);
+	out = hub_tokens_grant(t, &somchai, session, pre, buf, n, NOW, &len, g);
 	assert_non_null(out);
 	e = np__envelope__unpack(NULL, len, out);
 	free(out);
@@ -269,7 +274,69 @@ grant(struct hub_tokens *t, const char *label, unsigned days, enum hub_refusal p
 	assert_int_equal(e->body_case, NP__ENVELOPE__BODY_TOKEN_GRANT);
 	/* a request refused unread (pre) echoes nothing */
 	assert_string_equal(e->token_grant->correlation_id, pre == HUB_OK ? "c-1" : "");
+	/* every grant names its holder, refused or not */
+	assert_non_null(e->token_grant->holder);
+	assert_string_equal(e->token_grant->holder->username, "somchai");
+	assert_int_equal(e->token_grant->holder->role, NP__ROLE__VOLUNTEER);
+	assert_string_equal(e->token_grant->holder->area, "50010101");
 	return e;
+}
+
+static Np__Envelope *
+grant(struct hub_tokens *t, const char *label, unsigned days, enum hub_refusal pre,
+      enum hub_refusal *why)
+{
+	struct hub_grant_out g;
+	Np__Envelope *e = ask(t, label, days, false, NULL, pre, &g);
+
+	assert_false(g.revoked);
+	*why = g.why;
+	return e;
+}
+
+/* A browser's logout: the token session revokes its own token; a password
+ * session has none to revoke, and a token session still mints none. */
+static void
+a_token_session_revokes_its_own_token_and_mints_none(void **state)
+{
+	struct hub_tokens *t;
+	struct hub_grant_out g;
+	enum hub_refusal why;
+	Np__Envelope *e;
+	uint8_t id[16];
+	int64_t exp;
+	char tok[HUB_TOKEN_TEXT_LEN + 1];
+
+	(void)state;
+	assert_int_equal(hub_tokens_new(&t, db.s, 7), 0);
+	e = grant(t, "browser", 0, HUB_OK, &why);
+	assert_int_equal(why, HUB_OK);
+	snprintf(tok, sizeof(tok), "%s", e->token_grant->token);
+	memcpy(id, e->token_grant->token_id.data, 16);
+	np__envelope__free_unpacked(e, NULL);
+	e = ask(t, "", 0, false, id, HUB_OK, &g);
+	assert_int_equal(g.why, HUB_R_TOKEN_BY_TOKEN);
+	assert_string_equal(e->token_grant->token, "");
+	np__envelope__free_unpacked(e, NULL);
+	e = ask(t, "", 0, true, NULL, HUB_OK, &g);
+	assert_int_equal(g.why, HUB_R_TOKEN_REVOKE_PASSWORD);
+	assert_string_equal(e->token_grant->error, hub_refusal_text(HUB_R_TOKEN_REVOKE_PASSWORD));
+	np__envelope__free_unpacked(e, NULL);
+	assert_int_equal(tokens_of("somchai"), 1);
+	e = ask(t, "", 0, true, id, HUB_OK, &g);
+	assert_int_equal(g.why, HUB_OK);
+	assert_true(g.revoked);
+	assert_string_equal(e->token_grant->error, "");
+	assert_string_equal(e->token_grant->token, "");
+	assert_int_equal(e->token_grant->token_id.len, 16);
+	assert_memory_equal(e->token_grant->token_id.data, id, 16);
+	np__envelope__free_unpacked(e, NULL);
+	assert_int_equal(tokens_of("somchai"), 0);
+	assert_int_equal(hub_tokens_login(t, "somchai", tok, NOW, id, &exp), HUB_R_TOKEN_UNKNOWN);
+	e = ask(t, "", 0, true, id, HUB_OK, &g);     /* twice: already gone */
+	assert_int_equal(g.why, HUB_R_TOKEN_UNKNOWN);
+	np__envelope__free_unpacked(e, NULL);
+	hub_tokens_free(t);
 }
 
 static void
@@ -305,8 +372,8 @@ a_grant_stores_a_token_that_logs_in_and_a_bad_request_nothing(void **state)
 	e = grant(t, "ok", HUB_TOKEN_MAX_DAYS + 1, HUB_OK, &why);
 	assert_int_equal(why, HUB_R_TOKEN_DAYS);
 	np__envelope__free_unpacked(e, NULL);
-	e = grant(t, "ok", 0, HUB_R_TOKEN_BY_TOKEN, &why);
-	assert_int_equal(why, HUB_R_TOKEN_BY_TOKEN);
+	e = grant(t, "ok", 0, HUB_R_TOKEN_RATE, &why);
+	assert_int_equal(why, HUB_R_TOKEN_RATE);
 	np__envelope__free_unpacked(e, NULL);
 	assert_int_equal(tokens_of("somchai"), 1);
 	hub_tokens_free(t);
@@ -318,6 +385,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(token_records_round_trip_every_field),
+		T(a_token_session_revokes_its_own_token_and_mints_none),
 		T(tokens_are_added_all_or_none),
 		T(revocations_delete_and_move_the_generation),
 		T(token_login_tells_each_refusal_apart),
