@@ -22,6 +22,7 @@ struct body {
 	const char *text_key, *text;            /* NULL key: the kind has no text */
 	char report_id[2 * ADMIN_HEX_MAX + 1];  /* ack only */
 	const char *state;                      /* ack only; NULL otherwise */
+	const char *assignee;                   /* ack only */
 	int online;                             /* status only: 0 or 1; -1 otherwise */
 	bool announcement;                      /* then expires_at_ms too */
 	int64_t expires_at_ms;                  /* 0: never */
@@ -90,6 +91,7 @@ body_of(const Np__Envelope *e, struct body *b)
 		set_body(b, "ack", NULL, NULL, "note", e->ack->note);
 		admin_hex(e->ack->report_id.data, e->ack->report_id.len, b->report_id);
 		b->state = hub_ack_state_name((int)e->ack->state);
+		b->assignee = e->ack->assignee != NULL ? e->ack->assignee : "";
 		break;
 	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
 		set_body(b, "announcement", "title", e->announcement->title, "body",
@@ -161,8 +163,8 @@ body_json(const struct body *b)
 	if (b->online >= 0)
 		return json_pack("{s:b}", "online", b->online);
 	if (b->state != NULL)
-		return json_pack("{s:s,s:s,s:s}", "report_id", b->report_id, "state", b->state,
-				 "note", b->text);
+		return json_pack("{s:s,s:s,s:s,s:s}", "report_id", b->report_id, "state", b->state,
+				 "note", b->text, "assignee", b->assignee);
 	if (b->announcement)    /* expired by this clock, as np-history says (examples/print.c) */
 		return json_pack("{s:s,s:s,s:I,s:b}", b->title_key, b->title, b->text_key, b->text,
 				 "expires_at_ms", (json_int_t)b->expires_at_ms, "expired",

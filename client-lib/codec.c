@@ -331,6 +331,7 @@ fill_body(struct np_msg *m, const Np__Envelope *e)
 		copy_id(m->u.ack.report_id, &e->ack->report_id);
 		m->u.ack.state = (enum np_ack_state)e->ack->state;
 		m->u.ack.note = e->ack->note;
+		m->assignee = e->ack->assignee;
 		break;
 	case NP__ENVELOPE__BODY_ANNOUNCEMENT:
 		m->body = NP_BODY_ANNOUNCEMENT;

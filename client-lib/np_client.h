@@ -108,6 +108,10 @@ struct np_msg {
 	 * takes one in, so it may grow at its end. Read it only from a library of
 	 * 1.3 or later (np_version()). */
 	struct { const uint8_t *data; size_t len; const char *type; } photo;
+	/* An ack's assignee (since 1.3): the operator or agency an ASSIGNED ack
+	 * names, "" otherwise; NULL for other bodies. At the end for the same
+	 * reason as photo. */
+	const char *assignee;
 };
 
 /* The media type of an image by its first bytes: "image/jpeg", "image/png",

@@ -114,9 +114,9 @@ json_body(const struct np_msg *m, const char **key)
 	case NP_BODY_ACK:
 		*key = "ack";
 		np_id_to_hex(m->u.ack.report_id, hex);
-		return json_pack("{s:s,s:s,s:o}", "report_id", hex,
+		return json_pack("{s:s,s:s,s:o,s:o}", "report_id", hex,
 				 "state", str(np_ack_state_name(m->u.ack.state)),
-				 "note", jstr(m->u.ack.note));
+				 "note", jstr(m->u.ack.note), "assignee", jstr(m->assignee));
 	case NP_BODY_ANNOUNCEMENT:
 		/* expired: by this client's clock; np-admin history export says
 		 * the same of the same message (admin/encode.c) */
@@ -199,6 +199,10 @@ put_summary(const struct np_msg *m)
 	case NP_BODY_ACK:
 		np_id_to_hex(m->u.ack.report_id, hex);
 		printf("%s report %s", str(np_ack_state_name(m->u.ack.state)), hex);
+		if (m->assignee != NULL && m->assignee[0] != '\0') {
+			fputs(" to ", stdout);
+			put_line_text(m->assignee);
+		}
 		if (m->u.ack.note != NULL && m->u.ack.note[0] != '\0') {
 			fputs(": ", stdout);
 			put_line_text(m->u.ack.note);

@@ -62,6 +62,7 @@ export function clear(e, ...kids) {
 }
 
 export function fmtTime(ms, lang) {
+	ms = num(ms);   // an int64 of a decoded message may be a Long
 	if (!ms)
 		return '';
 	return new Date(ms).toLocaleString(lang === 'th' ? 'th-TH' : 'en-GB',
@@ -69,6 +70,7 @@ export function fmtTime(ms, lang) {
 }
 
 export function fmtDuration(ms) {
+	ms = num(ms);
 	if (!ms)
 		return '–';
 	const h = ms / 3600000;
