@@ -3,16 +3,21 @@
  * Tables (named databases in the store's environment, beside history.c's),
  * written only inside history.c's write transactions (the hook), or by the
  * rebuild and np-admin's targets:
- *   cases      key the report's id (16 bytes) -> the case record (below)
+ *   cases      key the report's id (16 bytes) -> the case record (below),
+ *              from its first ack on: a report without a record is an OPEN
+ *              case with no ack, whose kind and village are in its topic
  *   case_idx   DUPSORT|DUPFIXED, values the report's hid (8, big-endian)
  *              and id (16): HUB_CASE_CURSOR_LEN bytes, in report order.
- *              Keys: 'S', state digit, kind digit, area ("" TH, P, D, V:
- *              every case is under all four) - the cases of a state and
- *              kind in an area; 'A', username - the cases assigned to it.
+ *              Keys: 'S', state digit, kind digit, area (P, D, V: every
+ *              case is under all three; the nation is the merge of the
+ *              provinces) - the cases of a state and kind in an area; 'A',
+ *              username - the cases assigned to it.
  *   case_meta  "layout" -> LAYOUT (the index was built; see hub_cases_open)
  *              "targets" -> 4 kinds x (ack, resolve) ms, 8 bytes each, BE
- * A case is made by its report's put and changed by each ack's put, in the
- * same transaction: a crash keeps both or neither. */
+ * A report adds its three index entries and nothing else (the record comes
+ * with the first ack): BENCHMARKS.md "Report cases". A case is made by its
+ * report's put and changed by each ack's put, in the same transaction: a
+ * crash keeps both or neither. */
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -22,7 +27,7 @@
 #include "cases.h"
 #include "topic.h"
 
-#define LAYOUT "cases/1"
+#define LAYOUT "cases/2"  /* cases/1: a record per report, a TH key */
 #define REP_PREFIX "np/rep/"
 
 /* ---- the case record ----
@@ -147,6 +152,61 @@ rec_get(struct hub_cases *c, MDB_txn *txn, const uint8_t id[HUB_ID_LEN], struct 
 	return rc != 0 ? rc : rec_unpack(id, &v, k);
 }
 
+static bool rep_topic(const char *topic, char village[HUB_AREA_MAX + 1], const char **last);
+static int kind_index(const char *s);
+
+/* k as the OPEN case, without an ack, of the report (hid, id) of topic; MDB_NOTFOUND
+ * when topic is not a report's. */
+static int
+open_case(const uint8_t id[HUB_ID_LEN], uint64_t hid, const char *topic, struct hub_case *k)
+{
+	const char *last;
+	int kind;
+
+	memset(k, 0, sizeof(*k));
+	if (!rep_topic(topic, k->village, &last) || (kind = kind_index(last)) < 0)
+		return MDB_NOTFOUND;
+	memcpy(k->id, id, HUB_ID_LEN);
+	k->hid = hid;
+	k->kind = kind;
+	k->state = HUB_CASE_OPEN;
+	return 0;
+}
+
+/* The case of report id: its record, or, without one, the OPEN case of the
+ * stored report; MDB_NOTFOUND when there is no such report. */
+static int
+case_get(struct hub_cases *c, MDB_txn *txn, const uint8_t id[HUB_ID_LEN], struct hub_case *k)
+{
+	char topic[256];
+	uint64_t hid;
+	int rc = rec_get(c, txn, id, k);
+
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	rc = hub_history_locate(c->history, txn, id, &hid, topic, sizeof(topic));
+	if (rc == HUB_STORE_NOTFOUND)
+		return MDB_NOTFOUND;
+	return rc != 0 ? MDB_CORRUPTED : open_case(id, hid, topic, k);
+}
+
+/* The case of index value v (hid, id): as case_get, the report read by hid. */
+static int
+case_at(struct hub_cases *c, MDB_txn *txn, const uint8_t v[HUB_CASE_CURSOR_LEN],
+	struct hub_case *k)
+{
+	struct hub_hist_item it;
+	char topic[256];
+	int rc = rec_get(c, txn, v + 8, k);
+
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	rc = hub_history_get(c->history, txn, get_be64(v), &it, topic, sizeof(topic));
+	if (rc == HUB_STORE_NOTFOUND)
+		return MDB_NOTFOUND;
+	return rc != 0 ? MDB_CORRUPTED : open_case(v + 8, it.hid, topic, k);
+}
+
 static int
 rec_put(struct hub_cases *c, MDB_txn *txn, const struct hub_case *k)
 {
@@ -209,7 +269,7 @@ idx_set(struct hub_cases *c, MDB_txn *txn, const char *kb, size_t kn, const stru
 static int
 idx_state(struct hub_cases *c, MDB_txn *txn, const struct hub_case *k, bool add)
 {
-	static const size_t lens[] = { 0, 2, 4, 8 };
+	static const size_t lens[] = { 2, 4, 8 };
 	char kb[KEY_MAX];
 	size_t i;
 	int rc = 0;
@@ -270,7 +330,6 @@ new_case(struct hub_cases *c, MDB_txn *txn, const struct hub_hist_item *it, cons
 	 int kind)
 {
 	struct hub_case k;
-	int rc;
 
 	memset(&k, 0, sizeof(k));
 	if (hub_msg_peek_id(it->payload, it->len, k.id) != 0)
@@ -279,8 +338,7 @@ new_case(struct hub_cases *c, MDB_txn *txn, const struct hub_hist_item *it, cons
 	k.kind = kind;
 	k.state = HUB_CASE_OPEN;
 	memcpy(k.village, village, HUB_AREA_MAX + 1);
-	rc = rec_put(c, txn, &k);
-	return rc == 0 ? idx_state(c, txn, &k, true) : rc;
+	return idx_state(c, txn, &k, true);    /* no record: OPEN, no ack */
 }
 
 static bool
@@ -299,7 +357,7 @@ apply_ack(struct hub_cases *c, MDB_txn *txn, const struct hub_hist_item *it)
 
 	if (hub_ack_read(it->payload, it->len, &a) != 0)
 		return 0;
-	rc = rec_get(c, txn, a.report_id, &old);
+	rc = case_get(c, txn, a.report_id, &old);
 	if (rc == MDB_NOTFOUND)
 		return 0;               /* its report is gone (retention): no case */
 	if (rc != 0)
@@ -360,8 +418,8 @@ on_drop(void *ctx, void *txn, const struct hub_hist_item *it)
 	    || hub_msg_peek_id(it->payload, it->len, id) != 0)
 		return 0;
 	rc = rec_get(c, txn, id, &k);
-	if (rc == MDB_NOTFOUND)
-		return 0;
+	if (rc == MDB_NOTFOUND)         /* never acked: OPEN, three entries */
+		return open_case(id, it->hid, it->topic, &k) == 0 ? idx_state(c, txn, &k, false) : 0;
 	if (rc == 0)
 		rc = idx_state(c, txn, &k, false);
 	if (rc == 0)
@@ -478,7 +536,7 @@ hub_cases_get(struct hub_cases *c, const uint8_t id[HUB_ID_LEN], struct hub_case
 
 	if (own && hub_store_read_begin(c->store, &txn) != 0)
 		return fail(c, "cannot read cases", EIO);
-	rc = rec_get(c, txn, id, out);
+	rc = case_get(c, txn, id, out);
 	if (own)
 		hub_store_read_end(c->store);
 	if (rc == MDB_NOTFOUND)
@@ -620,7 +678,14 @@ struct head {
 	bool live, assigned;
 };
 
-#define MAX_HEADS (HUB_CASE_STATES * HUB_REPORT_KIND_COUNT + 1)
+/* The heads of a walk: one per index key read (a national walk reads every
+ * province's keys, up to 100 per state and kind), merged by a heap. */
+struct heads {
+	struct head *h;
+	size_t n, cap;
+	size_t *heap, nheap;    /* indices of the live heads, the next case on top */
+	bool ascending;
+};
 
 /* The values bounding a walk: it reads values v with lo <= v < hi. */
 struct bounds {
@@ -703,52 +768,144 @@ set_bounds(const struct hub_case_walk *w, struct bounds *b)
 	}
 }
 
-static int
-heads_open(struct hub_cases *c, MDB_txn *txn, const struct hub_case_walk *w,
-	   const struct bounds *b, struct head *heads, size_t *n)
+/* A new head, its cursor open; NULL (*rc set) on failure. */
+static struct head *
+head_new(struct heads *hs, MDB_txn *txn, MDB_dbi dbi, int *rc)
 {
-	char kb[KEY_MAX];
-	MDB_val key;
-	int s, k, rc;
+	struct head *nh;
+	size_t cap;
 
-	*n = 0;
-	for (s = 0; s < HUB_CASE_STATES; s++) {
-		for (k = 0; k < HUB_REPORT_KIND_COUNT; k++) {
-			if (!(w->states & (1u << s)) || !(w->index_kinds & (1u << k)))
-				continue;
-			key.mv_data = kb;
-			key.mv_size = state_key(kb, s, k, w->area, strlen(w->area));
-			rc = mdb_cursor_open(txn, c->idx, &heads[*n].cur);
-			if (rc == 0)
-				rc = head_place(&heads[(*n)++], &key, b, w->oldest_first);
-			if (rc != 0)
-				return rc;
+	if (hs->n == hs->cap) {
+		cap = hs->cap != 0 ? 2 * hs->cap : 32;
+		if ((nh = realloc(hs->h, cap * sizeof(*nh))) == NULL) {
+			*rc = ENOMEM;
+			return NULL;
 		}
+		hs->h = nh;
+		hs->cap = cap;
 	}
-	if (w->assignee == NULL || w->assignee[0] == '\0')
-		return 0;
-	key.mv_data = kb;
-	key.mv_size = assignee_key(kb, w->assignee);
-	heads[*n].assigned = true;
-	rc = mdb_cursor_open(txn, c->idx, &heads[*n].cur);
-	return rc == 0 ? head_place(&heads[(*n)++], &key, b, w->oldest_first) : rc;
+	nh = &hs->h[hs->n];
+	memset(nh, 0, sizeof(*nh));
+	*rc = mdb_cursor_open(txn, dbi, &nh->cur);
+	if (*rc != 0)
+		return NULL;
+	hs->n++;
+	return nh;
 }
 
-static struct head *
-heads_best(struct head *heads, size_t n, bool ascending)
+/* Opens a head on key kb[0..kn) of the index, placed by b. */
+static int
+head_open(struct hub_cases *c, MDB_txn *txn, struct heads *hs, const char *kb, size_t kn,
+	  const struct bounds *b, bool assigned)
 {
-	struct head *best = NULL;
-	size_t i;
-	int d;
+	MDB_val key = { kn, (void *)kb };
+	struct head *hd;
+	int rc;
 
-	for (i = 0; i < n; i++) {
-		if (!heads[i].live)
-			continue;
-		d = best == NULL ? 0 : memcmp(heads[i].v, best->v, HUB_CASE_CURSOR_LEN);
-		if (best == NULL || (ascending ? d < 0 : d > 0))
-			best = &heads[i];
+	if ((hd = head_new(hs, txn, c->idx, &rc)) == NULL)
+		return rc;
+	hd->assigned = assigned;
+	return head_place(hd, &key, b, hs->ascending);
+}
+
+/* A head on every province's key of state s and kind k (the nation). */
+static int
+heads_nation(struct hub_cases *c, MDB_txn *txn, struct heads *hs, int s, int k,
+	     const struct bounds *b)
+{
+	char kb[KEY_MAX], pk[6];
+	MDB_cursor *cur = NULL;
+	MDB_val key, v;
+	int rc;
+
+	state_key(kb, s, k, "", 0);
+	rc = mdb_cursor_open(txn, c->idx, &cur);
+	key.mv_size = 3;
+	key.mv_data = kb;
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+	while (rc == 0 && key.mv_size >= 5 && memcmp(key.mv_data, kb, 3) == 0) {
+		memcpy(pk, key.mv_data, 5);
+		rc = head_open(c, txn, hs, pk, 5, b, false);
+		pk[5] = '9' + 1;        /* past the province's districts and villages */
+		key.mv_size = 6;
+		key.mv_data = pk;
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
 	}
-	return best;
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+heads_open(struct hub_cases *c, MDB_txn *txn, const struct hub_case_walk *w,
+	   const struct bounds *b, struct heads *hs)
+{
+	char kb[KEY_MAX];
+	int s, k, rc = 0;
+
+	for (s = 0; s < HUB_CASE_STATES && rc == 0; s++) {
+		for (k = 0; k < HUB_REPORT_KIND_COUNT && rc == 0; k++) {
+			if (!(w->states & (1u << s)) || !(w->index_kinds & (1u << k)))
+				continue;
+			if (w->area[0] == '\0')
+				rc = heads_nation(c, txn, hs, s, k, b);
+			else
+				rc = head_open(c, txn, hs, kb,
+					       state_key(kb, s, k, w->area, strlen(w->area)), b,
+					       false);
+		}
+	}
+	if (rc != 0 || w->assignee == NULL || w->assignee[0] == '\0')
+		return rc;
+	return head_open(c, txn, hs, kb, assignee_key(kb, w->assignee), b, true);
+}
+
+/* Whether head x comes before head y in the walk. */
+static bool
+before(const struct heads *hs, size_t x, size_t y)
+{
+	int d = memcmp(hs->h[x].v, hs->h[y].v, HUB_CASE_CURSOR_LEN);
+
+	return hs->ascending ? d < 0 : d > 0;
+}
+
+static void
+sift_down(struct heads *hs, size_t i)
+{
+	size_t l, best, t;
+
+	for (;;) {
+		l = 2 * i + 1;
+		best = i;
+		if (l < hs->nheap && before(hs, hs->heap[l], hs->heap[best]))
+			best = l;
+		if (l + 1 < hs->nheap && before(hs, hs->heap[l + 1], hs->heap[best]))
+			best = l + 1;
+		if (best == i)
+			return;
+		t = hs->heap[i];
+		hs->heap[i] = hs->heap[best];
+		hs->heap[best] = t;
+		i = best;
+	}
+}
+
+static int
+heap_build(struct heads *hs)
+{
+	size_t i;
+
+	if ((hs->heap = malloc((hs->n ? hs->n : 1) * sizeof(*hs->heap))) == NULL)
+		return ENOMEM;
+	for (i = 0, hs->nheap = 0; i < hs->n; i++) {
+		if (hs->h[i].live)
+			hs->heap[hs->nheap++] = i;
+	}
+	for (i = hs->nheap / 2; i-- > 0;)
+		sift_down(hs, i);
+	return 0;
 }
 
 /* Whether case k (from an assigned head when assigned) belongs in walk w. */
@@ -764,36 +921,38 @@ wanted(const struct hub_case_walk *w, const struct hub_case *k, bool assigned, b
 }
 
 static int
-walk_loop(struct hub_cases *c, MDB_txn *txn, const struct hub_case_walk *w, struct head *heads,
-	  size_t n, const struct bounds *b,
+walk_loop(struct hub_cases *c, MDB_txn *txn, const struct hub_case_walk *w, struct heads *hs,
+	  const struct bounds *b,
 	  int (*fn)(void *, void *, const struct hub_case *, bool, bool), void *ctx,
 	  uint8_t last[HUB_CASE_CURSOR_LEN])
 {
 	struct hub_case k;
 	struct head *hd;
 	uint8_t v[HUB_CASE_CURSOR_LEN];
-	size_t budget = w->budget, i;
+	size_t budget = w->budget;
 	bool assigned, al, rl;
 	int rc;
 
 	for (;;) {
-		hd = heads_best(heads, n, w->oldest_first);
-		if (hd == NULL)
+		if (hs->nheap == 0)
 			return 0;
 		if (budget-- == 0)
 			return 2;
-		memcpy(v, hd->v, sizeof(v));
+		memcpy(v, hs->h[hs->heap[0]].v, sizeof(v));
 		assigned = true;
-		for (i = 0; i < n; i++) {       /* every head on this case moves on */
-			if (heads[i].live && memcmp(heads[i].v, v, sizeof(v)) == 0) {
-				assigned = assigned && heads[i].assigned;
-				head_next(&heads[i], b, w->oldest_first);
-			}
+		/* every head on this case moves on */
+		while (hs->nheap > 0
+		       && memcmp((hd = &hs->h[hs->heap[0]])->v, v, sizeof(v)) == 0) {
+			assigned = assigned && hd->assigned;
+			head_next(hd, b, w->oldest_first);
+			if (!hd->live)
+				hs->heap[0] = hs->heap[--hs->nheap];
+			sift_down(hs, 0);
 		}
 		memcpy(last, v, HUB_CASE_CURSOR_LEN);
-		rc = rec_get(c, txn, v + 8, &k);
+		rc = case_at(c, txn, v, &k);
 		if (rc == MDB_NOTFOUND)
-			continue;       /* cannot be: the index and cases commit together */
+			continue;       /* cannot be: the index and history commit together */
 		if (rc != 0)
 			return fail(c, "cannot read a case", rc);
 		hub_case_overdue(&k, w->targets, w->now_ms, &al, &rl);
@@ -808,28 +967,31 @@ hub_cases_walk(struct hub_cases *c, const struct hub_case_walk *w,
 			 bool resolve_late),
 	       void *ctx, uint8_t last[HUB_CASE_CURSOR_LEN])
 {
-	struct head heads[MAX_HEADS];
+	struct heads hs;
 	struct bounds b;
-	size_t n = 0, i;
+	size_t i;
 	void *txn;
 	int rc;
 
-	memset(heads, 0, sizeof(heads));
+	memset(&hs, 0, sizeof(hs));
+	hs.ascending = w->oldest_first;
 	memset(last, 0, HUB_CASE_CURSOR_LEN);
 	if (w->has_cursor)
 		memcpy(last, w->cursor, HUB_CASE_CURSOR_LEN);
 	set_bounds(w, &b);
 	if (hub_store_read_begin(c->store, &txn) != 0)
 		return fail(c, "cannot read cases", EIO);
-	rc = heads_open(c, txn, w, &b, heads, &n);
+	rc = heads_open(c, txn, w, &b, &hs);
+	if (rc == 0)
+		rc = heap_build(&hs);
 	if (rc != 0)
 		rc = fail(c, "cannot read the case index", rc);
 	else
-		rc = walk_loop(c, txn, w, heads, n, &b, fn, ctx, last);
-	for (i = 0; i < MAX_HEADS; i++) {
-		if (heads[i].cur != NULL)
-			mdb_cursor_close(heads[i].cur);
-	}
+		rc = walk_loop(c, txn, w, &hs, &b, fn, ctx, last);
+	for (i = 0; i < hs.n; i++)
+		mdb_cursor_close(hs.h[i].cur);
+	free(hs.h);
+	free(hs.heap);
 	hub_store_read_end(c->store);
 	return rc;
 }

@@ -450,6 +450,43 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_
 	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
 }
 
+int
+hub_history_locate(struct hub_history *h, void *txn, const uint8_t id[16], uint64_t *hid,
+		   char *topic, size_t topiclen)
+{
+	MDB_val k = { ENVELOPE_ID_LEN, (void *)id }, v;
+	uint8_t kb[HID_LEN];
+	const uint8_t *d;
+	size_t tlen;
+	int rc = mdb_get(txn, h->ids, &k, &v);
+
+	if (rc == 0 && v.mv_size != HID_LEN)
+		rc = MDB_CORRUPTED;
+	if (rc == 0) {
+		*hid = get_be64(v.mv_data);
+		be64(kb, *hid);
+		k.mv_size = HID_LEN;
+		k.mv_data = kb;
+		rc = mdb_get(txn, h->msgs, &k, &v);
+	}
+	d = v.mv_data;
+	if (rc == 0 && v.mv_size < MSG_HEAD_LEN)
+		rc = MDB_CORRUPTED;
+	if (rc == 0) {
+		tlen = (size_t)d[MSG_TOPIC_LEN_OFF] << 8 | d[MSG_TOPIC_LEN_OFF + 1];
+		if (v.mv_size < MSG_HEAD_LEN + tlen)
+			rc = MDB_CORRUPTED;
+		else if (topiclen > 0) {        /* cut to topiclen */
+			tlen = tlen < topiclen ? tlen : topiclen - 1;
+			memcpy(topic, d + MSG_TOPIC_OFF, tlen);
+			topic[tlen] = '\0';
+		}
+	}
+	if (rc == MDB_NOTFOUND)
+		return HUB_STORE_NOTFOUND;
+	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
+}
+
 struct put_arg {
 	struct hub_history *h;
 	uint64_t hid;

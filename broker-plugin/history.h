@@ -136,6 +136,10 @@ void *hub_history_batch_txn(struct hub_history *h);
  * topic copied into topic), HUB_STORE_NOTFOUND, or HUB_STORE_ERROR. */
 int hub_history_get(struct hub_history *h, void *txn, uint64_t hid, struct hub_hist_item *it,
 		    char *topic, size_t topiclen);
+/* The hid and topic (cut to topiclen) of stored id, read in txn: 0,
+ * HUB_STORE_NOTFOUND or HUB_STORE_ERROR. */
+int hub_history_locate(struct hub_history *h, void *txn, const uint8_t id[16], uint64_t *hid,
+		       char *topic, size_t topiclen);
 /* hub_history_each, in the caller's transaction txn (read or write). */
 int hub_history_each_in(struct hub_history *h, void *txn, uint64_t after_hid,
 			int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx);
