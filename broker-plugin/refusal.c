@@ -179,7 +179,11 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_PHOTO_NOT_HERE] = "only a report or a showcase may carry a photo",
 	[HUB_R_SHOW_PRICE] = "showcase price_thb must be 0 to 10000000 (whole baht; 0: no price)",
 	[HUB_R_SHOW_CONTACT] = "showcase contact is over 200 bytes",
-	[HUB_R_SHOW_WITHDRAWS] = "showcase withdraws is not supported by this hub yet",
+	[HUB_R_SHOW_WITHDRAWS] = "showcase withdraws must be the 16-byte id of an earlier showcase",
+	[HUB_R_SHOW_WITHDRAW_UNKNOWN] = "showcase withdraws names no stored showcase",
+	[HUB_R_SHOW_WITHDRAW_VILLAGE] = "showcase withdraws a showcase of another village",
+	[HUB_R_SHOW_OFFICIAL_WITHDRAW] = "an official may only withdraw a showcase (withdraws set), "
+					 "not show one",
 	[HUB_R_NOMEM] = "out of memory",
 };
 

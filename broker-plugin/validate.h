@@ -33,6 +33,9 @@ size_t hub_msg_packed_size(const struct hub_msg *m);
 void hub_msg_pack(const struct hub_msg *m, uint8_t *buf);
 /* For an ack, the 16-byte id of the report it acknowledges; else NULL. */
 const uint8_t *hub_msg_ack_report(const struct hub_msg *m);
+/* For a showcase that withdraws an earlier one, that one's 16-byte id; else NULL. */
+const uint8_t *hub_msg_withdraws(const struct hub_msg *m);
+bool hub_msg_is_showcase(const struct hub_msg *m);
 /* HUB_R_ANN_EXPIRED for an announcement whose expires_at_ms is set and not
  * after now_ms (DESIGN.md "Feeds that never miss a message": the hub refuses
  * one already expired); else HUB_OK. A negative one never decodes. */

@@ -40,6 +40,7 @@ struct np__body {
 	size_t photo_len;
 	int64_t price_thb;              /* showcase */
 	const char *contact;            /* showcase; NULL: none */
+	const uint8_t *withdraws;       /* showcase: NP_ID_LEN bytes; NULL: none */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */
