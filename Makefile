@@ -23,6 +23,8 @@ REMOTE_ADMIN_SRCS = admin/remote_cmd.c admin/user.c admin/user_import.c admin/to
 PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.c \
             broker-plugin/reach.c broker-plugin/remote.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
+            admin/site.c admin/site_cmd.c admin/site_buf.c admin/site_out.c admin/site_item.c \
+            admin/site_html.c admin/site_feed.c admin/site_data.c \
             admin/hub_client.c $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \

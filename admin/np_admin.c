@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "encode.h"
 #include "hub_client.h"
+#include "site.h"
 #include "user.h"
 
 /* Files np-admin creates as root belong to the directory's owner, so a broker
@@ -119,6 +120,8 @@ run(struct hub_store *s, int argc, char **argv)
 		return admin_token(s, argc, argv);
 	if (strcmp(cmd, "audit") == 0)
 		return admin_audit_list(s, argc, argv);
+	if (strcmp(cmd, "site") == 0)
+		return admin_site(s, geo, argc, argv);
 	return ADMIN_USAGE;
 }
 
