@@ -265,7 +265,8 @@ resolve(struct scan *x)
 	struct rep key, *r;
 	size_t i;
 
-	qsort(x->reps, x->nreps, sizeof(*x->reps), cmp_rep_id);
+	if (x->nreps > 0)
+		qsort(x->reps, x->nreps, sizeof(*x->reps), cmp_rep_id);
 	for (i = 0; i < x->nres; i++) {
 		memcpy(key.id, x->res[i].report, 16);
 		r = bsearch(&key, x->reps, x->nreps, sizeof(*x->reps), cmp_rep_id);
@@ -333,7 +334,8 @@ add_cell(struct scan *x, size_t from, size_t to, int64_t *times)
 	snprintf(c.month, sizeof(c.month), "%s", x->reps[from].month);
 	snprintf(c.kind, sizeof(c.kind), "%s", x->reps[from].kind);
 	c.resolved = (unsigned)nt;
-	qsort(times, nt, sizeof(*times), cmp_i64);
+	if (nt > 0)
+		qsort(times, nt, sizeof(*times), cmp_i64);
 	c.p50_ms = nt ? times[(nt - 1) / 2] : -1;
 	c.p90_ms = nt ? times[(nt * 9 + 9) / 10 - 1] : -1;
 	s->cells[s->ncells++] = c;
@@ -346,7 +348,8 @@ aggregate(struct scan *x)
 	size_t i, j;
 
 	resolve(x);
-	qsort(x->reps, x->nreps, sizeof(*x->reps), cmp_rep_cell);
+	if (x->nreps > 0)
+		qsort(x->reps, x->nreps, sizeof(*x->reps), cmp_rep_cell);
 	x->s->cells = calloc(x->nreps ? x->nreps : 1, sizeof(*x->s->cells));
 	times = calloc(x->nreps ? x->nreps : 1, sizeof(*times));
 	if (x->s->cells == NULL || times == NULL) {
@@ -385,8 +388,10 @@ finish(struct scan *x)
 	struct site *s = x->s;
 	size_t i, n;
 
-	qsort(x->withdrawn.v, x->withdrawn.n, 16, cmp_id);
-	qsort(x->replaced.v, x->replaced.n, 16, cmp_id);
+	if (x->withdrawn.n > 0)
+		qsort(x->withdrawn.v, x->withdrawn.n, 16, cmp_id);
+	if (x->replaced.n > 0)
+		qsort(x->replaced.v, x->replaced.n, 16, cmp_id);
 	for (i = n = 0; i < s->nentries; i++) {
 		if (id_in(&x->withdrawn, s->entries[i].id)) {
 			free(s->entries[i].title);
@@ -406,8 +411,10 @@ finish(struct scan *x)
 		s->anns[n++] = s->anns[i];
 	}
 	s->nanns = n;
-	qsort(s->entries, s->nentries, sizeof(*s->entries), newest_entry_first);
-	qsort(s->anns, s->nanns, sizeof(*s->anns), newest_ann_first);
+	if (s->nentries > 0)
+		qsort(s->entries, s->nentries, sizeof(*s->entries), newest_entry_first);
+	if (s->nanns > 0)
+		qsort(s->anns, s->nanns, sizeof(*s->anns), newest_ann_first);
 }
 
 enum admin_rc

@@ -19,7 +19,7 @@ static const char css[] =
 	"gap:1rem}\n.entry,.ann{border:1px solid #ccc;border-radius:6px;padding:.75rem}\n"
 	".entry img{width:100%;height:12rem;object-fit:cover;border-radius:4px}\n"
 	".entry h3,.ann h3{margin:.3rem 0}\n.meta{font-size:.9rem;color:#444}\n"
-	".desc{white-space:pre-line}\n.places{columns:14rem}\n"
+	".desc{white-space:pre-line}\n.places{columns:14rem}\n.places li{break-inside:avoid}\n"
 	".pages a,.pages span{margin-right:.6rem}\nfooter{margin-top:2rem;font-size:.85rem}\n";
 
 struct listing {
@@ -326,7 +326,8 @@ village_pages(const struct site *s, struct site_out *o, size_t *idx)
 	for (i = 0; i < s->nentries; i++)
 		idx[i] = i;
 	sort_site = s;
-	qsort(idx, s->nentries, sizeof(*idx), by_village);
+	if (s->nentries > 0)
+		qsort(idx, s->nentries, sizeof(*idx), by_village);
 	for (i = 0; rc == ADMIN_OK && i < s->nentries; i = j) {
 		for (j = i; j < s->nentries
 		     && strcmp(s->entries[idx[j]].village, s->entries[idx[i]].village) == 0; j++)

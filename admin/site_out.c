@@ -92,7 +92,8 @@ read_manifest(struct site_out *o)
 		o->nold++;
 	}
 	fclose(f);
-	qsort(o->old, o->nold, sizeof(*o->old), by_path);
+	if (o->nold > 0)
+		qsort(o->old, o->nold, sizeof(*o->old), by_path);
 }
 
 /* What OUT is now: nothing, our link (prev set), or an empty directory. */

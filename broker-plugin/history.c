@@ -847,5 +847,5 @@ hub_history_tick(struct hub_history *h, int64_t now_ms)
 		return;
 	mdb_env_sync(h->env, 1);
 	h->dirty = false;
-	h->next_sync_ms = now_ms + h->sync_ms;
+	h->next_sync_ms = now_ms > HUB_HID_MAX_MS ? now_ms : now_ms + h->sync_ms;
 }

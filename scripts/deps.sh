@@ -5,7 +5,8 @@ set -eu
 PKGS="gcc make libc6-dev pkg-config mosquitto mosquitto-clients libmosquitto-dev mosquitto-dev
 libprotobuf-c-dev protobuf-c-compiler protobuf-compiler liblmdb-dev lmdb-utils libssl-dev
 libcmocka-dev libjansson-dev libcsv-dev uthash-dev openssl procps psmisc faketime iproute2 jq
-python3 python3-paho-mqtt python3-protobuf python3-pil"
+python3 python3-paho-mqtt python3-protobuf python3-pil
+python3-html5lib chromium fonts-thai-tlwg curl"
 [ -n "${NP_EXTRA_PKGS:-}" ] && PKGS="$PKGS $NP_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do
