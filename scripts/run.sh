@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 top=$PWD
 port=${NP_PORT:-1883}
 tls_port=${NP_TLS_PORT:-8883}
+http_port=${NP_HTTP_PORT:-8080}
+web=$top/build/web      # the console's http_dir; the public site is its public/
 var=$top/var
 mkdir -p "$var"
 if [ ! -f "$var/db/data.mdb" ]; then
@@ -44,6 +46,11 @@ listener $tls_port 127.0.0.1
 cafile $var/tls/ca.crt
 certfile $var/tls/server.crt
 keyfile $var/tls/server.key
+# the web console and the public site (http://127.0.0.1:$http_port/public/)
+listener $http_port 127.0.0.1
+protocol websockets
+socket_domain ipv4
+http_dir $web
 persistence true
 persistence_location $var/broker/
 # a packet is read whole before the hub's checks: bound it, and each client's queue.
@@ -62,18 +69,25 @@ plugin_opt_db_path $var/db
 plugin_opt_max_payload 65536
 plugin_opt_max_photo 262144
 CONF
-for p in "$port" "$tls_port"; do
+for p in "$port" "$tls_port" "$http_port"; do
 	if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$p" | grep -q LISTEN; then
 		echo "np-hub: port $p is taken (another mosquitto?); choose free ports, e.g." \
-			"NP_PORT=18830 NP_TLS_PORT=18883 make run" >&2
+			"NP_PORT=18830 NP_TLS_PORT=18883 NP_HTTP_PORT=18080 make run" >&2
 		exit 1
 	fi
 done
+# the public site: built now, then again within 10 s of any change to the
+# database (np-admin site build --watch), until the hub stops
+mkdir -p "$web"
+build/np-admin --db "$var/db" site build "$web/public" \
+	--base-url "http://127.0.0.1:$http_port/public/" --watch 10 >"$var/site.log" 2>&1 &
+site_pid=$!
 
 tour() {
 	cat <<TOUR
 
 np-hub listens on 127.0.0.1:$port and, with TLS, on 127.0.0.1:$tls_port (CA: var/tls/ca.crt).
+The public site: http://127.0.0.1:$http_port/public/ (rebuilt within 10 s of a change; var/site.log).
 In another terminal, follow Chiang Mai's reports as its province official:
 
   mosquitto_sub -h 127.0.0.1 -p $port -V 5 -u cm_official -P cm_official-demo -t 'np/rep/50/#' -F '%t %l bytes, sent by the hub: %x'
@@ -121,6 +135,7 @@ mosquitto -c "$var/mosquitto.conf" &
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null || :' HUP TERM
 trap 'kill -INT "$pid" 2>/dev/null || :' INT
+trap 'kill "$site_pid" 2>/dev/null || :' EXIT
 i=0
 while [ "$i" -lt 100 ] && kill -0 "$pid" 2>/dev/null && ! grep -q ' running$' "$log"; do
 	sleep 0.1
