@@ -37,10 +37,21 @@ nfail=0
 [ -d "$TEMPLATE" ] || tests/make-template-db.sh "$TEMPLATE" || exit 2
 cp -r "$TEMPLATE" "$T/db"
 mkdir -p "$T/web"
-hub_start "listener @PORT2@ 127.0.0.1
+# the hub with a websockets listener serving $T/web (as make run does); a port
+# taken meanwhile is told by libwebsockets as "Unable to create": other ports
+_try=0
+until hub_try "listener @PORT2@ 127.0.0.1
 protocol websockets
 socket_domain ipv4
-http_dir $T/web"
+http_dir $T/web"; do
+	_try=$((_try + 1))
+	if [ $_try -ge 20 ] || ! grep -q -e 'Address already in use' \
+		-e 'Unable to create websockets listener' "$T/broker.log"; then
+		echo "Bail out! mosquitto did not start; its log:"
+		sed 's/^/# /' "$T/broker.log"
+		exit 2
+	fi
+done
 WEB="http://127.0.0.1:$PORT2/public/"
 SITE=$T/web/public
 
