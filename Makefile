@@ -26,7 +26,9 @@ PLUGIN_SRCS = broker-plugin/plugin.c broker-plugin/publish.c broker-plugin/live.
 CAP_SRCS    = admin/cap_parse.c admin/cap_sig.c admin/cap_geo.c admin/cap_import.c \
             admin/cap_export.c
 ADMIN_SRCS  = admin/np_admin.c admin/csv_import.c admin/demo.c admin/history_cmd.c admin/load.c \
-            admin/case_cmd.c admin/hub_client.c $(CAP_SRCS) $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
+            admin/case_cmd.c admin/site.c admin/site_cmd.c admin/site_buf.c admin/site_out.c \
+            admin/site_item.c admin/site_html.c admin/site_feed.c admin/site_data.c \
+            admin/hub_client.c $(CAP_SRCS) $(REMOTE_ADMIN_SRCS) $(CORE_SRCS)
 CLIENT_SRCS = client-lib/client.c client-lib/conn.c client-lib/pending.c client-lib/publish.c \
             client-lib/feed.c client-lib/history.c client-lib/topics.c client-lib/options.c \
             client-lib/codec.c client-lib/outbox.c client-lib/token.c client-lib/receipt.c \

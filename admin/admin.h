@@ -57,9 +57,10 @@ extern const char admin_usage[];
 enum admin_rc admin_demo(struct hub_store *s, const char *geo_dir, unsigned iterations);
 
 struct hub_history;
-/* np-admin history load N: N synthetic reports over every village. */
+/* np-admin history load N: N synthetic reports over every village (show:
+ * load-showcase, N showcase entries). */
 enum admin_rc admin_history_load(struct hub_history *h, struct hub_store *s,
-				 unsigned long long n);
+				 unsigned long long n, bool show);
 
 /* np-admin history export|stats|load ...: argv[0] is "history". */
 enum admin_rc admin_history(struct hub_store *s, int argc, char **argv);

@@ -52,6 +52,7 @@ admin_audit_changes(int argc, char **argv)
 		{ "user", "add" },      { "user", "del" },      { "user", "set" },
 		{ "user", "passwd" },   { "user", "import" },   { "token", "issue" },
 		{ "token", "revoke" },  { "history", "load" },
+		{ "history", "load-showcase" },
 	};
 	size_t i;
 

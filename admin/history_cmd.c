@@ -244,9 +244,9 @@ admin_history(struct hub_store *s, int argc, char **argv)
 	bool load;
 
 	if (argc < 2 || (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "stats") != 0
-			 && strcmp(argv[1], "load") != 0))
+			 && strcmp(argv[1], "load") != 0 && strcmp(argv[1], "load-showcase") != 0))
 		return ADMIN_USAGE;
-	load = strcmp(argv[1], "load") == 0;
+	load = strncmp(argv[1], "load", 4) == 0;
 	/* a bulk load flushes once at the end rather than at every message */
 	if (hub_history_open(&h, s, load ? 60000 : 0, err, sizeof(err)) != 0) {
 		fprintf(admin_err(), "np-admin: %s\n", err);
@@ -260,7 +260,8 @@ admin_history(struct hub_store *s, int argc, char **argv)
 	}
 	if (load) {
 		n = argc == 3 ? strtoull(argv[2], &end, 10) : 0;
-		rc = argc == 3 && *end == '\0' && n > 0 ? admin_history_load(h, s, n) : ADMIN_USAGE;
+		rc = argc == 3 && *end == '\0' && n > 0 ? admin_history_load(h, s, n, argv[1][4] == '-')
+						       : ADMIN_USAGE;
 	} else if (strcmp(argv[1], "stats") == 0) {
 		rc = argc == 2 ? cmd_stats(h) : ADMIN_USAGE;
 	} else {

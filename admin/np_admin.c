@@ -15,6 +15,7 @@
 #include "cap_cmd.h"
 #include "encode.h"
 #include "hub_client.h"
+#include "site.h"
 #include "user.h"
 
 /* Files np-admin creates as root belong to the directory's owner, so a broker
@@ -144,6 +145,8 @@ run(struct hub_store *s, int argc, char **argv)
 		return admin_cap_export_cmd(s, argc - 1, argv + 1);
 	if (strcmp(cmd, "cap") == 0 && strcmp(sub, "atom") == 0)
 		return admin_cap_atom_cmd(s, argc - 1, argv + 1);
+	if (strcmp(cmd, "site") == 0)
+		return admin_site(s, geo, argc, argv);
 	return ADMIN_USAGE;
 }
 

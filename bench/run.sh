@@ -396,6 +396,10 @@ start_broker hub
 "$B/bench_catchup" "$BPORT" o50 pw50 v50010101 pw50010101 50 10000 | tag 0
 stop_broker
 
+# ---- the public site (issue #17): np-admin site build of 10,000 showcase entries,
+# full, unchanged and after one new entry (no broker)
+bench/site.sh "$B/np-admin" "$W" | tee -a "$NOTES" | tag 0
+
 { echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg); busiest processes (top):"
   top -bn1 -w 120 2> /dev/null | sed -n '8,10p' | awk '{ printf "  %s %s%% %s\n", $1, $9, $12 }'
 } >> "$W/machine.txt"

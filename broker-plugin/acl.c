@@ -149,8 +149,12 @@ may_write(const struct hub_principal *p, const view_t *v)
 			return HUB_OK;
 		return ack ? HUB_R_WRITE_ACK : HUB_R_WRITE_REP;
 	case HUB_KIND_STATUS:
-	case HUB_KIND_SHOW:
 		ok = r == HUB_ROLE_VOLUNTEER && is_own(v, p->scope);
+		return ok ? HUB_OK : HUB_R_WRITE_OWN_VILLAGE;
+	case HUB_KIND_SHOW:
+		/* an official's showcase may only withdraw one (publish.c) */
+		ok = (r == HUB_ROLE_VOLUNTEER && is_own(v, p->scope))
+		     || (r == HUB_ROLE_OFFICIAL && within(v, p->scope));
 		return ok ? HUB_OK : HUB_R_WRITE_OWN_VILLAGE;
 	case HUB_KIND_DM:
 		ok = r == HUB_ROLE_VOLUNTEER || r == HUB_ROLE_OFFICIAL;

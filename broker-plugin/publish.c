@@ -171,6 +171,34 @@ check_references(struct hub_ctx *ctx, const struct hub_principal *p, const struc
 	return HUB_OK;
 }
 
+/* A showcase that withdraws another (DESIGN.md "The public site"): the one it
+ * names is a stored showcase of the same village (the ACL let the sender
+ * write this village's showcase: its volunteer, or an official within whose
+ * scope it lies). An official's showcase is a withdrawal or nothing. */
+static enum hub_refusal
+check_withdraw(struct hub_ctx *ctx, const struct hub_principal *p, const char *topic,
+	       struct hub_msg *m)
+{
+	const uint8_t *wid = hub_msg_withdraws(m);
+	size_t village = hub_topic_parent_len(topic);   /* "np/show/P/D/V/" */
+	char wtopic[256];
+	int rc;
+
+	if (wid == NULL)
+		return p->role == HUB_ROLE_OFFICIAL ? HUB_R_SHOW_OFFICIAL_WITHDRAW : HUB_OK;
+	rc = hub_history_find(ctx->history, wid, wtopic, sizeof(wtopic), NULL, NULL);
+	if (rc == HUB_STORE_NOTFOUND)
+		return HUB_R_SHOW_WITHDRAW_UNKNOWN;
+	if (rc != 0)
+		return HUB_R_STORE_FAILED;
+	if (strncmp(wtopic, "np/show/", 8) != 0)
+		return HUB_R_SHOW_WITHDRAW_UNKNOWN;
+	if (strlen(wtopic) <= village || strncmp(wtopic, topic, village) != 0
+	    || strchr(wtopic + village, '/') != NULL)
+		return HUB_R_SHOW_WITHDRAW_VILLAGE;
+	return HUB_OK;
+}
+
 /* Returns HUB_OK, or why the message is refused; *dup when it is a resend of
  * the same message by the same sender. */
 static enum hub_refusal
@@ -201,6 +229,8 @@ check_stored(struct hub_ctx *ctx, const struct hub_principal *p, const char *top
 		return HUB_R_STORE_FAILED;
 	if (hub_msg_ack_report(m) != NULL)
 		return check_ack(ctx, p, topic, m);
+	if (hub_msg_is_showcase(m))
+		return check_withdraw(ctx, p, topic, m);
 	return check_references(ctx, p, m);
 }
 

@@ -182,7 +182,6 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_PHOTO_NOT_HERE] = "only a report or a showcase may carry a photo",
 	[HUB_R_SHOW_PRICE] = "showcase price_thb must be 0 to 10000000 (whole baht; 0: no price)",
 	[HUB_R_SHOW_CONTACT] = "showcase contact is over 200 bytes",
-	[HUB_R_SHOW_WITHDRAWS] = "showcase withdraws is not supported by this hub yet",
 	[HUB_R_ACK_ASSIGNEE_STATE] = "an ack names an assignee only with the state assigned",
 	[HUB_R_ACK_NO_ASSIGNEE] = "an ack with the state assigned must name its assignee",
 	[HUB_R_CASE_ASSIGN_ROLE] = "only officials assign cases",
@@ -222,6 +221,11 @@ static const char *const texts[HUB_R_COUNT] = {
 	[HUB_R_CAP_REF_NOT_ANN] = "a reference names a message that is no announcement",
 	[HUB_R_CAP_REF_STATUS] = "a reference names an announcement of another cap_status (a Test "
 				 "may not withdraw an Actual alert)",
+	[HUB_R_SHOW_WITHDRAWS] = "showcase withdraws must be the 16-byte id of an earlier showcase",
+	[HUB_R_SHOW_WITHDRAW_UNKNOWN] = "showcase withdraws names no stored showcase",
+	[HUB_R_SHOW_WITHDRAW_VILLAGE] = "showcase withdraws a showcase of another village",
+	[HUB_R_SHOW_OFFICIAL_WITHDRAW] = "an official may only withdraw a showcase (withdraws set), "
+					 "not show one",
 	[HUB_R_NOMEM] = "out of memory",
 };
 

@@ -167,7 +167,8 @@ photo(const ProtobufCBinaryData *p, size_t max)
 static enum hub_refusal
 check_showcase(const Np__Showcase *s, size_t max_photo)
 {
-	enum hub_refusal why = text(s->title, HUB_R_SHOW_NO_TITLE);
+	/* a withdrawal needs no title */
+	enum hub_refusal why = text(s->title, s->withdraws.len != 0 ? HUB_OK : HUB_R_SHOW_NO_TITLE);
 
 	if (why == HUB_OK)
 		why = text(s->description, HUB_OK);
@@ -179,8 +180,8 @@ check_showcase(const Np__Showcase *s, size_t max_photo)
 		why = HUB_R_SHOW_CONTACT;
 	if (why == HUB_OK)
 		why = text(s->contact, HUB_OK);
-	if (why == HUB_OK && s->withdraws.len != 0)
-		why = HUB_R_SHOW_WITHDRAWS;     /* until the public site withdraws showcases */
+	if (why == HUB_OK && s->withdraws.len != 0 && s->withdraws.len != HUB_ID_LEN)
+		why = HUB_R_SHOW_WITHDRAWS;     /* publish.c checks what it names */
 	return why == HUB_OK ? photo(&s->photo, max_photo) : why;
 }
 
@@ -417,6 +418,21 @@ const uint8_t *
 hub_msg_ack_report(const struct hub_msg *m)
 {
 	return m->env->body_case == NP__ENVELOPE__BODY_ACK ? m->env->ack->report_id.data : NULL;
+}
+
+const uint8_t *
+hub_msg_withdraws(const struct hub_msg *m)
+{
+	const Np__Envelope *e = m->env;
+
+	return e->body_case == NP__ENVELOPE__BODY_SHOWCASE && e->showcase->withdraws.len == HUB_ID_LEN
+	       ? e->showcase->withdraws.data : NULL;
+}
+
+bool
+hub_msg_is_showcase(const struct hub_msg *m)
+{
+	return m->env->body_case == NP__ENVELOPE__BODY_SHOWCASE;
 }
 
 enum hub_refusal

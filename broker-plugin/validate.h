@@ -45,6 +45,9 @@ struct hub_ack_fields {
 int hub_msg_ack_fields(const struct hub_msg *m, struct hub_ack_fields *out);
 /* The same, of a stored (packed) Envelope of len bytes: 0, or -1. */
 int hub_ack_read(const void *buf, size_t len, struct hub_ack_fields *out);
+/* For a showcase that withdraws an earlier one, that one's 16-byte id; else NULL. */
+const uint8_t *hub_msg_withdraws(const struct hub_msg *m);
+bool hub_msg_is_showcase(const struct hub_msg *m);
 /* HUB_R_ANN_EXPIRED for an announcement whose expires_at_ms is set and not
  * after now_ms (DESIGN.md "Feeds that never miss a message": the hub refuses
  * one already expired); else HUB_OK. A negative one never decodes. One

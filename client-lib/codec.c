@@ -279,6 +279,8 @@ np__encode(const uint8_t id[NP_ID_LEN], int64_t sent_at_ms, const struct np__bod
 		show.photo.len = b->photo != NULL ? b->photo_len : 0;
 		show.price_thb = b->price_thb;
 		show.contact = (char *)(b->contact ? b->contact : "");
+		show.withdraws.data = (uint8_t *)b->withdraws;
+		show.withdraws.len = b->withdraws != NULL ? NP_ID_LEN : 0;
 		e.body_case = NP__ENVELOPE__BODY_SHOWCASE;
 		e.showcase = &show;
 		break;

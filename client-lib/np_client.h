@@ -32,9 +32,9 @@ extern "C" {
 /* This header's version; np_version() gives the library's (they differ when
  * an app runs against a newer libnpclient.so of the same major version). */
 #define NP_VERSION_MAJOR 1
-#define NP_VERSION_MINOR 3
+#define NP_VERSION_MINOR 4
 #define NP_VERSION_PATCH 0
-#define NP_VERSION "1.3.0"
+#define NP_VERSION "1.4.0"
 #define NP_VERSION_NUMBER (NP_VERSION_MAJOR * 1000000 + NP_VERSION_MINOR * 1000 \
 			   + NP_VERSION_PATCH)
 
@@ -291,9 +291,13 @@ struct np_showcase {
 	int64_t price_thb;      /* whole baht, 0..NP_PRICE_MAX; 0: no price given */
 	const char *contact;    /* how to buy or visit (phone, LINE id), at most
 				 * NP_CONTACT_MAX bytes of UTF-8; may be NULL */
+	/* since 1.4: the id of an earlier showcase of the same village that
+	 * this one withdraws (the public site drops it at its next build);
+	 * NULL: none. A withdrawal may have an empty title. */
+	const uint8_t *withdraws;
 };
 #define NP_SHOWCASE_INIT { sizeof(struct np_showcase), NULL, NULL, NULL, NULL, { NULL, 0 }, 0, \
-			   NULL }
+			   NULL, NULL }
 /* np_show with every field of s (borrowed). NP_ERR_INVAL for a NULL s, a size
  * too small for the fields of 1.3, photo bytes given as NULL, a price out of
  * 0..NP_PRICE_MAX or a contact over NP_CONTACT_MAX bytes. */

@@ -44,6 +44,7 @@ struct np__body {
 	const uint8_t *id;              /* NULL: a new id */
 	int64_t sent_at_ms;             /* 0: now */
 	const struct np_announcement *cap;      /* announcement: its CAP fields, or NULL */
+	const uint8_t *withdraws;       /* showcase: NP_ID_LEN bytes; NULL: none */
 };
 
 /* Packs an Envelope with id, sent_at_ms and body into *buf (malloc'd). */

@@ -213,5 +213,6 @@ np_show_ex(struct np_client *c, const struct np_showcase *s, uint8_t id_out[NP_I
 	b.photo_len = s->photo.len;
 	b.price_thb = s->price_thb;
 	b.contact = s->contact;
+	b.withdraws = s->size >= UPTO(struct np_showcase, withdraws) ? s->withdraws : NULL;
 	return to_village(c, "show", s->village, s->kind ? s->kind : "", &b, id_out);
 }

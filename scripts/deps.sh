@@ -5,8 +5,8 @@ set -eu
 PKGS="gcc make libc6-dev pkg-config mosquitto mosquitto-clients libmosquitto-dev mosquitto-dev
 libprotobuf-c-dev protobuf-c-compiler protobuf-compiler liblmdb-dev lmdb-utils libssl-dev
 libcmocka-dev libjansson-dev libcsv-dev uthash-dev libxml2-dev libxml2-utils libxmlsec1-dev
-libxmlsec1-openssl openssl procps psmisc faketime iproute2 jq
-python3 python3-paho-mqtt python3-protobuf python3-pil
+libxmlsec1-openssl openssl procps psmisc faketime iproute2 jq curl
+python3 python3-paho-mqtt python3-protobuf python3-pil python3-html5lib
 nodejs chromium fonts-thai-tlwg"
 # the console's build (web/) needs npm: Debian's package, unless the nodejs
 # installed already brings its own (NodeSource's does, and conflicts with it)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - `make run`: a demo hub on 127.0.0.1:1883 (NP_PORT to change; TLS on
 # 127.0.0.1:8883, NP_TLS_PORT; the web console, MQTT over WebSockets and the
-# files of build/web, on http://127.0.0.1:8080/, NP_WEB_PORT) in the foreground, with the demo database under
+# files of build/web, on http://127.0.0.1:8080/, NP_WEB_PORT, with the public
+# site at /public/) in the foreground, with the demo database under
 # var/ (made on first run). Ctrl-C stops it. When mosquitto cannot start (or
 # stops with an error), its own log lines are printed again with what to do.
 set -eu
@@ -9,7 +10,8 @@ cd "$(dirname "$0")/.."
 top=$PWD
 port=${NP_PORT:-1883}
 tls_port=${NP_TLS_PORT:-8883}
-web_port=${NP_WEB_PORT:-8080}
+web_port=${NP_WEB_PORT:-${NP_HTTP_PORT:-8080}}
+web=$top/build/web      # the console's http_dir; the public site is its public/
 var=$top/var
 mkdir -p "$var"
 if [ ! -f "$var/db/data.mdb" ]; then
@@ -33,14 +35,13 @@ if [ "$(id -u)" = 0 ]; then
 	echo "np-hub: this demo broker runs as root on 127.0.0.1 (user root, see README.md);" \
 		"mosquitto warns about it"
 fi
-# the web console (README.md, "The console"): MQTT over WebSockets and the
-# console's files; socket_domain ipv4, or it listens on every interface
-web_conf=""
-if [ -f build/web/index.html ]; then
-	web_conf="listener $web_port 127.0.0.1
-protocol websockets
-socket_domain ipv4
-http_dir $top/build/web"
+# the web console (README.md, "The console") and the public site: MQTT over
+# WebSockets and the files of build/web; socket_domain ipv4, or the listener
+# listens on every interface. mosquitto does not start without its http_dir.
+mkdir -p "$web"
+console=""
+if [ -f "$web/index.html" ]; then
+	console=1
 else
 	echo "np-hub: no web console: build/web is not built (make builds it when node" \
 		"and npm are installed: make deps)" >&2
@@ -58,7 +59,11 @@ listener $tls_port 127.0.0.1
 cafile $var/tls/ca.crt
 certfile $var/tls/server.crt
 keyfile $var/tls/server.key
-$web_conf
+# the web console and the public site (http://127.0.0.1:$web_port/public/)
+listener $web_port 127.0.0.1
+protocol websockets
+socket_domain ipv4
+http_dir $web
 persistence true
 persistence_location $var/broker/
 # a packet is read whole before the hub's checks: bound it, and each client's queue.
@@ -77,20 +82,26 @@ plugin_opt_db_path $var/db
 plugin_opt_max_payload 65536
 plugin_opt_max_photo 262144
 CONF
-for p in "$port" "$tls_port" ${web_conf:+"$web_port"}; do
+for p in "$port" "$tls_port" "$web_port"; do
 	if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$p" | grep -q LISTEN; then
 		echo "np-hub: port $p is taken (another mosquitto?); choose free ports, e.g." \
 			"NP_PORT=18830 NP_TLS_PORT=18883 NP_WEB_PORT=18080 make run" >&2
 		exit 1
 	fi
 done
+# the public site: built now, then again within 10 s of any change to the
+# database (np-admin site build --watch), until the hub stops
+build/np-admin --db "$var/db" site build "$web/public" \
+	--base-url "http://127.0.0.1:$web_port/public/" --watch 10 >"$var/site.log" 2>&1 &
+site_pid=$!
 
 tour() {
 	cat <<TOUR
 
 np-hub listens on 127.0.0.1:$port and, with TLS, on 127.0.0.1:$tls_port (CA: var/tls/ca.crt).
-${web_conf:+The web console: open http://127.0.0.1:$web_port/ and log in as cm_official (cm_official-demo).
-}In another terminal, follow Chiang Mai's reports as its province official:
+${console:+The web console: open http://127.0.0.1:$web_port/ and log in as cm_official (cm_official-demo).
+}The public site: http://127.0.0.1:$web_port/public/ (rebuilt within 10 s of a change; var/site.log).
+In another terminal, follow Chiang Mai's reports as its province official:
 
   mosquitto_sub -h 127.0.0.1 -p $port -V 5 -u cm_official -P cm_official-demo -t 'np/rep/50/#' -F '%t %l bytes, sent by the hub: %x'
 
@@ -138,6 +149,7 @@ mosquitto -c "$var/mosquitto.conf" &
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null || :' HUP TERM
 trap 'kill -INT "$pid" 2>/dev/null || :' INT
+trap 'kill "$site_pid" 2>/dev/null || :' EXIT
 i=0
 while [ "$i" -lt 100 ] && kill -0 "$pid" 2>/dev/null && ! grep -q ' running$' "$log"; do
 	sleep 0.1

@@ -81,6 +81,12 @@ for b in build build-san; do
 	run_tap "tests/examples ($b)" tests/examples/test_examples.sh "$b"
 	run_tap "tests/admin/test_remote.sh ($b np-admin)" tests/admin/test_remote.sh "$b"
 	run_tap "tests/cap ($b)" tests/cap/test_cap.sh "$b"
+	# the public site (issue #17); one Chromium run, with the plain build
+	if [ "$b" = build ]; then
+		run_tap "tests/site ($b)" tests/site/test_site.sh "$b"
+	else
+		NP_SITE_CHROMIUM=0 run_tap "tests/site ($b)" tests/site/test_site.sh "$b"
+	fi
 	# the client library (in this build) against a hub (always the plain plugin)
 	for t in "$b"/tests/client/test_*; do
 		[ -x "$t" ] && run_tap "$t" "$t"

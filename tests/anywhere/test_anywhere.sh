@@ -261,6 +261,18 @@ t_run_ctrl_c() {
 		return 1
 	fi
 }
+t_run_serves_the_site() {
+	[ -n "$RUN_PID" ] || { diag "make run is not running (an earlier test failed)"; return 1; }
+	_i=0
+	until curl -sf "http://127.0.0.1:$WEB_PORT/public/p/50/index.html" -o "$T/site.html"; do
+		_i=$((_i + 1))
+		[ "$_i" -lt 100 ] || { diag "no public site on :$WEB_PORT"; show_run; return 1; }
+		sleep 0.1
+	done
+	grep -q 'เชียงใหม่' "$T/site.html" || { diag "the province page has no Thai name"; return 1; }
+}
+t make_run_serves_the_public_site_issue17 t_run_serves_the_site
+
 t ctrl_c_stops_make_run_and_its_broker_with_status_0 t_run_ctrl_c
 
 t_run_explains() {
@@ -269,7 +281,7 @@ t_run_explains() {
 		echo "not a plugin" >"$C/build/np_plugin.so" || return 1
 	PORT=$(free_port)
 	TLS_PORT=$(free_port)
-	in_copy env NP_PORT="$PORT" NP_TLS_PORT="$TLS_PORT" scripts/run.sh
+	in_copy env NP_PORT="$PORT" NP_TLS_PORT="$TLS_PORT" NP_WEB_PORT="$(free_port)" scripts/run.sh
 	mv "$C/build/np_plugin.so.good" "$C/build/np_plugin.so"
 	if [ "$rc" -eq 0 ]; then
 		diag "expected make run to fail with a broken plugin"

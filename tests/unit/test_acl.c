@@ -373,7 +373,7 @@ static const struct row ministry_rows[] = {
 	W("np/ann/TH/+", N),                   /* FIXME acl: wildcard write granted */
 	W("np/rep/" OWN "/outage", N),
 	W("np/status/" OWN, N),
-	W("np/show/" OWN "/product", N),
+	W("np/show/" OWN "/product", Y),          /* a withdrawal only (publish.c) */
 	W("np/dm/50010101", Y),
 	W("np/dm/cm_official", Y),
 	W("np/dm/nosuch_official", N),
@@ -425,7 +425,8 @@ static const struct row province_official_rows[] = {
 	W("np/rep/" GHOST "/ack", N),
 	W("np/rep/" OWN "/outage", N),
 	W("np/status/" OWN, N),
-	W("np/show/" OWN "/story", N),
+	W("np/show/" OWN "/story", Y),            /* a withdrawal only */
+	W("np/show/" FAR "/story", N),
 	W("np/dm/50010101", Y),
 	W("np/dm/ministry", Y),
 	W("np/dm/nosuch_official", N),
