@@ -95,7 +95,12 @@ identity(const uint8_t id[16], const Np__Envelope *e, char *ident, char *sender,
 
 	hub_hex(id, 16, hex);
 	sprintf(ident, "np-%s", hex);
-	snprintf(sender, slen, "%s%s", e->sender ? e->sender->username : "hub", SENDER_SUFFIX);
+	/* its role and area, never a username: the public site publishes these */
+	if (e->sender != NULL)
+		snprintf(sender, slen, "%s.%s%s", hub_role_name((enum hub_role)e->sender->role),
+			 e->sender->area, SENDER_SUFFIX);
+	else
+		snprintf(sender, slen, "hub%s", SENDER_SUFFIX);
 	cap_time_format(e->sent_at_ms, sent, 40);
 }
 
@@ -188,9 +193,13 @@ static int
 write_info(xmlTextWriterPtr w, struct hub_store *s, const struct stored *st)
 {
 	const Np__Announcement *a = st->e->announcement;
-	const char *sender_name = or_word(a->sender_name, st->e->sender ? st->e->sender->username
-						      : "np-hub");
-	char t[40];
+	char who[64], t[40];
+	const char *sender_name;
+
+	snprintf(who, sizeof(who), "np-hub %s, %s",
+		 st->e->sender ? hub_role_name((enum hub_role)st->e->sender->role) : "hub",
+		 st->e->sender ? st->e->sender->area : "TH");
+	sender_name = or_word(a->sender_name, who);
 
 	if (xmlTextWriterStartElement(w, BAD_CAST "info") < 0
 	    || element(w, "language", or_word(a->language, "th-TH")) != 0

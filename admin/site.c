@@ -188,6 +188,8 @@ on_announcement(struct scan *x, char **lv, int n, const Np__Envelope *e)
 	snprintf(an->category, sizeof(an->category), "%s", lv[3]);
 	an->at_ms = e->received_at_ms;
 	an->expires_ms = a->expires_at_ms;
+	an->official = e->sender != NULL && (e->sender->role == NP__ROLE__OFFICIAL
+					     || e->sender->role == NP__ROLE__AGENCY);
 	an->title = copy_text(x, a->title);
 	an->body = copy_text(x, a->body);
 }

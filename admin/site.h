@@ -62,6 +62,7 @@ struct site_ann {
 	int64_t at_ms, expires_ms;
 	char *title, *body;
 	bool gone;              /* expired, not Actual, a Cancel, or replaced */
+	bool official;          /* sent by an official or an agency: also as CAP (cap/) */
 };
 
 /* One cell of the report aggregates: a district, a month and a kind. */
@@ -86,6 +87,8 @@ struct site {
 	struct site_cell *cells;        /* district, month, kind order */
 	size_t ncells;
 	unsigned suppressed;            /* reports left out: under min_reports */
+	struct hub_store *store;        /* borrowed, for the CAP writer */
+	struct hub_history *hist;
 };
 
 #define SITE_PAGE 24                    /* entries per page */

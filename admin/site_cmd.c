@@ -180,6 +180,8 @@ build(struct hub_store *st, const struct opts *op)
 	if (site_read(&s, h) != ADMIN_OK || site_out_open(&o, op->out) != ADMIN_OK)
 		goto out;
 	count_entries(&s);
+	s.store = st;
+	s.hist = h;
 	if (write_photos(&s, h, o) != ADMIN_OK || site_html(&s, o) != ADMIN_OK
 	    || site_feeds(&s, o) != ADMIN_OK || site_data(&s, o) != ADMIN_OK
 	    || site_cap(&s, o) != ADMIN_OK)

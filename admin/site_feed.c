@@ -1,3 +1,4 @@
+#define _GNU_SOURCE             /* asprintf */
 /* site_feed.c - the Atom feeds (RFC 4287) of the public site, one for the
  * nation (feed.atom) and one per province (p/PP/feed.atom): the newest
  * showcase entries and announcements; and sitemap.xml (sitemaps.org 0.9) of
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cap_cmd.h"
 #include "site.h"
 #include "site_page.h"
 
@@ -213,13 +215,61 @@ site_feeds(const struct site *s, struct site_out *o)
 	return rc == ADMIN_OK ? site_out_file(o, "robots.txt", robots, strlen(robots)) : rc;
 }
 
-/* The hook of DESIGN.md "CAP": the ministry's announcements as CAP 1.2 files
- * under cap/ with an Atom index, by the CAP writer of np-admin cap export.
- * This tree has no CAP writer yet, so the site has no cap/ directory. */
+/* cap/: the current public announcements of officials and agencies (the
+ * ministry's, the provinces', the TMD's) as CAP 1.2 files, np-<id>.xml, each
+ * valid against CAP-v1.2.xsd, written by np-admin cap export's writer, and
+ * cap/index.atom listing them, newest first. */
 enum admin_rc
 site_cap(const struct site *s, struct site_out *o)
 {
-	(void)s;
-	(void)o;
-	return ADMIN_OK;
+	struct admin_cap_entry *e = calloc(s->nanns ? s->nanns : 1, sizeof(*e));
+	char (*hrefs)[48] = calloc(s->nanns ? s->nanns : 1, sizeof(*hrefs));
+	enum admin_rc rc = e != NULL && hrefs != NULL ? ADMIN_OK : ADMIN_FAIL;
+	char path[64], *buf = NULL, *feed_id = NULL;
+	int64_t newest = 0;
+	size_t i, n = 0, len = 0;
+	FILE *f;
+
+	for (i = 0; rc == ADMIN_OK && i < s->nanns; i++) {
+		const struct site_ann *an = &s->anns[i];
+
+		if (!an->official || an->gone)
+			continue;
+		f = open_memstream(&buf, &len);
+		rc = f == NULL ? ADMIN_FAIL : admin_cap_write(s->store, s->hist, an->id, f);
+		if (f != NULL && fclose(f) != 0)
+			rc = ADMIN_FAIL;
+		snprintf(hrefs[n], sizeof(hrefs[n]), "np-%s.xml", an->hex);
+		snprintf(path, sizeof(path), "cap/%s", hrefs[n]);
+		if (rc == ADMIN_OK)
+			rc = site_out_file(o, path, buf, len);
+		free(buf);
+		buf = NULL;
+		e[n].title = an->title != NULL ? an->title : "";
+		e[n].href = hrefs[n];
+		memcpy(e[n].id, an->id, 16);
+		e[n].updated_ms = an->at_ms;
+		newest = an->at_ms > newest ? an->at_ms : newest;
+		n++;
+	}
+	if (rc == ADMIN_OK && asprintf(&feed_id, "%scap/index.atom",
+				       s->base_url != NULL ? s->base_url : "urn:np-hub:") < 0)
+		rc = ADMIN_FAIL;
+	if (rc == ADMIN_OK) {
+		f = open_memstream(&buf, &len);
+		rc = f == NULL ? ADMIN_FAIL
+			       : admin_cap_atom(f, feed_id, "ประกาศเตือนภัย · Warnings (CAP 1.2)",
+						"index.atom", e, n, newest ? newest : s->now_ms);
+		if (f != NULL && fclose(f) != 0)
+			rc = ADMIN_FAIL;
+		if (rc == ADMIN_OK)
+			rc = site_out_file(o, "cap/index.atom", buf, len);
+		free(buf);
+	}
+	if (rc != ADMIN_OK)
+		fprintf(admin_err(), "np-admin: site: cannot write the CAP files (cap/)\n");
+	free(feed_id);
+	free(e);
+	free(hrefs);
+	return rc;
 }

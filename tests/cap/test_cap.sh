@@ -475,7 +475,7 @@ t_export_cancel() {
 			diag "export of $id failed"; show; return 1; }
 		validates "$T/c$id.xml" || return 1
 		grep -q '<msgType>Cancel</msgType>' "$T/c$id.xml" \
-			&& grep -q '<references>tmd@np-hub,np-' "$T/c$id.xml" \
+			&& grep -q '<references>agency.TH@np-hub,np-' "$T/c$id.xml" \
 			|| { diag "no Cancel with references:"; indent "$T/c$id.xml" 20; return 1; }
 	done
 }

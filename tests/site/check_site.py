@@ -111,10 +111,13 @@ def check_atom(site):
             for k in ("id", "title", "updated"):
                 if e.find(ATOM + k) is None or not (e.find(ATOM + k).text or "").strip():
                     bad.append("%s: entry without %s" % (f, k))
-            if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", e.find(ATOM + "updated").text):
+            if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$",
+                            e.find(ATOM + "updated").text or ""):
                 bad.append("%s: updated not RFC 3339" % f)
-            if e.find(ATOM + "summary") is None and e.find(ATOM + "content") is None:
-                bad.append("%s: entry without summary or content" % f)
+            # RFC 4287 4.1.1: content, or a link rel=alternate to it
+            if e.find(ATOM + "content") is None and not any(
+                    l.get("rel") == "alternate" for l in e.findall(ATOM + "link")):
+                bad.append("%s: entry with neither content nor an alternate link" % f)
     tap(len(feeds) >= 2 and not bad, "every Atom feed (%d) has RFC 4287's elements" % len(feeds),
         "\n".join(bad))
     try:

@@ -176,11 +176,31 @@ t_mosquitto_serves_the_site() {
 	curl -sf "${WEB}v/50010101/index.html" -o "$T/got.html" && cmp -s "$T/got.html" \
 		"$SITE/v/50010101/index.html"
 }
+# cap/: the officials' and agencies' current announcements as CAP 1.2 (issue #18)
+t_cap_files_validate_and_the_index_lists_them() {
+	[ -f "$SITE/cap/index.atom" ] || { diag "no cap/index.atom"; return 1; }
+	contains "$SITE/cap/index.atom" "พายุ Storm warning" &&
+		contains "$SITE/cap/index.atom" "งานวัด Temple fair" || return 1
+	_n=0
+	for _f in "$SITE"/cap/np-*.xml; do
+		[ -f "$_f" ] || continue
+		xmllint --noout --schema "$REPO/../shared/data/cap/CAP-v1.2.xsd" "$_f" \
+			>>"$T/diag" 2>&1 || { diag "$_f does not validate"; return 1; }
+		_n=$((_n + 1))
+	done
+	[ "$(grep -c '<entry>' "$SITE/cap/index.atom")" -eq "$_n" ] && [ "$_n" -ge 2 ] ||
+		{ diag "$_n CAP files, index:"; indent "$SITE/cap/index.atom" 30; return 1; }
+	if grep -l -e EXPIRES-SOON -e VILLAGE-ONLY-ANN "$SITE"/cap/* >>"$T/diag"; then
+		diag "an expired or a village's own announcement in cap/"
+		return 1
+	fi
+}
 t the_site_builds t_the_site_builds
 t the_site_validates_and_holds_nothing_private t_the_site_validates_and_holds_nothing_private
 t the_village_page_shows_its_entries_with_photos t_the_village_page_shows_its_entries_with_photos
 t reports_count_only_villages_with_enough t_reports_count_only_villages_with_enough
 t mosquitto_serves_the_site t_mosquitto_serves_the_site
+t cap_files_validate_and_the_index_lists_them t_cap_files_validate_and_the_index_lists_them
 
 # ---- incremental, atomic, bad OUT ----
 t_a_rebuild_rewrites_only_what_changed() {
