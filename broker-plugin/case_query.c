@@ -582,17 +582,11 @@ on_request(struct mosquitto_evt_control *ed, struct hub_ctx *ctx, bool stats)
 	char text[200];
 	uint8_t *page;
 	size_t len;
-	int64_t now = hub_now_ms();
+	int64_t now;
 
-	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+	p = hub_control_begin(ctx, ed, HUB_CASE_MAX_REQUEST, HUB_RATE_REQUEST, &why, &now);
+	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
-	if (ed->payloadlen > HUB_CASE_MAX_REQUEST)
-		why = HUB_R_REQUEST_TOO_BIG;
-	else if (ed->properties != NULL)
-		why = HUB_R_REQUEST_PROPERTIES;
-	else
-		why = hub_throttle_request(ctx->throttle, p->username, now);
 	if (why != HUB_OK) {
 		hub_throttle_explain(ctx->throttle, why, text, sizeof(text));
 		if (!hub_throttle_reply(ctx->throttle, p->username, now))

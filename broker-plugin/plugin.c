@@ -427,18 +427,12 @@ on_control(int event, void *event_data, void *userdata)
 	char text[200];
 	uint8_t *page;
 	size_t len;
-	int64_t now = hub_now_ms();
+	int64_t now;
 
 	(void)event;
-	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	p = hub_control_begin(ctx, ed, MAX_REQUEST, HUB_RATE_REQUEST, &why, &now);
 	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
-	if (ed->payloadlen > MAX_REQUEST)
-		why = HUB_R_REQUEST_TOO_BIG;
-	else if (ed->properties != NULL)
-		why = HUB_R_REQUEST_PROPERTIES;
-	else
-		why = hub_throttle_request(ctx->throttle, p->username, now);
 	if (why != HUB_OK) {
 		hub_throttle_explain(ctx->throttle, why, text, sizeof(text));
 		mosquitto_log_printf(MOSQ_LOG_NOTICE,
@@ -495,18 +489,12 @@ on_token_request(int event, void *event_data, void *userdata)
 	uint8_t *grant;
 	char text[200];
 	size_t len;
-	int64_t now = hub_now_ms();
+	int64_t now;
 
 	(void)event;
-	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+	p = hub_control_begin(ctx, ed, HUB_TOKENS_MAX_REQUEST, HUB_RATE_TOKEN, &why, &now);
+	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
-	if (ed->payloadlen > HUB_TOKENS_MAX_REQUEST)
-		why = HUB_R_REQUEST_TOO_BIG;
-	else if (ed->properties != NULL)
-		why = HUB_R_REQUEST_PROPERTIES;
-	else
-		why = hub_throttle_token(ctx->throttle, p->username, now);
 	if (why != HUB_OK && !hub_throttle_reply(ctx->throttle, p->username, now)) {
 		g.why = why;
 		log_grant(ed->client, p->username, &g,
@@ -537,18 +525,12 @@ on_admin_request(int event, void *event_data, void *userdata)
 	uint8_t *reply;
 	size_t len;
 	int status;
-	int64_t now = hub_now_ms();
+	int64_t now;
 
 	(void)event;
-	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+	p = hub_control_begin(ctx, ed, HUB_ADMIN_MAX_REQUEST, HUB_RATE_REQUEST, &why, &now);
+	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
-	if (ed->payloadlen > HUB_ADMIN_MAX_REQUEST)
-		why = HUB_R_REQUEST_TOO_BIG;
-	else if (ed->properties != NULL)
-		why = HUB_R_REQUEST_PROPERTIES;
-	else
-		why = hub_throttle_request(ctx->throttle, p->username, now);
 	if (why != HUB_OK && !hub_throttle_reply(ctx->throttle, p->username, now)) {
 		mosquitto_log_printf(MOSQ_LOG_NOTICE,
 				     "np: refused admin request by '%.64s' (client '%.64s'): %s",

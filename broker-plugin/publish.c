@@ -560,3 +560,26 @@ hub_publish_deliverable(struct hub_ctx *ctx, const struct mosquitto_evt_acl_chec
 	}
 	return false;
 }
+
+const struct hub_principal *
+hub_control_begin(struct hub_ctx *ctx, const struct mosquitto_evt_control *ed, size_t max,
+		  enum hub_control_rate rate, enum hub_refusal *why, int64_t *now)
+{
+	const struct hub_principal *p;
+
+	*now = hub_now_ms();
+	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
+	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+		return NULL;
+	if (ed->payloadlen > max)
+		*why = HUB_R_REQUEST_TOO_BIG;
+	else if (ed->properties != NULL)
+		*why = HUB_R_REQUEST_PROPERTIES;
+	else if (rate == HUB_RATE_TOKEN)
+		*why = hub_throttle_token(ctx->throttle, p->username, *now);
+	else if (rate == HUB_RATE_RECEIPT)
+		*why = hub_throttle_receipt(ctx->throttle, p->username, *now);
+	else
+		*why = hub_throttle_request(ctx->throttle, p->username, *now);
+	return p;
+}

@@ -46,4 +46,18 @@ int hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client,
 void hub_publish_reply(struct hub_ctx *ctx, struct mosquitto *client, const char *username,
 		       const char *what, uint8_t *buf, size_t len);
 
+/* How a $CONTROL request is rated: by the user's request rate (history,
+ * cases, reach, admin), its token request rate or its receipt rate. */
+enum hub_control_rate { HUB_RATE_REQUEST, HUB_RATE_TOKEN, HUB_RATE_RECEIPT };
+
+/* The start every $CONTROL request shares: its asker, or NULL when the
+ * publish is to be refused outright (no such user, or a session being cut);
+ * then *why is HUB_OK when the request may be read at all, else why not
+ * (over max bytes, MQTT 5 properties, over the user's rate), and *now the
+ * hub's time. */
+const struct hub_principal *hub_control_begin(struct hub_ctx *ctx,
+					      const struct mosquitto_evt_control *ed, size_t max,
+					      enum hub_control_rate rate, enum hub_refusal *why,
+					      int64_t *now);
+
 #endif

@@ -162,17 +162,14 @@ hub_reach_on_receipt(int event, void *event_data, void *userdata)
 	Np__Receipt *rc = NULL;
 	struct tally *t = NULL;
 	enum hub_refusal why;
+	int64_t now;
 
 	(void)event;
-	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+	p = hub_control_begin(ctx, ed, HUB_RECEIPT_MAX_BYTES, HUB_RATE_RECEIPT, &why, &now);
+	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
-	if (ed->payloadlen > HUB_RECEIPT_MAX_BYTES)
+	if (why == HUB_R_REQUEST_TOO_BIG)
 		why = HUB_R_RECEIPT_TOO_BIG;
-	else if (ed->properties != NULL)
-		why = HUB_R_REQUEST_PROPERTIES;
-	else
-		why = hub_throttle_receipt(ctx->throttle, p->username, hub_now_ms());
 	if (why == HUB_OK) {
 		rc = np__receipt__unpack(NULL, ed->payloadlen, ed->payload);
 		why = rc == NULL ? HUB_R_NOT_RECEIPT : check_receipt(rc, ed->payloadlen);
@@ -400,18 +397,12 @@ hub_reach_on_request(int event, void *event_data, void *userdata)
 	char text[200];
 	uint8_t *page;
 	size_t len;
-	int64_t now = hub_now_ms();
+	int64_t now;
 
 	(void)event;
-	p = hub_auth_principal(ctx->auth, mosquitto_client_username(ed->client));
-	if (p == NULL || hub_guard_is_cut(ctx->guard, ed->client))
+	p = hub_control_begin(ctx, ed, HUB_REACH_MAX_REQUEST, HUB_RATE_REQUEST, &why, &now);
+	if (p == NULL)
 		return MOSQ_ERR_ACL_DENIED;
-	if (ed->payloadlen > HUB_REACH_MAX_REQUEST)
-		why = HUB_R_REQUEST_TOO_BIG;
-	else if (ed->properties != NULL)
-		why = HUB_R_REQUEST_PROPERTIES;
-	else
-		why = hub_throttle_request(ctx->throttle, p->username, now);
 	if (why != HUB_OK) {
 		log_refused(p, ed->client, hub_throttle_explain(ctx->throttle, why, text,
 								 sizeof(text)));
