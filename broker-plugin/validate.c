@@ -342,6 +342,12 @@ hub_msg_decode_limits(struct hub_msg **out, const void *buf, size_t len,
 	 * A text cut to nothing by a NUL is told as a NUL, not as empty. */
 	if ((why == HUB_OK || is_empty_text(why)) && np__envelope__get_packed_size(m->env) != len)
 		why = HUB_R_NOT_CANONICAL;
+	/* the same size may hold the same fields in another order: the id, which
+	 * refusals and resends are keyed by (hub_msg_peek_id), must open it, as
+	 * it does in every encoder's output (fields in number order) */
+	if (why == HUB_OK && (len < 2 + HUB_ID_LEN || ((const uint8_t *)buf)[0] != 0x0a
+			      || ((const uint8_t *)buf)[1] != HUB_ID_LEN))
+		why = HUB_R_NOT_CANONICAL;
 	if (why != HUB_OK) {
 		hub_msg_free(m);
 		return why;

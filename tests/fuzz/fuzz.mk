@@ -27,10 +27,7 @@ FUZZ_CPPFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(FUZZ_GE
 FUZZ_WARN     = -Wall -Wextra -Wstrict-prototypes -Wshadow
 FUZZ_LIBS     = -lprotobuf-c -llmdb -lcrypto -lcsv
 # the code under test: broker-plugin's pure and LMDB modules, np-admin's import
-FUZZ_CODE     = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c \
-                broker-plugin/kdf.c broker-plugin/validate.c broker-plugin/history.c \
-                broker-plugin/query.c broker-plugin/topic.c broker-plugin/refusal.c \
-                broker-plugin/expiry.c admin/csv_import.c admin/io.c
+FUZZ_CODE     = $(CORE_SRCS) admin/csv_import.c admin/io.c
 FUZZ_LIB      = $(FUZZ_OUT)/libnpfuzz.a
 FUZZ_BINS     = $(addprefix $(FUZZ_OUT)/,$(FUZZ_ALL))
 FUZZ_REPLAYS  = $(addprefix $(FUZZ_OUT)/replay/test_,$(FUZZ_ALL))
