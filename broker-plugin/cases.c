@@ -8,13 +8,15 @@
  *              case with no ack, whose kind and village are in its topic
  *   case_idx   DUPSORT|DUPFIXED, values the report's hid (8, big-endian)
  *              and id (16): HUB_CASE_CURSOR_LEN bytes, in report order.
- *              Keys: 'S', state digit, kind digit, area (P, D, V: every
- *              case is under all three; the nation is the merge of the
- *              provinces) - the cases of a state and kind in an area; 'A',
- *              username - the cases assigned to it.
+ *              Keys: 'S', state digit, kind digit, area (P, D: every
+ *              case is under both; the nation is the merge of the
+ *              provinces, a village is its district's key filtered by
+ *              village - a district has tens of villages) - the cases of a
+ *              state and kind in an area; 'A', username - the cases
+ *              assigned to it.
  *   case_meta  "layout" -> LAYOUT (the index was built; see hub_cases_open)
  *              "targets" -> 4 kinds x (ack, resolve) ms, 8 bytes each, BE
- * A report adds its three index entries and nothing else (the record comes
+ * A report adds its two index entries and nothing else (the record comes
  * with the first ack): BENCHMARKS.md "Report cases". A case is made by its
  * report's put and changed by each ack's put, in the same transaction: a
  * crash keeps both or neither. */
@@ -27,7 +29,8 @@
 #include "cases.h"
 #include "topic.h"
 
-#define LAYOUT "cases/2"  /* cases/1: a record per report, a TH key */
+#define LAYOUT "cases/3"  /* cases/1: a record per report, a TH key; cases/2: a V key too */
+#define IDX_AREA_MAX 4    /* the index's deepest area: the district (a village walks it) */
 #define REP_PREFIX "np/rep/"
 
 /* ---- the case record ----
@@ -265,11 +268,13 @@ idx_set(struct hub_cases *c, MDB_txn *txn, const char *kb, size_t kn, const stru
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
-/* The four area entries of k's state and kind. */
+/* The area entries (province, district) of k's state and kind: no village
+ * key, so a batch of reports from many villages touches few distinct keys
+ * (each distinct key copies its own pages: BENCHMARKS.md "Report cases"). */
 static int
 idx_state(struct hub_cases *c, MDB_txn *txn, const struct hub_case *k, bool add)
 {
-	static const size_t lens[] = { 2, 4, 8 };
+	static const size_t lens[] = { 2, IDX_AREA_MAX };
 	char kb[KEY_MAX];
 	size_t i;
 	int rc = 0;
@@ -418,7 +423,7 @@ on_drop(void *ctx, void *txn, const struct hub_hist_item *it)
 	    || hub_msg_peek_id(it->payload, it->len, id) != 0)
 		return 0;
 	rc = rec_get(c, txn, id, &k);
-	if (rc == MDB_NOTFOUND)         /* never acked: OPEN, three entries */
+	if (rc == MDB_NOTFOUND)         /* never acked: OPEN, two entries */
 		return open_case(id, it->hid, it->topic, &k) == 0 ? idx_state(c, txn, &k, false) : 0;
 	if (rc == 0)
 		rc = idx_state(c, txn, &k, false);
@@ -843,18 +848,20 @@ heads_open(struct hub_cases *c, MDB_txn *txn, const struct hub_case_walk *w,
 	   const struct bounds *b, struct heads *hs)
 {
 	char kb[KEY_MAX];
+	size_t n = strlen(w->area);
 	int s, k, rc = 0;
 
+	if (n > IDX_AREA_MAX)
+		n = IDX_AREA_MAX;
 	for (s = 0; s < HUB_CASE_STATES && rc == 0; s++) {
 		for (k = 0; k < HUB_REPORT_KIND_COUNT && rc == 0; k++) {
 			if (!(w->states & (1u << s)) || !(w->index_kinds & (1u << k)))
 				continue;
 			if (w->area[0] == '\0')
 				rc = heads_nation(c, txn, hs, s, k, b);
-			else
+			else    /* a village reads its district's key (wanted filters) */
 				rc = head_open(c, txn, hs, kb,
-					       state_key(kb, s, k, w->area, strlen(w->area)), b,
-					       false);
+					       state_key(kb, s, k, w->area, n), b, false);
 		}
 	}
 	if (rc != 0 || w->assignee == NULL || w->assignee[0] == '\0')
@@ -908,13 +915,15 @@ heap_build(struct heads *hs)
 	return 0;
 }
 
-/* Whether case k (from an assigned head when assigned) belongs in walk w. */
+/* Whether case k (from an assigned head when assigned) belongs in walk w.
+ * The area is checked for every head: a village walk reads its district's. */
 static bool
 wanted(const struct hub_case_walk *w, const struct hub_case *k, bool assigned, bool ack_late,
        bool resolve_late)
 {
+	if (strncmp(k->village, w->area, strlen(w->area)) != 0)
+		return false;
 	if (assigned && (!(w->kinds & (1u << k->kind)) || !(w->states & (1u << k->state))
-			 || strncmp(k->village, w->area, strlen(w->area)) != 0
 			 || strcmp(k->assignee, w->assignee) != 0))
 		return false;
 	return !w->overdue_only || ack_late || resolve_late;
