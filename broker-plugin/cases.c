@@ -67,26 +67,6 @@ struct hub_cases {
 	char err[256];
 };
 
-static void
-be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static int
 fail(struct hub_cases *c, const char *what, int rc)
 {
@@ -111,10 +91,10 @@ rec_pack(const struct hub_case *k, uint8_t *rec)
 {
 	size_t alen = strlen(k->assignee);
 
-	be64(rec + REC_HID, k->hid);
-	be64(rec + REC_LAST_ACK, k->last_ack_hid);
-	be64(rec + REC_FIRST_ACK, (uint64_t)k->first_ack_ms);
-	be64(rec + REC_CLOSED, (uint64_t)k->resolved_ms);
+	hub_put_be64(rec + REC_HID, k->hid);
+	hub_put_be64(rec + REC_LAST_ACK, k->last_ack_hid);
+	hub_put_be64(rec + REC_FIRST_ACK, (uint64_t)k->first_ack_ms);
+	hub_put_be64(rec + REC_CLOSED, (uint64_t)k->resolved_ms);
 	rec[REC_STATE] = (uint8_t)k->state;
 	rec[REC_KIND] = (uint8_t)k->kind;
 	memcpy(rec + REC_VILLAGE, k->village, HUB_AREA_MAX);
@@ -133,10 +113,10 @@ rec_unpack(const uint8_t id[HUB_ID_LEN], const MDB_val *v, struct hub_case *k)
 	    || d[REC_KIND] >= HUB_REPORT_KIND_COUNT)
 		return MDB_CORRUPTED;
 	memcpy(k->id, id, HUB_ID_LEN);
-	k->hid = get_be64(d + REC_HID);
-	k->last_ack_hid = get_be64(d + REC_LAST_ACK);
-	k->first_ack_ms = (int64_t)get_be64(d + REC_FIRST_ACK);
-	k->resolved_ms = (int64_t)get_be64(d + REC_CLOSED);
+	k->hid = hub_get_be64(d + REC_HID);
+	k->last_ack_hid = hub_get_be64(d + REC_LAST_ACK);
+	k->first_ack_ms = (int64_t)hub_get_be64(d + REC_FIRST_ACK);
+	k->resolved_ms = (int64_t)hub_get_be64(d + REC_CLOSED);
 	k->state = d[REC_STATE];
 	k->kind = d[REC_KIND];
 	memcpy(k->village, d + REC_VILLAGE, HUB_AREA_MAX);
@@ -204,7 +184,7 @@ case_at(struct hub_cases *c, MDB_txn *txn, const uint8_t v[HUB_CASE_CURSOR_LEN],
 
 	if (rc != MDB_NOTFOUND)
 		return rc;
-	rc = hub_history_get(c->history, txn, get_be64(v), &it, topic, sizeof(topic));
+	rc = hub_history_get(c->history, txn, hub_get_be64(v), &it, topic, sizeof(topic));
 	if (rc == HUB_STORE_NOTFOUND)
 		return MDB_NOTFOUND;
 	return rc != 0 ? MDB_CORRUPTED : open_case(v + 8, it.hid, topic, k);
@@ -244,7 +224,7 @@ assignee_key(char *buf, const char *user)
 static void
 idx_value(const struct hub_case *k, uint8_t v[HUB_CASE_CURSOR_LEN])
 {
-	be64(v, k->hid);
+	hub_put_be64(v, k->hid);
 	memcpy(v + 8, k->id, HUB_ID_LEN);
 }
 
@@ -596,8 +576,8 @@ read_targets(struct hub_cases *c, MDB_txn *txn, struct hub_case_targets *t)
 	if (rc == 0 && v.mv_size != 16 * HUB_REPORT_KIND_COUNT)
 		rc = MDB_CORRUPTED;
 	for (i = 0, d = v.mv_data; rc == 0 && i < HUB_REPORT_KIND_COUNT; i++) {
-		t->ack_ms[i] = (int64_t)get_be64(d + 16 * i);
-		t->resolve_ms[i] = (int64_t)get_be64(d + 16 * i + 8);
+		t->ack_ms[i] = (int64_t)hub_get_be64(d + 16 * i);
+		t->resolve_ms[i] = (int64_t)hub_get_be64(d + 16 * i + 8);
 	}
 	return rc;
 }
@@ -636,8 +616,8 @@ write_targets(void *txn, void *arg)
 	t.ack_ms[a->kind] = a->ack;
 	t.resolve_ms[a->kind] = a->resolve;
 	for (i = 0; i < HUB_REPORT_KIND_COUNT; i++) {
-		be64(buf + 16 * i, (uint64_t)t.ack_ms[i]);
-		be64(buf + 16 * i + 8, (uint64_t)t.resolve_ms[i]);
+		hub_put_be64(buf + 16 * i, (uint64_t)t.ack_ms[i]);
+		hub_put_be64(buf + 16 * i + 8, (uint64_t)t.resolve_ms[i]);
 	}
 	return mdb_put(txn, a->c->meta, &k, &v, 0);
 }
@@ -754,9 +734,9 @@ set_bounds(const struct hub_case_walk *w, struct bounds *b)
 
 	memset(b, 0, sizeof(*b));
 	if (w->since_ms > 0)
-		be64(b->lo, (uint64_t)w->since_ms << 16);
+		hub_put_be64(b->lo, (uint64_t)w->since_ms << 16);
 	if (w->until_ms > 0 && w->until_ms <= HUB_HID_MAX_MS) {
-		be64(b->hi, (uint64_t)w->until_ms << 16);
+		hub_put_be64(b->hi, (uint64_t)w->until_ms << 16);
 		b->has_hi = true;
 	}
 	if (!w->has_cursor)

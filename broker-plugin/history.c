@@ -53,26 +53,6 @@ struct hub_history {
 	char err[256];
 };
 
-static void
-be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 /* ---- the msgs record ----
  *
  * Key: the hid, HID_LEN bytes big-endian (also the value of ids and idx).
@@ -310,7 +290,7 @@ read_last_hid(struct hub_history *h)
 	if (rc == 0) {
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 		if (rc == 0 && k.mv_size == HID_LEN)
-			h->last_hid = get_be64(k.mv_data);
+			h->last_hid = hub_get_be64(k.mv_data);
 		mdb_cursor_close(cur);
 	}
 	if (rc == 0 || rc == MDB_NOTFOUND) {
@@ -406,7 +386,7 @@ get_msg(struct hub_history *h, MDB_txn *txn, uint64_t hid, struct hub_hist_item 
 	MDB_val k = { HID_LEN, kb }, v;
 	int rc;
 
-	be64(kb, hid);
+	hub_put_be64(kb, hid);
 	rc = mdb_get(txn, h->msgs, &k, &v);
 	if (rc != 0)
 		return rc;
@@ -433,7 +413,7 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_
 	if (rc == 0 && v.mv_size != HID_LEN)
 		rc = MDB_CORRUPTED;
 	if (rc == 0)
-		rc = get_msg(h, txn, get_be64(v.mv_data), &it, t, sizeof(t));
+		rc = get_msg(h, txn, hub_get_be64(v.mv_data), &it, t, sizeof(t));
 	if (rc == 0) {
 		snprintf(topic, topiclen, "%s", t);
 		if (payload != NULL && (*payload = malloc(it.len ? it.len : 1)) == NULL)
@@ -463,8 +443,8 @@ hub_history_locate(struct hub_history *h, void *txn, const uint8_t id[16], uint6
 	if (rc == 0 && v.mv_size != HID_LEN)
 		rc = MDB_CORRUPTED;
 	if (rc == 0) {
-		*hid = get_be64(v.mv_data);
-		be64(kb, *hid);
+		*hid = hub_get_be64(v.mv_data);
+		hub_put_be64(kb, *hid);
 		k.mv_size = HID_LEN;
 		k.mv_data = kb;
 		rc = mdb_get(txn, h->msgs, &k, &v);
@@ -519,7 +499,7 @@ do_put(void *txn, void *arg)
 	MDB_val k = { ENVELOPE_ID_LEN, (void *)a->id }, v = { HID_LEN, hidb }, hv = { HID_LEN, hidb };
 	int rc, n, i;
 
-	be64(hidb, a->hid);
+	hub_put_be64(hidb, a->hid);
 	rc = mdb_put(txn, h->ids, &k, &v, MDB_NOOVERWRITE);
 	if (rc != 0)
 		return rc;
@@ -640,7 +620,7 @@ hub_history_withdraw(struct hub_history *h, const uint8_t (*ids)[16], size_t n, 
 
 	if (n == 0)
 		return 0;
-	be64(hidb, by_hid);
+	hub_put_be64(hidb, by_hid);
 	rc = batch_begin(h);
 	for (i = 0; i < n && rc == 0; i++) {
 		k.mv_size = ENVELOPE_ID_LEN;
@@ -740,7 +720,7 @@ head_read(struct head *hd, int rc, const MDB_val *v)
 {
 	hd->live = rc == 0 && v->mv_size == HID_LEN;
 	if (hd->live)
-		hd->hid = get_be64(v->mv_data);
+		hd->hid = hub_get_be64(v->mv_data);
 }
 
 static int
@@ -753,7 +733,7 @@ heads_open(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, u
 	size_t i;
 	int rc;
 
-	be64(sb, start);
+	hub_put_be64(sb, start);
 	for (i = 0; i < q->nkeys; i++) {
 		rc = mdb_cursor_open(txn, h->idx, &heads[i].cur);
 		if (rc != 0)
@@ -872,7 +852,7 @@ each_in(struct hub_history *h, MDB_txn *txn, uint64_t after_hid,
 	char topic[MSG_TOPIC_MAX + 1];
 	int rc;
 
-	be64(sb, after_hid + 1);
+	hub_put_be64(sb, after_hid + 1);
 	rc = mdb_cursor_open(txn, h->msgs, &cur);
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -880,7 +860,7 @@ each_in(struct hub_history *h, MDB_txn *txn, uint64_t after_hid,
 		if (k.mv_size != HID_LEN)
 			rc = MDB_CORRUPTED;
 		else
-			rc = msg_unpack(&v, get_be64(k.mv_data), &it, topic, sizeof(topic));
+			rc = msg_unpack(&v, hub_get_be64(k.mv_data), &it, topic, sizeof(topic));
 		if (rc != 0)
 			break;
 		if (fn(ctx, &it) != 0)
@@ -970,7 +950,7 @@ drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, 
 			return rc;
 	}
 	if (h->hook.drop != NULL) {
-		it.hid = get_be64(k->mv_data);
+		it.hid = hub_get_be64(k->mv_data);
 		rc = h->hook.drop(h->hook.ctx, txn, &it);
 		if (rc != 0)
 			return rc;
@@ -997,7 +977,7 @@ do_expire(void *txn, void *arg)
 		return rc;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (rc == 0 && a->removed < a->max && k.mv_size == HID_LEN
-	       && get_be64(k.mv_data) < a->before) {
+	       && hub_get_be64(k.mv_data) < a->before) {
 		rc = drop_one(a, txn, cur, &k, &v);
 		if (rc == 0) {
 			a->removed++;

@@ -105,15 +105,6 @@ struct put_arg {
 };
 
 static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static void
 make_key(uint8_t key[KEY_LEN], const uint8_t *id, int state, const char *village)
 {
 	memcpy(key + KEY_ID_OFF, id, HUB_RECEIPT_ID_LEN);
@@ -129,7 +120,7 @@ put_one(MDB_txn *txn, struct put_arg *a, const uint8_t *id, int state)
 	int rc;
 
 	make_key(key, id, state, a->village);
-	put_be64(when, (uint64_t)a->now_ms);
+	hub_put_be64(when, (uint64_t)a->now_ms);
 	rc = mdb_put(txn, a->r->dbi, &k, &v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return 0;       /* counted once: the first time stays */

@@ -276,3 +276,23 @@ hub_unhex(const char *s, size_t len, uint8_t *out, size_t n)
 	}
 	return 0;
 }
+
+void
+hub_put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+uint64_t
+hub_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}

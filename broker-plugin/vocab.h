@@ -77,6 +77,10 @@ bool hub_role_may_hold(enum hub_role r, enum hub_level l);
  * at most HUB_USERNAME_MAX bytes. */
 bool hub_username_valid(const char *s, size_t n);
 
+/* v as 8 big-endian bytes into p (keys that sort as numbers), and back. */
+void hub_put_be64(uint8_t *p, uint64_t v);
+uint64_t hub_get_be64(const uint8_t *p);
+
 /* n bytes as 2n lower-case hex digits and a NUL, into out. */
 void hub_hex(const uint8_t *b, size_t n, char *out);
 /* Exactly 2n hex digits (either case; len: how many s holds) into n bytes:
