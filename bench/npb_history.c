@@ -53,31 +53,72 @@ cl_up(void *arg)
 	return ((struct cl *)arg)->state != CL_CONNECTING;
 }
 
+/* --user, connected, its replies to on_msg; what names the command. */
+static struct cl *
+one_client(struct pool *p, void (*on_msg)(struct cl *, const struct mosquitto_message *),
+	   const char *what)
+{
+	const struct user *u;
+	struct cl *c;
+
+	load_users();
+	if (opt.user == NULL || opt.filter == NULL)
+		die("%s needs --user and --filter", what);
+	u = user_by_name(opt.user);
+	if (u == NULL)
+		die("unknown user %s", opt.user);
+	pool_init(p);
+	p->on_msg = on_msg;
+	c = cl_new(p, u, NULL);
+	cl_connect(p, c);
+	pool_until(p, cl_up, c, 10);
+	if (c->state != CL_UP)
+		die("%s", "cannot connect");
+	return c;
+}
+
+/* Publishes the request (len bytes of buf) on topic and waits for its page:
+ * its latency, its items in H.items. */
+static int64_t
+ask(struct pool *p, struct cl *c, const char *topic, const void *buf, size_t len,
+    const char *what)
+{
+	H.waiting = true;
+	H.error[0] = '\0';
+	H.t0 = now_ns();
+	mosquitto_publish_v5(c->m, NULL, topic, (int)len, buf, 0, false, NULL);
+	cl_update(p, c);
+	if (!pool_until(p, hist_done, NULL, 10))
+		die("no %s page within 10 s", what);
+	if (H.error[0])
+		die("refused: %s", H.error);
+	return H.lat;
+}
+
+/* The result lines of opt.pages latencies (sorted here) and their items. */
+static void
+page_results(int64_t *lat, size_t items)
+{
+	qsort(lat, (size_t)opt.pages, sizeof(*lat), cmp_i64);
+	result("items_per_page", (double)items / opt.pages);
+	result("p50_ms", pct(lat, (size_t)opt.pages, 0.5) / 1e6);
+	result("p99_ms", pct(lat, (size_t)opt.pages, 0.99) / 1e6);
+	result("max_ms", (double)lat[opt.pages - 1] / 1e6);
+	free(lat);
+}
+
 int
 cmd_history(void)
 {
 	struct pool p;
 	struct cl *c;
-	const struct user *u;
 	Np__HistoryRequest rq = NP__HISTORY_REQUEST__INIT;
 	uint8_t buf[512];
 	int64_t *lat;
 	size_t len, items = 0;
 	int i, restarts = 0;
 
-	load_users();
-	if (opt.user == NULL || opt.filter == NULL)
-		die("%s", "history needs --user and --filter");
-	u = user_by_name(opt.user);
-	if (u == NULL)
-		die("unknown user %s", opt.user);
-	pool_init(&p);
-	p.on_msg = hist_on_msg;
-	c = cl_new(&p, u, NULL);
-	cl_connect(&p, c);
-	pool_until(&p, cl_up, c, 10);
-	if (c->state != CL_UP)
-		die("%s", "cannot connect");
+	c = one_client(&p, hist_on_msg, "history");
 	lat = calloc((size_t)opt.pages, sizeof(*lat));
 	H.cursor_len = 0;
 	for (i = 0; i < opt.pages; i++) {
@@ -87,27 +128,14 @@ cmd_history(void)
 		rq.cursor.len = H.cursor_len;
 		rq.correlation_id = "npbench";
 		len = np__history_request__pack(&rq, buf);
-		H.waiting = true;
-		H.error[0] = '\0';
-		H.t0 = now_ns();
-		mosquitto_publish_v5(c->m, NULL, "$CONTROL/np/v1/history", (int)len, buf, 0, false, NULL);
-		cl_update(&p, c);
-		if (!pool_until(&p, hist_done, NULL, 10))
-			die("%s", "no history page within 10 s");
-		if (H.error[0])
-			die("history: %s", H.error);
-		lat[i] = H.lat;
+		lat[i] = ask(&p, c, "$CONTROL/np/v1/history", buf, len, "history");
 		items += H.items;
 		if (H.cursor_len == 0)
 			restarts++;     /* the result ended: start again from the first page */
 	}
-	qsort(lat, (size_t)opt.pages, sizeof(*lat), cmp_i64);
 	printf("info history filter=%s pages=%d items=%zu restarts=%d\n", opt.filter, opt.pages, items,
 	       restarts);
-	result("items_per_page", (double)items / opt.pages);
-	result("p50_ms", pct(lat, (size_t)opt.pages, 0.5) / 1e6);
-	result("p99_ms", pct(lat, (size_t)opt.pages, 0.99) / 1e6);
-	result("max_ms", (double)lat[opt.pages - 1] / 1e6);
+	page_results(lat, items);
 	return 0;
 }
 
@@ -145,25 +173,12 @@ cmd_cases(void)
 	Np__CaseRequest rq = NP__CASE_REQUEST__INIT;
 	struct pool p;
 	struct cl *c;
-	const struct user *u;
 	uint8_t buf[256];
 	int64_t *lat;
 	size_t len, items = 0;
 	int i;
 
-	load_users();
-	if (opt.user == NULL || opt.filter == NULL)
-		die("%s", "cases needs --user and --filter (an area)");
-	u = user_by_name(opt.user);
-	if (u == NULL)
-		die("unknown user %s", opt.user);
-	pool_init(&p);
-	p.on_msg = cases_on_msg;
-	c = cl_new(&p, u, NULL);
-	cl_connect(&p, c);
-	pool_until(&p, cl_up, c, 10);
-	if (c->state != CL_UP)
-		die("%s", "cannot connect");
+	c = one_client(&p, cases_on_msg, "cases");
 	lat = calloc((size_t)opt.pages, sizeof(*lat));
 	rq.area = (char *)opt.filter;
 	rq.states = open;
@@ -172,24 +187,10 @@ cmd_cases(void)
 	rq.correlation_id = "npbench";
 	len = np__case_request__pack(&rq, buf);
 	for (i = 0; i < opt.pages; i++) {
-		H.waiting = true;
-		H.error[0] = '\0';
-		H.t0 = now_ns();
-		mosquitto_publish_v5(c->m, NULL, "$CONTROL/np/v1/cases", (int)len, buf, 0, false, NULL);
-		cl_update(&p, c);
-		if (!pool_until(&p, hist_done, NULL, 10))
-			die("%s", "no case page within 10 s");
-		if (H.error[0])
-			die("cases: %s", H.error);
-		lat[i] = H.lat;
+		lat[i] = ask(&p, c, "$CONTROL/np/v1/cases", buf, len, "case");
 		items += H.items;
 	}
-	qsort(lat, (size_t)opt.pages, sizeof(*lat), cmp_i64);
 	printf("info cases area=%s pages=%d items=%zu\n", opt.filter, opt.pages, items);
-	result("items_per_page", (double)items / opt.pages);
-	result("p50_ms", pct(lat, (size_t)opt.pages, 0.5) / 1e6);
-	result("p99_ms", pct(lat, (size_t)opt.pages, 0.99) / 1e6);
-	result("max_ms", (double)lat[opt.pages - 1] / 1e6);
-	free(lat);
+	page_results(lat, items);
 	return 0;
 }

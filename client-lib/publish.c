@@ -76,9 +76,6 @@ np_announce(struct np_client *c, const char *area, const char *category, const c
 	return np_announce_ex(c, &a, id_out);
 }
 
-/* The size of struct np_announcement up to and with its field f. */
-#define ANN_UPTO(f) (offsetof(struct np_announcement, f) + sizeof(((struct np_announcement *)0)->f))
-
 /* The fields of 1.3: a fixed id and sent time, the CAP fields. */
 static int
 cap_fields(struct np_client *c, const struct np_announcement *a, struct np__body *b)
@@ -104,7 +101,7 @@ np_announce_ex(struct np_client *c, const struct np_announcement *a, uint8_t id_
 	char topic[TOPIC_MAX];
 	int rc;
 
-	if (a == NULL || a->size < ANN_UPTO(expires_at_ms))
+	if (a == NULL || a->size < UPTO(struct np_announcement, expires_at_ms))
 		return np__set_err(c, NP_ERR_INVAL, "no announcement, or its size is not set "
 				   "(use NP_ANNOUNCEMENT_INIT)");
 	if (a->expires_at_ms < 0)
@@ -112,7 +109,7 @@ np_announce_ex(struct np_client *c, const struct np_announcement *a, uint8_t id_
 	b.a = a->title;
 	b.b = a->body;
 	b.expires_at_ms = a->expires_at_ms;
-	if (a->size >= ANN_UPTO(references)) {
+	if (a->size >= UPTO(struct np_announcement, references)) {
 		rc = cap_fields(c, a, &b);
 		if (rc != NP_OK)
 			return rc;
@@ -134,16 +131,13 @@ np_ack(struct np_client *c, const char *village, const uint8_t report_id[NP_ID_L
 	return np_ack_ex(c, &a, id_out);
 }
 
-/* The size of struct np_ack up to and with its field f. */
-#define ACK_UPTO(f) (offsetof(struct np_ack, f) + sizeof(((struct np_ack *)0)->f))
-
 int
 np_ack_ex(struct np_client *c, const struct np_ack *a, uint8_t id_out[NP_ID_LEN])
 {
 	struct np__body b = { .kind = NP_BODY_ACK };
 	bool named;
 
-	if (a == NULL || a->size < ACK_UPTO(assignee))
+	if (a == NULL || a->size < UPTO(struct np_ack, assignee))
 		return np__set_err(c, NP_ERR_INVAL, "no ack, or its size is not set "
 				   "(use NP_ACK_INIT)");
 	if (a->report_id == NULL)
