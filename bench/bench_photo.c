@@ -14,27 +14,11 @@
 
 #include "np.pb-c.h"
 #include "photo.h"
+#include "micro.h"
 #include "seal.h"
 #include "validate.h"
 
 #define SIZE HUB_DEFAULT_MAX_PHOTO
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static size_t
 segment(uint8_t *b, uint8_t marker, size_t len, uint8_t fill)
@@ -169,13 +153,6 @@ run_seal(struct hub_seal *s, uint8_t *buf, size_t len, long n)
 		hub_seal_append(s, "np/rep/50/5001/50010101/outage", buf, len);
 	}
 	return (now_ns() - t0) / (double)n;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	return v[n / 2];
 }
 
 int

@@ -18,27 +18,11 @@
 
 #include "expiry.h"
 #include "np.pb-c.h"
+#include "micro.h"
 #include "seal.h"
 
 #define PAYLOAD 300
 #define FANOUT 24700
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static const char topic[] = "np/ann/TH/emergency";
 
@@ -147,13 +131,6 @@ run_deliver(struct hub_seal *s, const uint8_t *msg, size_t len, long n)
 	if (bad != 0)
 		fprintf(stderr, "bench_seal: %ld deliveries withheld\n", bad);
 	return (now_ns() - t0) / (double)n;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	return v[n / 2];
 }
 
 int
