@@ -650,67 +650,46 @@ ctx_free(struct hub_ctx *ctx)
 	free(ctx);
 }
 
+/* Every event the plugin takes; a $CONTROL request's data is its topic. */
+static const struct {
+	int event;
+	MOSQ_FUNC_generic_callback cb;
+	const char *data;
+} callbacks[] = {
+	{ MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL },
+	{ MOSQ_EVT_ACL_CHECK, on_acl_check, NULL },
+	{ MOSQ_EVT_MESSAGE, on_message, NULL },
+	{ MOSQ_EVT_TICK, on_tick, NULL },
+	{ MOSQ_EVT_DISCONNECT, on_disconnect, NULL },
+	{ MOSQ_EVT_CONTROL, on_control, HISTORY_TOPIC },
+	{ MOSQ_EVT_CONTROL, on_token_request, HUB_TOPIC_TOKEN_REQUEST },
+	{ MOSQ_EVT_CONTROL, on_admin_request, HUB_TOPIC_ADMIN_REQUEST },
+	{ MOSQ_EVT_CONTROL, hub_reach_on_receipt, HUB_TOPIC_RECEIPT },
+	{ MOSQ_EVT_CONTROL, hub_reach_on_request, HUB_TOPIC_REACH_REQUEST },
+	{ MOSQ_EVT_CONTROL, hub_case_on_request, HUB_TOPIC_CASES_REQUEST },
+	{ MOSQ_EVT_CONTROL, hub_case_on_stats, HUB_TOPIC_CASE_STATS_REQUEST },
+};
+
 static int
 register_all(struct hub_ctx *ctx)
 {
-	int rc;
+	int rc = MOSQ_ERR_SUCCESS;
+	size_t i;
 
-	rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL,
-						 ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_MESSAGE, on_message, NULL, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_DISCONNECT, on_disconnect, NULL,
-						 ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_control,
-						 HISTORY_TOPIC, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_token_request,
-						 HUB_TOPIC_TOKEN_REQUEST, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, on_admin_request,
-						 HUB_TOPIC_ADMIN_REQUEST, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_receipt,
-						 HUB_TOPIC_RECEIPT, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_request,
-						 HUB_TOPIC_REACH_REQUEST, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_request,
-						 HUB_TOPIC_CASES_REQUEST, ctx);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_callback_register(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_stats,
-						 HUB_TOPIC_CASE_STATS_REQUEST, ctx);
+	for (i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]) && rc == MOSQ_ERR_SUCCESS; i++)
+		rc = mosquitto_callback_register(ctx->pid, callbacks[i].event, callbacks[i].cb,
+						 callbacks[i].data, ctx);
 	return rc;
 }
 
 static void
 unregister_all(struct hub_ctx *ctx)
 {
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_MESSAGE, on_message, NULL);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_TICK, on_tick, NULL);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_DISCONNECT, on_disconnect, NULL);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_control, HISTORY_TOPIC);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_token_request,
-				      HUB_TOPIC_TOKEN_REQUEST);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, on_admin_request,
-				      HUB_TOPIC_ADMIN_REQUEST);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_receipt,
-				      HUB_TOPIC_RECEIPT);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_reach_on_request,
-				      HUB_TOPIC_REACH_REQUEST);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_request,
-				      HUB_TOPIC_CASES_REQUEST);
-	mosquitto_callback_unregister(ctx->pid, MOSQ_EVT_CONTROL, hub_case_on_stats,
-				      HUB_TOPIC_CASE_STATS_REQUEST);
+	size_t i;
+
+	for (i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++)
+		mosquitto_callback_unregister(ctx->pid, callbacks[i].event, callbacks[i].cb,
+					      callbacks[i].data);
 }
 
 int
