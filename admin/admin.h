@@ -50,6 +50,10 @@ const char *admin_data_dir(const char *env, const char *sub, const char *probe, 
 const char *admin_data_path(const char *env, const char *sub, const char *file, char *buf,
 			    size_t len);
 
+/* true when the command words (argv[0]: the command) are one of words[n]:
+ * { command, subcommand }, or { command, NULL } for any subcommand. */
+bool admin_words_match(const char *const (*words)[2], size_t n, int argc, char **argv);
+
 /* np-admin's usage text. */
 extern const char admin_usage[];
 

@@ -54,16 +54,10 @@ admin_audit_changes(int argc, char **argv)
 		{ "token", "revoke" },  { "history", "load" },
 		{ "history", "load-showcase" },
 	};
-	size_t i;
 
 	if (strcmp(argv[0], "case") == 0)       /* case targets KIND ACK RESOLVE; listing is not */
 		return argc == 5 && strcmp(argv[1], "targets") == 0;
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (strcmp(argv[0], words[i][0]) == 0
-		    && (words[i][1] == NULL || (argc > 1 && strcmp(argv[1], words[i][1]) == 0)))
-			return true;
-	}
-	return false;
+	return admin_words_match(words, sizeof(words) / sizeof(words[0]), argc, argv);
 }
 
 /* src into dst (cap bytes): any token text replaced, bytes that are not UTF-8

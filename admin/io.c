@@ -165,3 +165,16 @@ admin_names_free(struct admin_names *nm)
 	free(nm->v);
 	memset(nm, 0, sizeof(*nm));
 }
+
+bool
+admin_words_match(const char *const (*words)[2], size_t n, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; argc > 0 && i < n; i++) {
+		if (strcmp(argv[0], words[i][0]) == 0
+		    && (words[i][1] == NULL || (argc > 1 && strcmp(argv[1], words[i][1]) == 0)))
+			return true;
+	}
+	return false;
+}

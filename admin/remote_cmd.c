@@ -25,19 +25,6 @@ static const char *const allowed[][2] = {
 	{ "token", "revoke" }, { "registry", "list" }, { "audit", NULL },
 };
 
-static bool
-is_allowed(int argc, char **argv)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		if (strcmp(argv[0], allowed[i][0]) == 0
-		    && (allowed[i][1] == NULL || (argc > 1 && strcmp(argv[1], allowed[i][1]) == 0)))
-			return true;
-	}
-	return false;
-}
-
 static enum admin_rc
 dispatch(struct hub_store *s, int argc, char **argv)
 {
@@ -91,7 +78,8 @@ admin_remote_run(struct hub_store *s, const struct admin_remote_req *r,
 	if (r->argc < 1) {
 		fprintf(admin_err(), "np-admin: no command\n");
 		rc = ADMIN_USAGE;
-	} else if (!is_allowed(r->argc, argv)) {
+	} else if (!admin_words_match(allowed, sizeof(allowed) / sizeof(allowed[0]), r->argc,
+				      argv)) {
 		fprintf(admin_err(), "np-admin: '%s%s%s' is not available over MQTT; run it with "
 			"--db on the hub's machine\n", argv[0], r->argc > 1 ? " " : "",
 			r->argc > 1 ? argv[1] : "");
