@@ -2,7 +2,7 @@
 # Included from the Makefile with:  include bench/bench.mk
 ifndef NP_BENCH_MK
 NP_BENCH_MK := 1
-.PHONY: bench bench-full bench-build bench-cap
+.PHONY: bench bench-full bench-build bench-cap bench-reach
 BENCH_MAKE = $(MAKE) --no-print-directory $(addprefix -f ,$(filter-out %.d,$(MAKEFILE_LIST)))
 
 NPBENCH_SRCS = bench/npbench.c bench/npb_pool.c bench/npb_throughput.c bench/npb_connect.c \
@@ -41,4 +41,10 @@ bench-full: deps
 bench-cap: deps
 	@$(BENCH_MAKE) all
 	@bench/cap.sh
+
+# a national announcement followed by 1,000 real np-feed programs, then np-reach
+# (bench/reach_feeds.sh; issue #14's "done when", at the shipped defaults)
+bench-reach: deps
+	@$(BENCH_MAKE) all
+	@bench/reach_feeds.sh
 endif
