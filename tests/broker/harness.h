@@ -36,7 +36,8 @@ int hub_free_port(void);
  * NULL) runs it under libfaketime. 0 when it listens again. */
 int hub_restart(struct hub *h, bool kill9, const char *faketime, const char *extra_conf);
 bool hub_alive(struct hub *h);
-/* Waits up to 2 s for needle to appear in the broker log. */
+/* Waits up to 10 s for needle to appear in the broker log (returns at once
+ * when it is there: for what must appear, not for what must not). */
 bool hub_log_has(struct hub *h, const char *needle);
 void hub_print_log(struct hub *h);
 /* Runs build/np-admin --db <hub db> ARGS with stdin_text; returns exit status. */

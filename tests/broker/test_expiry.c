@@ -25,8 +25,9 @@
 
 #define REFUSED 0x87
 #define QUIET_MS 300
-#define SHORT_MS 2000           /* the expiry that tests wait past */
-#define PAST_MS (SHORT_MS + 700)
+#define SHORT_MS 3000           /* the expiry that tests wait past (room for three
+				 * stock clients' logins before it, on a loaded machine) */
+#define PAST_MS 700             /* how long past it they wait */
 #define ANN_TOPIC "np/ann/50/weather"
 #define OTHER_TOPIC "np/ann/50/health"
 #define REASON_EXPIRED "the announcement has already expired (its expires_at_ms is not after " \
@@ -266,15 +267,27 @@ an_unexpired_announcement_reaches_live_subscribers_with_its_expiry(void **state)
 
 /* The stock client: a retained announcement is delivered while it holds and
  * no byte of it once it has expired; the history keeps it. */
+/* Sleeps until PAST_MS after the time at (ms since 1970). */
+static void
+sleep_past(int64_t at)
+{
+	int64_t left = at + PAST_MS - now_ms();
+
+	if (left > 0)
+		usleep((useconds_t)left * 1000);
+}
+
 static void
 a_retained_announcement_is_withheld_once_expired(void **state)
 {
 	uint8_t id[16], keep_id[16], *buf;
 	char out[8192];
 	size_t len;
+	int64_t until;
 
 	(void)state;
-	buf = announcement("Flood warning, until soon", now_ms() + SHORT_MS, id, &len);
+	until = now_ms() + SHORT_MS;
+	buf = announcement("Flood warning, until soon", until, id, &len);
 	assert_true(stock_pub_retained("cm_official", ANN_TOPIC, buf, len));
 	free(buf);
 	buf = announcement("Market on Sunday", now_ms() + 3600000, keep_id, &len);
@@ -285,7 +298,7 @@ a_retained_announcement_is_withheld_once_expired(void **state)
 	assert_int_equal(strlen(out), strlen(ANN_TOPIC "\n" OTHER_TOPIC "\n")); /* either order */
 	assert_non_null(strstr(out, ANN_TOPIC "\n"));
 	assert_non_null(strstr(out, OTHER_TOPIC "\n"));
-	usleep(PAST_MS * 1000);
+	sleep_past(until);
 	stock_sub("somchai", "-V 5 -q 1 -t '" ANN_TOPIC "' -W 2", out, sizeof(out));
 	assert_string_equal(out, "");
 	stock_sub("malee", "-V 311 -q 1 -t 'np/ann/50/#' -W 2 -F '%t'", out, sizeof(out));
@@ -306,17 +319,19 @@ queued_for_offline_session(const char *sub_version, const char *client_id)
 	uint8_t id[16], keep_id[16], *buf;
 	char args[256], out[8192];
 	size_t len;
+	int64_t until;
 
 	snprintf(args, sizeof(args), "%s -c -i %s -q 1 -t 'np/ann/50/#' -E", sub_version,
 		 client_id);
 	assert_int_equal(stock_sub("somchai", args, out, sizeof(out)), 0);
-	buf = announcement("Road closed, for now", now_ms() + SHORT_MS, id, &len);
+	until = now_ms() + SHORT_MS;
+	buf = announcement("Road closed, for now", until, id, &len);
 	assert_int_equal(tc_publish(off, ANN_TOPIC, buf, len, 1) & ~0x10, 0);
 	free(buf);
 	buf = announcement("Vaccination day", 0, keep_id, &len);
 	assert_int_equal(tc_publish(off, OTHER_TOPIC, buf, len, 1) & ~0x10, 0);
 	free(buf);
-	usleep(PAST_MS * 1000);
+	sleep_past(until);
 	snprintf(args, sizeof(args), "%s -c -i %s -q 1 -t 'np/ann/50/#' -W 2 -F '%%t'",
 		 sub_version, client_id);
 	stock_sub("somchai", args, out, sizeof(out));

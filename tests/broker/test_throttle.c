@@ -23,7 +23,7 @@ setup(void **state)
 {
 	(void)state;
 	return hub_start(&hub, "plugin_opt_login_max_failures 5\nplugin_opt_login_lockout_s 2\n"
-			 "plugin_opt_rate_msgs 5\nplugin_opt_rate_burst 5\n"
+			 "plugin_opt_rate_msgs 1\nplugin_opt_rate_burst 5\n"
 			 "plugin_opt_rate_bytes 4000");
 }
 
@@ -86,8 +86,10 @@ a_storm_of_wrong_passwords_is_throttled_before_the_kdf(void **state)
 		snprintf(name, sizeof(name), "nobody%d", i);
 		assert_false(can_login(name, "x"));
 	}
-	assert_true(hub_log_has(&hub, "np: login refused for 'nobody299' from 127.0.0.1: too many "
-				"failed logins from this address: throttled"));
+	/* (a name near the end: the budget refills 1/s, so the very last may
+	 * have been checked and refused as unknown instead) */
+	assert_true(hub_log_has(&hub, "' from 127.0.0.1: too many failed logins from this "
+				"address: throttled"));
 	assert_true(can_login("somchai", "somchai-demo"));     /* verified before: in at once */
 }
 
@@ -172,6 +174,7 @@ a_user_over_the_message_rate_is_refused_with_a_reason(void **state)
 	other = tc_login(&hub, "somchai", 5, &rc);
 	assert_non_null(vol);
 	assert_non_null(other);
+	/* burst 5, one more a second: the ten may take up to 1 s in all */
 	for (i = 0; i < 10; i++) {
 		rc = publish_report(vol, "np/rep/50/5001/50010102/need", 10);
 		accepted += rc == 0 || rc == 0x10;
@@ -182,7 +185,7 @@ a_user_over_the_message_rate_is_refused_with_a_reason(void **state)
 	assert_true(tc_next(vol, &m, 2000));
 	assert_string_equal(m.topic, "np/reply/malee/error");
 	e = env_unpack(&m);
-	assert_non_null(strstr(e->refusal->reason, "over the rate limit of 5 messages/s"));
+	assert_non_null(strstr(e->refusal->reason, "over the rate limit of 1 messages/s (burst 5)"));
 	np__envelope__free_unpacked(e, NULL);
 	tc_msg_free(&m);
 	/* another user is not affected */
@@ -208,7 +211,8 @@ a_user_over_the_byte_rate_is_refused(void **state)
 	assert_true(rc == 0 || rc == 0x10);
 	rc = publish_report(vol, "np/rep/50/5002/50020301/need", 3000);
 	assert_true(rc == 0 || rc == 0x10);
-	assert_int_equal(publish_report(vol, "np/rep/50/5002/50020301/need", 3000), 0x87);
+	/* 6 KB of the 8 KB burst spent: 7 KB more fits only after a 1.25 s pause */
+	assert_int_equal(publish_report(vol, "np/rep/50/5002/50020301/need", 7000), 0x87);
 	assert_true(hub_log_has(&hub, "over the rate limit of 4000 bytes/s"));
 	tc_close(vol);
 }

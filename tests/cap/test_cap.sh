@@ -143,18 +143,20 @@ ann_count() {
 }
 
 # feed NAME USER PASS COUNT TIMEOUT FILTER: np-feed --json in the background,
-# waiting until the broker granted the subscription
+# waiting (up to 20 s) until the broker granted the subscription; 1 if not
 feed() {
 	_from=$(wc -l <"$T/broker.log")
 	"$B/np-feed" -p "$PORT" -u "$2" -P "$3" --json --count "$4" --timeout "$5" "$6" \
 		</dev/null >"$T/$1.out" 2>"$T/$1.err" &
 	echo $! >"$T/$1.pid"
 	_i=0
-	while [ $_i -lt 50 ]; do
+	while [ $_i -lt 200 ]; do
 		tail -n +$((_from + 1)) "$T/broker.log" | grep -q " $6\$" && return 0
 		sleep 0.1
 		_i=$((_i + 1))
 	done
+	diag "feed $1: the broker never logged $2's subscription to $6"
+	return 1
 }
 
 # feed_wait NAME: waits for the feed; a feed that could not follow (its
@@ -296,7 +298,7 @@ t no_bad_file_published_anything t_nothing
 # ---- the real clock: the TMD alert has expired ----
 
 t_expired() {
-	feed late v22 vol-pw 1 2 'np/ann/22/#'
+	feed late v22 vol-pw 1 2 'np/ann/22/#' || return 1
 	imp --require-signature "$T/tmd.pem" "$TMD"
 	status 0 || return 1
 	out_has "np/ann/22/weather" "np/ann/23/weather" "np/ann/27/weather" \
@@ -378,9 +380,9 @@ TMD_TITLE="พื้นที่เสี่ยงภัยฝนตกหนั
 t_tmd_live() {
 	skip_fake && return 77
 	for p in 22 23 27; do
-		feed "f$p" "v$p" vol-pw 1 10 "np/ann/$p/#"
+		feed "f$p" "v$p" vol-pw 1 30 "np/ann/$p/#" || return 1
 	done
-	feed bkk vol_bkk vol_bkk-pw 1 2 'np/ann/10/#'
+	feed bkk vol_bkk vol_bkk-pw 1 2 'np/ann/10/#' || return 1
 	imp @"2026-09-23 05:51:00" "$TMD"
 	status 0 || return 1
 	for p in 22 23 27; do
@@ -397,7 +399,7 @@ t tmd_alert_reaches_the_volunteers_of_22_23_27_at_its_sent_time t_tmd_live
 
 t_twice() {
 	skip_fake && return 77
-	feed again v22 vol-pw 1 2 'np/ann/22/#'
+	feed again v22 vol-pw 1 2 'np/ann/22/#' || return 1
 	imp @"2026-09-23 05:52:00" "$TMD"
 	status 0 || return 1
 	out_has "(all imported before: nothing new)"
@@ -415,7 +417,7 @@ t_samples_alert() {
 	# a session of somchai's that goes offline: the hub queues for it
 	mosquitto_sub -p "$PORT" -u somchai -P somchai-demo -c -i cap-somchai -q 1 \
 		-t 'np/ann/50/#' -W 1 >/dev/null 2>&1
-	feed cm somchai somchai-demo 2 10 'np/ann/50/#'
+	feed cm somchai somchai-demo 2 30 'np/ann/50/#' || return 1
 	imp @"2026-10-01 05:41:00" "$S/th-heavy-rain-alert.xml"
 	status 0 || return 1
 	feed_wait cm || return 1
@@ -427,8 +429,8 @@ t sample_alert_reaches_chiang_mai_in_thai_and_english t_samples_alert
 
 t_test_alert() {
 	skip_fake && return 77
-	feed vb vol_bkk vol_bkk-pw 1 2 'np/ann/10/#'
-	feed ob bkk_official bkk_official-pw 2 10 'np/ann/10/#'
+	feed vb vol_bkk vol_bkk-pw 1 2 'np/ann/10/#' || return 1
+	feed ob bkk_official bkk_official-pw 2 30 'np/ann/10/#' || return 1
 	imp @"2026-10-01 09:01:00" "$S/th-system-test.xml"
 	status 0 || return 1
 	out_has "status Test: kept in the history, shown to no volunteer or resident"
