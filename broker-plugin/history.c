@@ -995,7 +995,8 @@ drop_withdrawn(struct expire_arg *a, MDB_txn *txn, const uint8_t id[ENVELOPE_ID_
 	return 0;
 }
 
-/* Deletes the message under the cursor, its index entries and its id. */
+/* Deletes the message under the cursor, its index entries, what each hook's
+ * drop keeps of it, its id and, for an announcement, its withdrawn record. */
 static int
 drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
 {
