@@ -12,6 +12,7 @@
 #include "encode.h"
 #include "history.h"
 #include "np.pb-c.h"
+#include "receipts.h"
 #include "topic.h"
 #include "vocab.h"
 
@@ -207,8 +208,35 @@ count_one(void *ctx, const struct hub_hist_item *it)
 	return 0;
 }
 
+/* What hangs off the announcements (retention drops it with them): their
+ * withdrawn records and receipts. */
 static enum admin_rc
-cmd_stats(struct hub_history *h)
+stats_beside(struct hub_store *s, struct hub_history *h)
+{
+	struct hub_receipts *r = NULL;
+	size_t withdrawn, receipts;
+	char err[300];
+
+	if (hub_history_withdrawn_count(h, &withdrawn) != 0) {
+		fprintf(admin_err(), "np-admin: %s\n", hub_history_error(h));
+		return ADMIN_FAIL;
+	}
+	if (hub_receipts_open(&r, s, err, sizeof(err)) != 0) {
+		fprintf(admin_err(), "np-admin: %s\n", err);
+		return ADMIN_FAIL;
+	}
+	if (hub_receipts_count(r, &receipts) != 0) {
+		fprintf(admin_err(), "np-admin: %s\n", hub_receipts_error(r));
+		hub_receipts_close(r);
+		return ADMIN_FAIL;
+	}
+	hub_receipts_close(r);
+	fprintf(admin_out(), "withdrawn,%zu\nreceipts,%zu\n", withdrawn, receipts);
+	return ADMIN_OK;
+}
+
+static enum admin_rc
+cmd_stats(struct hub_store *s, struct hub_history *h)
 {
 	struct stats st;
 	size_t i;
@@ -220,6 +248,8 @@ cmd_stats(struct hub_history *h)
 		return ADMIN_FAIL;
 	}
 	fprintf(admin_out(), "messages,%llu\nbytes,%llu\n", st.total, st.bytes);
+	if (stats_beside(s, h) != ADMIN_OK)
+		return ADMIN_FAIL;
 	for (i = 0; i < st.nrows; i++) {
 		if (st.by_kind[i] > 0)
 			fprintf(admin_out(), "kind,%s,%llu\n", st.rows[i].name, st.by_kind[i]);
@@ -263,7 +293,7 @@ admin_history(struct hub_store *s, int argc, char **argv)
 		rc = argc == 3 && *end == '\0' && n > 0 ? admin_history_load(h, s, n, argv[1][4] == '-')
 						       : ADMIN_USAGE;
 	} else if (strcmp(argv[1], "stats") == 0) {
-		rc = argc == 2 ? cmd_stats(h) : ADMIN_USAGE;
+		rc = argc == 2 ? cmd_stats(s, h) : ADMIN_USAGE;
 	} else {
 		rc = cmd_export(h, argc - 1, argv + 1);
 	}

@@ -25,8 +25,12 @@ $(BUILD)/bench_catchup: $(BUILD)/obj/bench/bench_catchup.o $(BUILD)/libnpclient.
 $(BUILD)/bench_photo: $(BUILD)/obj/bench/bench_photo.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
+# retention's pass over a national announcement's receipts
+$(BUILD)/bench_retention: $(BUILD)/obj/bench/bench_retention.o $(call obj,$(CORE_SRCS)) $(PB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
 bench-build: all $(BUILD)/npbench $(BUILD)/bench_acl $(BUILD)/bench_seal $(BUILD)/bench_catchup \
-	$(BUILD)/bench_photo
+	$(BUILD)/bench_photo $(BUILD)/bench_retention
 
 # like run and test: install what is missing first, then build, then run
 bench: deps

@@ -280,6 +280,7 @@ stop_broker
 "$B/bench_acl" --db "$HUBDB" --iterations 500000 --runs 5 | tag 0
 "$B/bench_seal" --iterations 200000 --runs 7 | tag 0
 "$B/bench_photo" --iterations 2000 --runs 7 | tag 0
+"$B/bench_retention" --villages "$VILLAGES_WANTED" --runs 5 | tag 0
 
 # ---- rounds: bare, dynsec, hub, bare, dynsec, hub, ... ------------------------------
 profile_start() {       # scenario seconds: perf record the hub (BENCH_PROFILE=1, round 1)

@@ -497,7 +497,11 @@ hub_cases_open(struct hub_cases **out, struct hub_store *s, struct hub_history *
 	if (built != NULL)
 		*built = r.n;
 	hook.ctx = c;
-	hub_history_set_hook(h, &hook);
+	if (hub_history_add_hook(h, &hook) != 0) {
+		snprintf(err, errlen, "%s", hub_history_error(h));
+		free(c);
+		return HUB_STORE_ERROR;
+	}
 	*out = c;
 	return 0;
 }
@@ -508,7 +512,7 @@ hub_cases_close(struct hub_cases *c)
 	if (c == NULL)
 		return;
 	hub_history_commit(c->history);
-	hub_history_set_hook(c->history, NULL);
+	hub_history_remove_hook(c->history, c);
 	free(c);
 }
 

@@ -5,6 +5,10 @@
  *   ids   envelope id (16 bytes)     -> hid                    (deduplication)
  *   idx   kind letter + key          -> hid, hid, ...          (DUPSORT|DUPFIXED)
  *   withdrawn  announcement id (16)  -> hid of the Update or Cancel that withdrew it
+ * Retention drops a message with its index entries and its id; an
+ * announcement also with its withdrawn record (dropping the Update or Cancel
+ * leaves that: the key is the announcement's). Hooks (cases.c's cases,
+ * reach.c's receipts) drop what they keep of it in the same transaction.
  * A hid is received_at_ms << 16 | n, so hid order is arrival order and a time
  * bound is a hid bound. Every message is indexed under its kind ("" key) and
  * its place: ann under its area, dm under its inbox, rep/status/show under each
@@ -44,7 +48,7 @@ struct hub_history {
 	int64_t lease_ms;       /* no stamp given out is past it (on disk once committed) */
 	bool lease_due;         /* the batch moved it: commit now */
 	MDB_txn *txn;           /* the open batch, or NULL */
-	struct hub_hist_hook hook;      /* cases.c's, or all NULL */
+	struct hub_hist_hook hooks[HUB_HIST_HOOKS_MAX];        /* ctx NULL: a free slot */
 	size_t batched;
 	int64_t batch_started_ms;
 	int sync_ms;
@@ -519,10 +523,13 @@ do_put(void *txn, void *arg)
 		k = key_val(&keys[i], kbuf);
 		rc = put_appending(txn, h->idx, &k, &hv, MDB_APPENDDUP);
 	}
-	if (rc == 0 && h->hook.put != NULL) {
+	if (rc == 0) {
 		struct hub_hist_item it = { a->hid, a->topic, a->payload, a->len };
 
-		rc = h->hook.put(h->hook.ctx, txn, &it);
+		for (i = 0; i < HUB_HIST_HOOKS_MAX && rc == 0; i++) {
+			if (h->hooks[i].put != NULL)
+				rc = h->hooks[i].put(h->hooks[i].ctx, txn, &it);
+		}
 	}
 	return rc;
 }
@@ -670,6 +677,24 @@ hub_history_each_withdrawn(struct hub_history *h, int (*fn)(void *ctx, const uin
 		mdb_cursor_close(cur);
 	hub_store_read_end(h->store);
 	return rc == MDB_NOTFOUND ? 0 : fail(h, "cannot read withdrawn announcements", rc);
+}
+
+int
+hub_history_withdrawn_count(struct hub_history *h, size_t *n)
+{
+	MDB_stat st;
+	void *txn;
+	int rc;
+
+	*n = 0;
+	if (hub_store_read_begin(h->store, &txn) != 0)
+		return fail(h, "cannot read withdrawn announcements", EIO);
+	rc = mdb_stat(txn, h->withdrawn, &st);
+	hub_store_read_end(h->store);
+	if (rc != 0)
+		return fail(h, "cannot read withdrawn announcements", rc);
+	*n = st.ms_entries;
+	return 0;
 }
 
 int
@@ -893,13 +918,30 @@ hub_history_each_in(struct hub_history *h, void *txn, uint64_t after_hid,
 	return each_in(h, txn, after_hid, fn, ctx);
 }
 
-void
-hub_history_set_hook(struct hub_history *h, const struct hub_hist_hook *hook)
+int
+hub_history_add_hook(struct hub_history *h, const struct hub_hist_hook *hook)
 {
-	if (hook != NULL)
-		h->hook = *hook;
-	else
-		memset(&h->hook, 0, sizeof(h->hook));
+	size_t i;
+
+	for (i = 0; i < HUB_HIST_HOOKS_MAX; i++) {
+		if (h->hooks[i].ctx == NULL) {
+			h->hooks[i] = *hook;
+			return 0;
+		}
+	}
+	snprintf(h->err, sizeof(h->err), "more than %d history hooks", HUB_HIST_HOOKS_MAX);
+	return HUB_STORE_ERROR;
+}
+
+void
+hub_history_remove_hook(struct hub_history *h, const void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < HUB_HIST_HOOKS_MAX; i++) {
+		if (h->hooks[i].ctx == ctx)
+			memset(&h->hooks[i], 0, sizeof(h->hooks[i]));
+	}
 }
 
 void *
@@ -926,9 +968,35 @@ struct expire_arg {
 	uint64_t before;
 	size_t max, removed;
 	hub_hist_id_fn id_of;
+	uint8_t (*gone)[ENVELOPE_ID_LEN];       /* withdrawn records dropped: forget */
+	size_t ngone, gone_cap;                 /* them in h->gone once committed */
 };
 
-/* Deletes the message under the cursor, its index entries and its id. */
+/* Drops the withdrawn record of announcement id, if any, and notes the id. */
+static int
+drop_withdrawn(struct expire_arg *a, MDB_txn *txn, const uint8_t id[ENVELOPE_ID_LEN])
+{
+	MDB_val k = { ENVELOPE_ID_LEN, (void *)id };
+	uint8_t (*grown)[ENVELOPE_ID_LEN];
+	size_t cap;
+	int rc = mdb_del(txn, a->h->withdrawn, &k, NULL);
+
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (a->ngone == a->gone_cap) {
+		cap = a->gone_cap ? a->gone_cap * 2 : 16;
+		grown = realloc(a->gone, cap * ENVELOPE_ID_LEN);
+		if (grown == NULL)
+			return ENOMEM;
+		a->gone = grown;
+		a->gone_cap = cap;
+	}
+	memcpy(a->gone[a->ngone++], id, ENVELOPE_ID_LEN);
+	return 0;
+}
+
+/* Deletes the message under the cursor, its index entries, what each hook's
+ * drop keeps of it, its id and, for an announcement, its withdrawn record. */
 static int
 drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
 {
@@ -949,15 +1017,17 @@ drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, 
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
 	}
-	if (h->hook.drop != NULL) {
-		it.hid = hub_get_be64(k->mv_data);
-		rc = h->hook.drop(h->hook.ctx, txn, &it);
-		if (rc != 0)
+	it.hid = hub_get_be64(k->mv_data);
+	for (i = 0; i < HUB_HIST_HOOKS_MAX; i++) {
+		if (h->hooks[i].drop != NULL && (rc = h->hooks[i].drop(h->hooks[i].ctx, txn, &it)) != 0)
 			return rc;
 	}
 	if (a->id_of(it.payload, it.len, id) == 0) {
 		rc = mdb_del(txn, h->ids, &idk, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		if (n > 0 && keys[0].kind == hub_kind_info(HUB_KIND_ANN)->index
+		    && (rc = drop_withdrawn(a, txn, id)) != 0)
 			return rc;
 	}
 	return mdb_cursor_del(cur, 0);
@@ -971,7 +1041,7 @@ do_expire(void *txn, void *arg)
 	MDB_val k, v;
 	int rc;
 
-	a->removed = 0;
+	a->removed = a->ngone = 0;      /* hub_store_write may run this twice (map grown) */
 	rc = mdb_cursor_open(txn, a->h->msgs, &cur);
 	if (rc != 0)
 		return rc;
@@ -994,7 +1064,9 @@ int
 hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, hub_hist_id_fn id_of,
 		   size_t *removed)
 {
-	struct expire_arg a = { h, before_ms > 0 ? (uint64_t)before_ms << 16 : 0, max, 0, id_of };
+	struct expire_arg a = { h, before_ms > 0 ? (uint64_t)before_ms << 16 : 0, max, 0, id_of,
+				NULL, 0, 0 };
+	size_t i;
 	int rc;
 
 	*removed = 0;
@@ -1002,9 +1074,14 @@ hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, hub_his
 		return HUB_STORE_ERROR;
 	rc = hub_store_write(h->store, "cannot expire history", do_expire, &a);
 	if (rc != 0) {
+		/* nothing was dropped: h->gone still matches the table */
 		snprintf(h->err, sizeof(h->err), "%s", hub_store_error(h->store));
+		free(a.gone);
 		return HUB_STORE_ERROR;
 	}
+	for (i = 0; i < a.ngone; i++)
+		hub_idset_del(&h->gone, a.gone[i]);
+	free(a.gone);
 	*removed = a.removed;
 	if (a.removed > 0)
 		h->dirty = true;

@@ -109,26 +109,37 @@ int hub_history_each(struct hub_history *h, uint64_t after_hid,
  * it has none (then its id is left in the ids table). */
 typedef int (*hub_hist_id_fn)(const void *payload, size_t len, uint8_t id[16]);
 
-/* Deletes up to max messages received before before_ms, oldest first, with
- * their index entries and (found by id_of) their ids. */
+/* Deletes up to max messages received before before_ms, oldest first, in one
+ * write transaction: each with its index entries, its id (found by id_of),
+ * for an announcement its withdrawn record (also from the set in memory,
+ * once committed), and whatever the hooks' drop deletes with it. */
 int hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, hub_hist_id_fn id_of,
 		       size_t *removed);
 /* Flushes to disk when sync_ms has passed since the last flush. */
 void hub_history_tick(struct hub_history *h, int64_t now_ms);
 
-/* ---- for cases.c, which keeps its tables in the history's transactions ----
- * A hook's put is called inside the write transaction (an MDB_txn *) of every
- * stored message, after the message is written; its drop for every message
- * retention deletes. Returning non-zero (an MDB/errno code) fails the write:
- * the message and the hook's own writes commit together or not at all. */
+/* ---- for modules that keep tables in the history's transactions ----
+ * (cases.c: report cases; reach.c: an announcement's receipts.)
+ * A hook's put (may be NULL) is called inside the write transaction (an
+ * MDB_txn *) of every stored message, after the message is written; its drop
+ * (may be NULL) for every message retention deletes, in the expiry's
+ * transaction. Returning non-zero (an MDB/errno code) fails the write: the
+ * message and the hooks' own writes commit together or not at all. */
 struct hub_hist_hook {
 	int (*put)(void *ctx, void *txn, const struct hub_hist_item *it);
 	int (*drop)(void *ctx, void *txn, const struct hub_hist_item *it);
-	void *ctx;
+	void *ctx;              /* not NULL: it names the hook */
 };
-/* Installs hook (copied; NULL removes it). Every writer of the history must
- * install the same hook before its first put. */
-void hub_history_set_hook(struct hub_history *h, const struct hub_hist_hook *hook);
+#define HUB_HIST_HOOKS_MAX 4
+/* Installs hook (copied), called after those installed before it: 0, or
+ * HUB_STORE_ERROR when HUB_HIST_HOOKS_MAX are installed. Every writer of the
+ * history must install the same put hooks before its first put, and every
+ * caller of hub_history_expire the same drop hooks. */
+int hub_history_add_hook(struct hub_history *h, const struct hub_hist_hook *hook);
+/* Removes the hook of ctx (none: nothing happens). */
+void hub_history_remove_hook(struct hub_history *h, const void *ctx);
+/* Withdrawn records in the table (committed ones): 0, or HUB_STORE_ERROR. */
+int hub_history_withdrawn_count(struct hub_history *h, size_t *n);
 /* The open batch's write transaction, or NULL: a reader that must see the
  * batch (a check before the next put) reads through it. */
 void *hub_history_batch_txn(struct hub_history *h);

@@ -77,6 +77,37 @@ hub_idset_add(struct hub_idset *s, const uint8_t id[HUB_IDSET_ID_LEN])
 	return 0;
 }
 
+/* true when home k lies cyclically in (i, j]: an id there may stay at j
+ * when slot i empties, since its probe from k reaches j without passing i. */
+static bool
+between(size_t i, size_t k, size_t j)
+{
+	return i <= j ? (i < k && k <= j) : (i < k || k <= j);
+}
+
+bool
+hub_idset_del(struct hub_idset *s, const uint8_t id[HUB_IDSET_ID_LEN])
+{
+	size_t i, j;
+
+	if (!hub_idset_has(s, id))
+		return false;
+	for (i = home(id, s->cap); memcmp(s->slot[i], id, HUB_IDSET_ID_LEN) != 0;
+	     i = (i + 1) & (s->cap - 1))
+		;
+	/* shift back every later id of the run whose probe would pass the hole */
+	for (j = (i + 1) & (s->cap - 1); memcmp(s->slot[j], zero, HUB_IDSET_ID_LEN) != 0;
+	     j = (j + 1) & (s->cap - 1)) {
+		if (between(i, home(s->slot[j], s->cap), j))
+			continue;
+		memcpy(s->slot[i], s->slot[j], HUB_IDSET_ID_LEN);
+		i = j;
+	}
+	memset(s->slot[i], 0, HUB_IDSET_ID_LEN);
+	s->n--;
+	return true;
+}
+
 void
 hub_idset_clear(struct hub_idset *s)
 {

@@ -1,5 +1,5 @@
 /* idset.h - a set of 16-byte message ids in memory: open addressing, linear
- * probing, grown at half full. The hub keeps the withdrawn announcements in
+ * probing, grown at half full, deletion by backward shift (no tombstones). The hub keeps the withdrawn announcements in
  * one (history.c), asked at every delivery on np/ann/: a lookup hashes 8
  * bytes and compares a few ids. */
 #ifndef NP_IDSET_H
@@ -20,6 +20,9 @@ struct hub_idset {
  * id is never added (and never found). */
 int hub_idset_add(struct hub_idset *s, const uint8_t id[HUB_IDSET_ID_LEN]);
 bool hub_idset_has(const struct hub_idset *s, const uint8_t id[HUB_IDSET_ID_LEN]);
+/* Removes id: true when it was there. Never allocates (the table keeps its
+ * size; hub_idset_clear gives the memory back). */
+bool hub_idset_del(struct hub_idset *s, const uint8_t id[HUB_IDSET_ID_LEN]);
 /* Empties the set and frees its memory; the set may be used again. */
 void hub_idset_clear(struct hub_idset *s);
 

@@ -642,6 +642,8 @@ ctx_free(struct hub_ctx *ctx)
 	if (ctx->history != NULL)
 		hub_history_commit(ctx->history);       /* hub_tokens_free writes */
 	hub_tokens_free(ctx->tokens);
+	if (ctx->history != NULL && ctx->receipts != NULL)
+		hub_reach_unhook(ctx->history, ctx->receipts);
 	hub_receipts_close(ctx->receipts);
 	hub_cases_close(ctx->cases);
 	free(ctx->last_cleared);
@@ -728,6 +730,12 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **user_data,
 	if (hub_receipts_open(&ctx->receipts, ctx->store, err, sizeof(err)) != 0) {
 		mosquitto_log_printf(MOSQ_LOG_ERR, "np: plugin_opt_db_path '%s': receipts: %s",
 				     ctx->opts.db_path, err);
+		rc = MOSQ_ERR_INVAL;
+		goto fail;
+	}
+	if (hub_reach_hook(ctx->history, ctx->receipts) != 0) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, "np: receipts: %s",
+				     hub_history_error(ctx->history));
 		rc = MOSQ_ERR_INVAL;
 		goto fail;
 	}

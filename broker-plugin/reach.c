@@ -25,6 +25,32 @@
 
 /* ---- receipts ---- */
 
+/* history.c's drop hook: an announcement retention drops, its receipts too. */
+static int
+drop_receipts(void *ctx, void *txn, const struct hub_hist_item *it)
+{
+	uint8_t id[HUB_RECEIPT_ID_LEN];
+
+	if (strncmp(it->topic, ANN_PREFIX, strlen(ANN_PREFIX)) != 0
+	    || hub_msg_peek_id(it->payload, it->len, id) != 0)
+		return 0;
+	return hub_receipts_drop_txn(ctx, txn, id);
+}
+
+int
+hub_reach_hook(struct hub_history *h, struct hub_receipts *r)
+{
+	struct hub_hist_hook hook = { NULL, drop_receipts, r };
+
+	return hub_history_add_hook(h, &hook);
+}
+
+void
+hub_reach_unhook(struct hub_history *h, struct hub_receipts *r)
+{
+	hub_history_remove_hook(h, r);
+}
+
 /* What one receipt came to: its good ids, and the first refused one. */
 struct tally {
 	uint8_t good[HUB_RECEIPT_MAX_IDS][HUB_RECEIPT_ID_LEN];

@@ -32,6 +32,12 @@
 #define HUB_REACH_DEFAULT_LIMIT 100
 #define HUB_REACH_MAX_LIMIT 1000
 
+/* Hooks r into h's retention: an announcement it drops takes its receipts
+ * with it, in the same transaction. 0, or HUB_STORE_ERROR (h's error says
+ * why). hub_reach_unhook(h, r) before r is closed. */
+int hub_reach_hook(struct hub_history *h, struct hub_receipts *r);
+void hub_reach_unhook(struct hub_history *h, struct hub_receipts *r);
+
 /* The MOSQ_EVT_CONTROL callbacks (userdata: the struct hub_ctx *). */
 int hub_reach_on_receipt(int event, void *event_data, void *userdata);
 int hub_reach_on_request(int event, void *event_data, void *userdata);

@@ -167,6 +167,53 @@ hub_receipts_put(struct hub_receipts *r, const char *village, enum hub_receipt_s
 	return 0;
 }
 
+/* ---- dropping and counting ---- */
+
+int
+hub_receipts_drop_txn(struct hub_receipts *r, void *txn, const uint8_t id[HUB_RECEIPT_ID_LEN])
+{
+	uint8_t key[KEY_LEN] = { 0 };
+	MDB_val k = { KEY_LEN, key }, v;
+	MDB_cursor *cur;
+	int rc;
+
+	memcpy(key + KEY_ID_OFF, id, HUB_RECEIPT_ID_LEN);      /* below its first state */
+	rc = mdb_cursor_open(txn, r->dbi, &cur);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == KEY_LEN && memcmp(k.mv_data, id, HUB_RECEIPT_ID_LEN) == 0) {
+		rc = mdb_cursor_del(cur, 0);
+		if (rc == 0)    /* the cursor now stands on the next key, if any */
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+		if (rc == EINVAL || rc == MDB_NOTFOUND) {       /* past a page's end: look again */
+			k.mv_size = KEY_LEN;
+			k.mv_data = key;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+hub_receipts_count(struct hub_receipts *r, size_t *n)
+{
+	MDB_stat st;
+	void *txn;
+	int rc;
+
+	*n = 0;
+	if (hub_store_read_begin(r->store, &txn) != 0)
+		return fail(r, "cannot read receipts", EIO);
+	rc = mdb_stat(txn, r->dbi, &st);
+	hub_store_read_end(r->store);
+	if (rc != 0)
+		return fail(r, "cannot read receipts", rc);
+	*n = st.ms_entries;
+	return 0;
+}
+
 /* ---- the targeted villages ---- */
 
 static int

@@ -34,6 +34,14 @@ int hub_receipts_put(struct hub_receipts *r, const char *village, enum hub_recei
 		     const uint8_t (*ids)[HUB_RECEIPT_ID_LEN], size_t n, int64_t now_ms,
 		     size_t *added);
 
+/* Deletes every receipt of announcement id (both states) in the caller's
+ * write transaction txn (an MDB_txn *): retention drops them with the
+ * announcement (reach.c hooks this into history.c's expiry). 0, or an
+ * MDB/errno code (the caller aborts txn). */
+int hub_receipts_drop_txn(struct hub_receipts *r, void *txn, const uint8_t id[HUB_RECEIPT_ID_LEN]);
+/* The receipts held, all announcements and states: 0, or HUB_STORE_ERROR. */
+int hub_receipts_count(struct hub_receipts *r, size_t *n);
+
 struct hub_reach_province {
 	char code[3];
 	uint32_t targeted, delivered, read;

@@ -2,7 +2,10 @@
  * broker, no sleeps): ids and their order, the open batch that find sees and
  * readers do not, the batch committed when due, the planner's index keys for
  * every kind of filter, scans that merge several index keys in hid order (each
- * message once) within since/until/cursor and a budget, expiry in batches, and
+ * message once) within since/until/cursor and a budget, expiry in batches (an
+ * announcement's withdrawn record with it, in the table and in memory, kept
+ * when the expiry fails; every hook's drop in order, a failing one failing the
+ * pass), and
  * failure injection: a failed commit loses the QoS 0 batch and says how many,
  * a full map mid-batch loses the batch, a full map for a lone message grows it.
  * The failed commit comes from mdb_txn_commit defined below: the executable's
@@ -531,6 +534,133 @@ expiry_removes_the_oldest_in_batches_with_their_ids_and_index_entries(void **sta
 
 /* ---- failure injection ---- */
 
+static size_t
+withdrawn_count(void)
+{
+	size_t n = 99;
+
+	assert_int_equal(hub_history_withdrawn_count(h, &n), 0);
+	return n;
+}
+
+static bool
+withdrawn(int n)
+{
+	uint8_t id[16];
+
+	id_of(n, id);
+	return hub_history_withdrawn(h, id);
+}
+
+/* Withdraws announcement n as if by the message stored as by_hid. */
+static void
+withdraw(int n, uint64_t by_hid)
+{
+	uint8_t id[1][16];
+
+	id_of(n, id[0]);
+	assert_int_equal(hub_history_withdraw(h, (const uint8_t (*)[16])id, 1, by_hid), 0);
+}
+
+static void
+expiry_drops_an_announcements_withdrawn_record_in_the_table_and_in_memory(void **state)
+{
+	size_t removed;
+
+	(void)state;
+	put_ok(1, "np/ann/50/health", 1000);
+	put_ok(2, "np/ann/TH/weather", 1001);
+	put_ok(3, "np/ann/50/health", 1002);            /* the Cancel of 1 and 2 */
+	withdraw(1, (uint64_t)1002 << 16);
+	withdraw(2, (uint64_t)1002 << 16);
+	put_ok(4, "np/ann/50/health", 1003);
+	put_ok(5, "np/ann/50/health", 1004);
+	withdraw(5, (uint64_t)1003 << 16);      /* recorded as by the older message 4 */
+	assert_int_equal(hub_history_commit(h), 0);
+	assert_int_equal(withdrawn_count(), 3);
+	/* a pass that fails to commit drops nothing, here or in memory */
+	commits_to_fail = 1;
+	assert_int_equal(hub_history_expire(h, 1002, 10, hub_msg_peek_id, &removed),
+			 HUB_STORE_ERROR);
+	assert_int_equal(removed, 0);
+	assert_true(withdrawn(1) && withdrawn(2) && withdrawn(5));
+	assert_int_equal(withdrawn_count(), 3);
+	assert_int_equal(hub_history_expire(h, 1001, 10, hub_msg_peek_id, &removed), 0);
+	assert_int_equal(removed, 1);
+	assert_false(withdrawn(1));
+	assert_true(withdrawn(2));
+	assert_int_equal(withdrawn_count(), 2);
+	/* the Cancel (3) and the message 4 go: what they withdrew stays withdrawn */
+	assert_int_equal(hub_history_expire(h, 1004, 10, hub_msg_peek_id, &removed), 0);
+	assert_int_equal(removed, 3);
+	assert_false(withdrawn(2));
+	assert_true(withdrawn(5));
+	assert_int_equal(withdrawn_count(), 1);
+	/* and so after a reopen, which reads the table */
+	hub_history_close(h);
+	h = NULL;
+	{
+		char err[256];
+
+		assert_int_equal(hub_history_open(&h, db.s, 0, err, sizeof(err)), 0);
+	}
+	assert_true(withdrawn(5));
+	assert_false(withdrawn(1) || withdrawn(2));
+}
+
+/* A drop hook that writes down the topics it was given, in order. */
+struct seen {
+	char list[256];
+	int fail_at;            /* the n-th call fails with EIO (0: none) */
+	int calls;
+};
+
+static int
+seen_drop(void *ctx, void *txn, const struct hub_hist_item *it)
+{
+	struct seen *s = ctx;
+
+	assert_non_null(txn);
+	if (++s->calls == s->fail_at)
+		return EIO;
+	if (s->list[0] != '\0')
+		strcat(s->list, " ");
+	strcat(s->list, it->topic);
+	return 0;
+}
+
+static void
+every_drop_hook_sees_each_dropped_message_and_a_failing_one_fails_the_pass(void **state)
+{
+	struct seen a = { "", 0, 0 }, b = { "", 2, 0 }, more[HUB_HIST_HOOKS_MAX];
+	struct hub_hist_hook ha = { NULL, seen_drop, &a }, hb = { NULL, seen_drop, &b };
+	size_t removed, i;
+
+	(void)state;
+	put_ok(1, "np/ann/50/health", 1000);
+	put_ok(2, "np/dm/50010101", 1001);
+	assert_int_equal(hub_history_add_hook(h, &ha), 0);
+	assert_int_equal(hub_history_add_hook(h, &hb), 0);
+	/* b fails at its second call: the pass fails, nothing is dropped */
+	assert_int_equal(hub_history_expire(h, 1002, 10, hub_msg_peek_id, &removed),
+			 HUB_STORE_ERROR);
+	assert_int_equal(stored(), 2);
+	assert_true(found(1) && found(2));
+	hub_history_remove_hook(h, &b);
+	a.list[0] = '\0';
+	assert_int_equal(hub_history_expire(h, 1002, 10, hub_msg_peek_id, &removed), 0);
+	assert_int_equal(removed, 2);
+	assert_string_equal(a.list, "np/ann/50/health np/dm/50010101");
+	/* room for HUB_HIST_HOOKS_MAX, then a clear refusal */
+	for (i = 1; i < HUB_HIST_HOOKS_MAX; i++) {
+		struct hub_hist_hook hm = { NULL, seen_drop, &more[i] };
+
+		assert_int_equal(hub_history_add_hook(h, &hm), 0);
+	}
+	assert_int_equal(hub_history_add_hook(h, &hb), HUB_STORE_ERROR);
+	assert_non_null(strstr(hub_history_error(h), "history hooks"));
+}
+
 static void
 a_failed_commit_loses_the_qos0_batch_and_says_how_many(void **state)
 {
@@ -651,6 +781,8 @@ main(void)
 		T(a_scan_keeps_to_since_until_and_the_cursor),
 		T(a_scan_stops_when_asked_or_out_of_budget_and_resumes_after_the_last_hid),
 		T(expiry_removes_the_oldest_in_batches_with_their_ids_and_index_entries),
+		T(expiry_drops_an_announcements_withdrawn_record_in_the_table_and_in_memory),
+		T(every_drop_hook_sees_each_dropped_message_and_a_failing_one_fails_the_pass),
 		T(a_failed_commit_loses_the_qos0_batch_and_says_how_many),
 		T(a_full_map_in_the_middle_of_a_batch_loses_the_batch_and_says_so),
 		T(a_lone_message_meeting_a_full_map_grows_it_and_is_stored),
