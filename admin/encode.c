@@ -26,6 +26,7 @@ struct body {
 	int online;                             /* status only: 0 or 1; -1 otherwise */
 	bool announcement;                      /* then expires_at_ms too */
 	int64_t expires_at_ms;                  /* 0: never */
+	bool withdrawn;                         /* announcement: by an Update or Cancel */
 	bool showcase;                          /* then price_thb and contact too */
 	int64_t price_thb;
 	const char *contact;
@@ -157,6 +158,22 @@ with_photo(json_t *o, const struct body *b)
 	return o;
 }
 
+/* expired by this clock, and withdrawn only when true, as np-history says
+ * (examples/print.c) */
+static json_t *
+announcement_json(const struct body *b)
+{
+	json_t *o = json_pack("{s:s,s:s,s:I,s:b}", b->title_key, b->title, b->text_key, b->text,
+			      "expires_at_ms", (json_int_t)b->expires_at_ms, "expired",
+			      b->expires_at_ms != 0 && b->expires_at_ms <= now_ms());
+
+	if (o != NULL && b->withdrawn && json_object_set_new(o, "withdrawn", json_true()) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
 static json_t *
 body_json(const struct body *b)
 {
@@ -165,10 +182,8 @@ body_json(const struct body *b)
 	if (b->state != NULL)
 		return json_pack("{s:s,s:s,s:s,s:s}", "report_id", b->report_id, "state", b->state,
 				 "note", b->text, "assignee", b->assignee);
-	if (b->announcement)    /* expired by this clock, as np-history says (examples/print.c) */
-		return json_pack("{s:s,s:s,s:I,s:b}", b->title_key, b->title, b->text_key, b->text,
-				 "expires_at_ms", (json_int_t)b->expires_at_ms, "expired",
-				 b->expires_at_ms != 0 && b->expires_at_ms <= now_ms());
+	if (b->announcement)
+		return announcement_json(b);
 	if (b->showcase)
 		return with_photo(json_pack("{s:s,s:s,s:I,s:s}", b->title_key, b->title,
 					    b->text_key, b->text, "price_thb",
@@ -188,7 +203,7 @@ sender_role(const Np__Envelope *e)
 }
 
 enum admin_rc
-admin_msg_print_json(const char *topic, const Np__Envelope *e)
+admin_msg_print_json(const char *topic, const Np__Envelope *e, bool withdrawn)
 {
 	char id[2 * ADMIN_HEX_MAX + 1];
 	char *line = NULL;
@@ -196,6 +211,7 @@ admin_msg_print_json(const char *topic, const Np__Envelope *e)
 	json_t *o;
 
 	body_of(e, &b);
+	b.withdrawn = b.announcement && withdrawn;
 	admin_hex(e->id.data, e->id.len, id);
 	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:I,s:I,s:s,s:o}", "topic", topic, "id", id,
 		      "sender", "username", e->sender ? e->sender->username : "", "role",

@@ -22,10 +22,12 @@ void admin_csv_row(const char *const *fields, size_t n);
 
 /* A stored message on topic as one JSON line:
  * {"topic","id","sender":{"username","role","area"},"sent_at_ms",
- *  "received_at_ms","kind":K,K:{the body's fields}}. ADMIN_FAIL (admin.h)
- * when jansson cannot encode it (a string that is not UTF-8): nothing printed
- * on stdout, the reason on stderr. */
-enum admin_rc admin_msg_print_json(const char *topic, const Np__Envelope *e);
+ *  "received_at_ms","kind":K,K:{the body's fields}}; an announcement's body
+ * ends in "withdrawn":true when withdrawn (an Update or Cancel withdrew it),
+ * as np-history --json prints it. ADMIN_FAIL (admin.h) when jansson cannot
+ * encode it (a string that is not UTF-8): nothing printed on stdout, the
+ * reason on stderr. */
+enum admin_rc admin_msg_print_json(const char *topic, const Np__Envelope *e, bool withdrawn);
 
 /* An audit record as one line: CSV time,actor,command,target,result (time in
  * UTC, ISO 8601 to the millisecond), or with json one JSON object

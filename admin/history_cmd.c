@@ -19,6 +19,7 @@
 struct export {
 	bool csv;
 	unsigned long long count;
+	const struct hub_history *h;    /* asked which announcements were withdrawn */
 };
 
 static int
@@ -35,7 +36,8 @@ export_one(void *ctx, const struct hub_hist_item *it)
 	if (x->csv)
 		admin_msg_print_csv(it->topic, e);
 	else
-		rc = admin_msg_print_json(it->topic, e);
+		rc = admin_msg_print_json(it->topic, e, e->id.len == 16
+					  && hub_history_withdrawn(x->h, e->id.data));
 	np__envelope__free_unpacked(e, NULL);
 	x->count++;
 	if (rc == ADMIN_OK && ferror(admin_out())) {
@@ -70,7 +72,7 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hub_hist_scan q;
-	struct export x = { false, 0 };
+	struct export x = { false, 0, h };
 	const char *filter = "np/#";
 	enum hub_refusal why;
 	uint64_t last;

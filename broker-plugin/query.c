@@ -1,6 +1,8 @@
 /* query.c - history pages: decode the HistoryRequest, plan the index scan
  * (history.c), narrow it to where acl.c says the asker may read at all, keep
- * only the messages acl.c lets the asker read, and pack the HistoryPage. */
+ * only the messages acl.c lets the asker read, mark the announcements an
+ * Update or Cancel withdrew (for those who may see them), and pack the
+ * HistoryPage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,21 +104,38 @@ hub_query_narrow(const struct hub_principal *p, struct hub_hist_scan *q)
 	}
 }
 
-/* A villager (volunteer or resident) is never handed a CAP Test, Exercise,
- * System or Draft, nor an announcement withdrawn by an Update or Cancel, not
- * even from the history (DESIGN.md "CAP"); others see the whole record. */
+/* An announcement withdrawn by an Update or Cancel (DESIGN.md "CAP"): the
+ * withdrawn set is in memory, so this costs one peek at the stored id. */
 static bool
-hidden_from_villager(const struct page *pg, const struct hub_hist_item *it)
+withdrawn_ann(const struct page *pg, const struct hub_hist_item *it)
 {
 	uint8_t id[HUB_ID_LEN];
 
+	return strncmp(it->topic, "np/ann/", 7) == 0
+	       && hub_msg_peek_id(it->payload, it->len, id) == 0
+	       && hub_history_withdrawn(pg->h, id);
+}
+
+/* A villager (volunteer or resident) is never handed a CAP Test, Exercise,
+ * System or Draft, nor an announcement withdrawn by an Update or Cancel, not
+ * even from the history (DESIGN.md "CAP"); others see the whole record, a
+ * withdrawn announcement marked as such. */
+static bool
+hidden_from_villager(const struct page *pg, const struct hub_hist_item *it, bool withdrawn)
+{
 	if ((pg->p->role != HUB_ROLE_VOLUNTEER && pg->p->role != HUB_ROLE_RESIDENT)
 	    || strncmp(it->topic, "np/ann/", 7) != 0)
 		return false;
-	if ((hub_ann_memo_read(it->payload, it->len) & HUB_ANN_MEMO_NOT_ACTUAL) != 0)
-		return true;
-	return hub_msg_peek_id(it->payload, it->len, id) == 0
-	       && hub_history_withdrawn(pg->h, id);
+	return withdrawn
+	       || (hub_ann_memo_read(it->payload, it->len) & HUB_ANN_MEMO_NOT_ACTUAL) != 0;
+}
+
+/* What an item adds to the packed page, near enough: its envelope and topic,
+ * 16 for tags, lengths and the page's own framing, and 2 for withdrawn. */
+static size_t
+item_bytes(const struct hub_hist_item *it, bool withdrawn)
+{
+	return it->len + strlen(it->topic) + 16 + (withdrawn ? 2 : 0);
 }
 
 static int
@@ -125,12 +144,14 @@ collect(void *ctx, const struct hub_hist_item *it)
 	struct page *pg = ctx;
 	Np__HistoryItem *item;
 	uint8_t *copy;
+	bool withdrawn;
 
 	if (!pg->all_readable && hub_acl_check(pg->p, HUB_READ, it->topic, NULL) != HUB_OK)
 		return 0;
-	if (hidden_from_villager(pg, it))
+	withdrawn = withdrawn_ann(pg, it);
+	if (hidden_from_villager(pg, it, withdrawn))
 		return 0;
-	if (pg->n > 0 && pg->bytes + it->len + strlen(it->topic) + 16 > HUB_QUERY_MAX_BYTES)
+	if (pg->n > 0 && pg->bytes + item_bytes(it, withdrawn) > HUB_QUERY_MAX_BYTES)
 		return (pg->untaken = it->hid, 1);
 	copy = malloc(it->len + strlen(it->topic) + 2);
 	if (copy == NULL)
@@ -142,10 +163,11 @@ collect(void *ctx, const struct hub_hist_item *it)
 	item->topic = (char *)copy + it->len;
 	item->envelope.data = copy;
 	item->envelope.len = it->len;
+	item->withdrawn = withdrawn;
 	pg->ptrs[pg->n] = item;
 	pg->copies[pg->n] = copy;
 	pg->n++;
-	pg->bytes += it->len + strlen(it->topic) + 16;
+	pg->bytes += item_bytes(it, withdrawn);
 	return pg->n >= pg->limit ? 1 : 0;
 }
 

@@ -44,7 +44,8 @@ np_ack_state_parse(const char *s, enum np_ack_state *out)
 }
 
 /* struct np_msg of 1.2 has the size and layout of 1.1's (ABI: soname .so.1);
- * 1.3 keeps every offset of 1.2 and adds photo at the end */
+ * 1.3 keeps every offset of 1.2 and adds photo and assignee at the end, 1.4
+ * withdrawn after them */
 _Static_assert(sizeof(((struct np_msg *)0)->u.announcement)
 	       <= sizeof(((struct np_msg *)0)->u.ack), "the announcement outgrew the union");
 _Static_assert(sizeof(((struct np_msg *)0)->u.showcase)
@@ -52,6 +53,8 @@ _Static_assert(sizeof(((struct np_msg *)0)->u.showcase)
 _Static_assert(offsetof(struct np_msg, photo)
 	       >= offsetof(struct np_msg, u) + sizeof(((struct np_msg *)0)->u),
 	       "photo must follow the fields of 1.2");
+_Static_assert(offsetof(struct np_msg, withdrawn) >= offsetof(struct np_msg, assignee)
+	       + sizeof(((struct np_msg *)0)->assignee), "withdrawn must follow the fields of 1.3");
 #if UINTPTR_MAX == UINT64_MAX   /* as measured on x86-64 and aarch64 for 1.2 */
 _Static_assert(offsetof(struct np_msg, u) == 72 && sizeof(((struct np_msg *)0)->u) == 32
 	       && offsetof(struct np_msg, photo) == 104, "struct np_msg moved a field of 1.2");
@@ -466,13 +469,14 @@ np__page_items(const struct np__page *p)
 
 void
 np__page_item(const struct np__page *p, size_t i, const char **topic, const uint8_t **env,
-	      size_t *len)
+	      size_t *len, bool *withdrawn)
 {
 	Np__HistoryItem *it = ((Np__Envelope *)p->page)->history_page->items[i];
 
 	*topic = it->topic;
 	*env = it->envelope.data;
 	*len = it->envelope.len;
+	*withdrawn = it->withdrawn;
 }
 
 void

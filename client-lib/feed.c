@@ -8,7 +8,10 @@
  *   SUBSCRIBING  the SUBSCRIBE is out: live messages are held
  *   CATCHUP      the SUBACK came: history pages from the cursor are asked
  *                for one at a time (np__hist_send) and handed, but for
- *                those the cursor had at the start of this round; live
+ *                those the cursor had at the start of this round and the
+ *                announcements that expired or that an Update or Cancel
+ *                withdrew (the hub withholds those live: the cursor moves
+ *                past them and the app never gets them); live
  *                messages are still held (at most HELD_MAX: past that they
  *                are dropped and the pages asked for once more from the
  *                cursor, since the history has every one of them)
@@ -106,6 +109,14 @@ deliver(struct np_client *c, struct np__feed *f, const struct np__decoded *d)
 	}
 }
 
+/* Moves the cursor past d, which the app is not handed (no receipt either). */
+static void
+pass_over(struct np__feed *f, const struct np__decoded *d)
+{
+	np__cursor_advance(&f->cur, d->m.received_at_ms, d->m.id);
+	(void)np__curfile_save(&f->file, &f->cur, false);
+}
+
 /* An announcement that expired before hub_now_ms: skipped, and the cursor
  * moves past it all the same. */
 static bool
@@ -113,8 +124,20 @@ skip_expired(struct np__feed *f, const struct np__decoded *d, int64_t hub_now_ms
 {
 	if (d->expires_at_ms == 0 || hub_now_ms == 0 || d->expires_at_ms > hub_now_ms)
 		return false;
-	np__cursor_advance(&f->cur, d->m.received_at_ms, d->m.id);
-	(void)np__curfile_save(&f->file, &f->cur, false);
+	pass_over(f, d);
+	return true;
+}
+
+/* A page item the hub marked withdrawn (an Update or Cancel withdrew the
+ * announcement; only an official's, agency's or admin's page holds one):
+ * skipped like an expired one, as the hub withholds it from every live
+ * delivery. The Update or Cancel itself comes as a message of its own. */
+static bool
+skip_withdrawn(struct np__feed *f, const struct np__decoded *d, bool withdrawn)
+{
+	if (!withdrawn)
+		return false;
+	pass_over(f, d);
 	return true;
 }
 
@@ -246,13 +269,15 @@ hand_page(struct np_client *c, struct np__feed *f, const struct np__page *p)
 	const uint8_t *env;
 	const char *topic;
 	size_t i, n = np__page_items(p), len;
+	bool withdrawn;
 
 	for (i = 0; i < n && f->state == F_CATCHUP; i++) {
-		np__page_item(p, i, &topic, &env, &len);
+		np__page_item(p, i, &topic, &env, &len, &withdrawn);
 		if (np__decode(topic, env, len, &d) != NP_OK)
 			continue;       /* the hub checked it when it came: cannot happen */
 		mark_held(f, &d);
-		if (!handed_before(f, &d) && !skip_expired(f, &d, p->stamp_ms))
+		if (!handed_before(f, &d) && !skip_withdrawn(f, &d, withdrawn)
+		    && !skip_expired(f, &d, p->stamp_ms))
 			deliver(c, f, &d);
 		np__decoded_free(&d);
 	}

@@ -105,11 +105,13 @@ deliver_page(struct np_client *c, np_msg_fn fn, void *ctx, size_t *count, size_t
 	const uint8_t *env;
 	const char *topic;
 	size_t i, n = np__page_items(&c->hist.page), len;
+	bool withdrawn;
 
 	for (i = 0; i < n && (max == 0 || *count < max); i++) {
-		np__page_item(&c->hist.page, i, &topic, &env, &len);
+		np__page_item(&c->hist.page, i, &topic, &env, &len, &withdrawn);
 		if (np__decode(topic, env, len, &d) != NP_OK)
 			return np__set_err(c, NP_ERR_PROTOCOL, "unreadable message in a history page");
+		d.m.withdrawn = withdrawn;
 		fn(ctx, &d.m);
 		np__decoded_free(&d);
 		(*count)++;

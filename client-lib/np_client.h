@@ -112,6 +112,13 @@ struct np_msg {
 	 * names, "" otherwise; NULL for other bodies. At the end for the same
 	 * reason as photo. */
 	const char *assignee;
+	/* An announcement an Update or Cancel withdrew (since 1.4; DESIGN.md
+	 * "CAP"): set only by np_history, whose pages show officials, agencies
+	 * and admins the whole record (a volunteer's or resident's history
+	 * holds no withdrawn one). A feed never hands one, live or in its
+	 * catch-up, so it is false there. At the end for the same reason as
+	 * photo; read it only from a library of 1.4 or later. */
+	bool withdrawn;
 };
 
 /* The media type of an image by its first bytes: "image/jpeg", "image/png",

@@ -84,8 +84,10 @@ int np__encode_token_request(const char *label, const char *corr, uint8_t **buf,
 int np__decode_token_grant(const void *buf, size_t len, char **corr, char **token,
 			   char **error);
 size_t np__page_items(const struct np__page *p);
+/* Item i, borrowed from p; *withdrawn: the hub marked it withdrawn by an
+ * Update or Cancel (only in the pages of officials, agencies and admins). */
 void np__page_item(const struct np__page *p, size_t i, const char **topic, const uint8_t **env,
-		   size_t *len);
+		   size_t *len, bool *withdrawn);
 void np__page_free(struct np__page *p);
 
 /* Time-ordered ids (UUIDv7 layout): 48-bit ms, version 7, a 12-bit counter

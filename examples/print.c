@@ -1,8 +1,9 @@
 /* print.c - prints a message the np-* programs received (np-feed,
  * np-history) as one line of text or one JSON object (DESIGN.md: topic, id,
  * sender, sent_at_ms, received_at_ms and the body under its own name; an
- * announcement also says expires_at_ms and whether it has expired; a photo
- * is base64 with its type and size), and writes photos to files. */
+ * announcement also says expires_at_ms and whether it has expired, and
+ * "withdrawn":true when an Update or Cancel withdrew it; a photo is base64
+ * with its type and size), and writes photos to files. */
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -100,6 +101,26 @@ with_photo(json_t *body, const struct np_msg *m)
 	return body;
 }
 
+/* expired: by this client's clock; np-admin history export says the same of
+ * the same message (admin/encode.c). withdrawn only when true (an official's
+ * history: the hub marks it; np_msg.withdrawn is of libnpclient 1.4 on), so
+ * that every other line keeps the shape np-admin prints. */
+static json_t *
+announcement_json(const struct np_msg *m)
+{
+	json_t *o = json_pack("{s:o,s:o,s:I,s:b}", "title", jstr(m->u.announcement.title),
+			      "body", jstr(m->u.announcement.body), "expires_at_ms",
+			      (json_int_t)m->u.announcement.expires_at_ms, "expired",
+			      (int)np_msg_expired(m, 0));
+
+	if (o != NULL && m->withdrawn
+	    && json_object_set_new(o, "withdrawn", json_true()) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
 /* The body's fields, and in *key the name they go under. */
 static json_t *
 json_body(const struct np_msg *m, const char **key)
@@ -118,13 +139,8 @@ json_body(const struct np_msg *m, const char **key)
 				 "state", str(np_ack_state_name(m->u.ack.state)),
 				 "note", jstr(m->u.ack.note), "assignee", jstr(m->assignee));
 	case NP_BODY_ANNOUNCEMENT:
-		/* expired: by this client's clock; np-admin history export says
-		 * the same of the same message (admin/encode.c) */
 		*key = "announcement";
-		return json_pack("{s:o,s:o,s:I,s:b}", "title", jstr(m->u.announcement.title),
-				 "body", jstr(m->u.announcement.body), "expires_at_ms",
-				 (json_int_t)m->u.announcement.expires_at_ms, "expired",
-				 (int)np_msg_expired(m, 0));
+		return announcement_json(m);
 	case NP_BODY_DM:
 		*key = "dm";
 		return json_pack("{s:o}", "text", jstr(m->u.dm.text));
@@ -192,6 +208,8 @@ put_summary(const struct np_msg *m)
 		put_line_text(m->u.announcement.title);
 		if (np_msg_expired(m, 0))
 			fputs(" (expired)", stdout);
+		if (m->withdrawn)
+			fputs(" (withdrawn)", stdout);
 		break;
 	case NP_BODY_DM: put_line_text(m->u.dm.text); break;
 	case NP_BODY_SHOWCASE: put_line_text(m->u.showcase.title); break;

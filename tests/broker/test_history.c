@@ -1,7 +1,9 @@
 /* test_history.c - checks that every accepted message is kept once per id,
  * that history pages hold only what the asker may read, page and filter by
  * time correctly, answer bad requests with an error, survive a restart and a
- * kill -9 of the broker, and that retention removes old messages. */
+ * kill -9 of the broker, that an announcement an Update or Cancel withdrew is
+ * marked withdrawn in an official's pages and absent from a volunteer's, and
+ * that retention removes old messages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -397,6 +399,108 @@ acks_must_name_a_stored_report_of_the_same_village(void **state)
 	tc_close(op);
 }
 
+/* An announcement on topic by c (msg_type and the one reference ref, when
+ * not NULL); its new id into id. The PUBACK's code. */
+static int
+announce(struct tc *c, const char *topic, const char *title, const char *msg_type,
+	 const uint8_t ref[16], uint8_t id[16])
+{
+	Np__Envelope e = NP__ENVELOPE__INIT;
+	Np__Announcement a = NP__ANNOUNCEMENT__INIT;
+	ProtobufCBinaryData refs[1];
+	struct timespec ts;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	env_new_id(id);
+	e.id.data = id;
+	e.id.len = 16;
+	e.sent_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	a.title = (char *)title;
+	if (msg_type != NULL)
+		a.msg_type = (char *)msg_type;
+	if (ref != NULL) {
+		refs[0].data = (uint8_t *)ref;
+		refs[0].len = 16;
+		a.references = refs;
+		a.n_references = 1;
+	}
+	e.body_case = NP__ENVELOPE__BODY_ANNOUNCEMENT;
+	e.announcement = &a;
+	buf = env_pack(&e, &len);
+	rc = tc_publish(c, topic, buf, len, 1);
+	free(buf);
+	return rc;
+}
+
+/* One page of filter for user: of the n ids, which it holds (found[i]) and
+ * which it marks withdrawn (withdrawn[i]). */
+static void
+page_marks(struct tc *c, const char *user, const char *filter, const uint8_t (*ids)[16], size_t n,
+	   bool *found, bool *withdrawn)
+{
+	Np__Envelope *page, *item;
+	size_t i, j;
+
+	memset(found, 0, n * sizeof(*found));
+	memset(withdrawn, 0, n * sizeof(*withdrawn));
+	page = ask(c, user, filter, 0, 0, 0, NULL);
+	assert_string_equal(page->history_page->error, "");
+	assert_int_equal(page->history_page->next_cursor.len, 0);
+	for (i = 0; i < page->history_page->n_items; i++) {
+		Np__HistoryItem *it = page->history_page->items[i];
+
+		item = np__envelope__unpack(NULL, it->envelope.len, it->envelope.data);
+		assert_non_null(item);
+		for (j = 0; j < n; j++) {
+			if (item->id.len == 16 && memcmp(item->id.data, ids[j], 16) == 0) {
+				found[j] = true;
+				withdrawn[j] = it->withdrawn;
+			}
+		}
+		np__envelope__free_unpacked(item, NULL);
+	}
+	np__envelope__free_unpacked(page, NULL);
+}
+
+/* DESIGN.md "CAP": an official sees the whole record, the withdrawn
+ * announcement marked so (that a feed's catch-up skips it, as the hub
+ * withholds it live); a volunteer's page never holds it. */
+static void
+a_withdrawn_announcement_is_marked_for_officials_and_absent_for_villagers(void **state)
+{
+	enum { GONE, KEPT, CANCEL, N };
+	struct tc *off = login("cm_official"), *vol = login("somchai"), *adm = login("ministry");
+	uint8_t ids[N][16];
+	bool found[N], withdrawn[N];
+
+	(void)state;
+	assert_true(ok_puback(announce(off, "np/ann/50/health", "withdrawn soon", NULL, NULL,
+				       ids[GONE])));
+	assert_true(ok_puback(announce(off, "np/ann/50/health", "kept", NULL, NULL, ids[KEPT])));
+	assert_true(ok_puback(announce(off, "np/ann/50/health", "cancelled", "Cancel", ids[GONE],
+				       ids[CANCEL])));
+	assert_true(hub_log_has(&hub, "an Update or Cancel by 'cm_official' withdrew 1"));
+	page_marks(off, "cm_official", "np/ann/50/health", (const uint8_t (*)[16])ids, N, found,
+		   withdrawn);
+	assert_true(found[GONE] && found[KEPT] && found[CANCEL]);
+	assert_true(withdrawn[GONE]);
+	assert_false(withdrawn[KEPT]);
+	assert_false(withdrawn[CANCEL]);
+	page_marks(adm, "ministry", "np/ann/50/health", (const uint8_t (*)[16])ids, N, found, withdrawn);
+	assert_true(found[GONE] && withdrawn[GONE]);
+	assert_true(found[CANCEL] && !withdrawn[CANCEL]);
+	page_marks(vol, "somchai", "np/ann/50/#", (const uint8_t (*)[16])ids, N, found, withdrawn);
+	assert_false(found[GONE]);
+	assert_true(found[KEPT] && found[CANCEL]);
+	assert_false(withdrawn[KEPT] || withdrawn[CANCEL]);
+	tc_close(off);
+	tc_close(vol);
+	tc_close(adm);
+}
+
 /* Publishes n reports, all acknowledged, then kills the broker with SIGKILL
  * and restarts it: every one is still there, and a full resend adds none. */
 static void
@@ -525,6 +629,8 @@ main(void)
 		cmocka_unit_test(since_and_until_bound_the_time),
 		cmocka_unit_test(a_bad_request_gets_a_page_that_says_what_is_wrong),
 		cmocka_unit_test(acks_must_name_a_stored_report_of_the_same_village),
+		cmocka_unit_test(
+			a_withdrawn_announcement_is_marked_for_officials_and_absent_for_villagers),
 		cmocka_unit_test(kill_9_loses_no_acknowledged_message_and_a_resend_adds_none),
 		cmocka_unit_test(export_streams_a_filtered_range_while_the_broker_runs),
 		cmocka_unit_test(retention_removes_messages_older_than_max_age),

@@ -4,7 +4,10 @@
 # the TMD alert reaches the volunteers of Chanthaburi, Trat and Sa Kaeo (with
 # the hub's clock at its sent time, libfaketime), a second import publishes
 # nothing new, the Thai samples' Update and Cancel withdraw the alert (a
-# session queued while offline gets only the Cancel), the Test alert reaches
+# session queued while offline gets only the Cancel; an official's history
+# marks the withdrawn ones, np-history --json "withdrawn":true and its text
+# "(withdrawn)", np-admin history export the same lines, and an official's
+# resumable feed catches up with the Cancel only), the Test alert reaches
 # officials and no villager, an expired alert is kept in the history only,
 # bad files (not XML, not CAP, an XML bomb, 50 MB, a bad signature, no Thai
 # province, an Update of an unknown alert, the OASIS examples) are refused
@@ -469,6 +472,49 @@ t_update_cancel() {
 		"$(wc -l <"$T/hist")"
 }
 t update_and_cancel_withdraw_the_alert_from_feeds t_update_cancel
+
+# ids_in FILE: the ids of the JSON lines of FILE, sorted, on one line
+ids_in() {
+	grep -o '"id":"[0-9a-f]*"' "$1" | cut -d'"' -f4 | sort | xargs
+}
+
+t_withdrawn_marked() {
+	skip_fake && return 77
+	[ -n "$CANCEL_IDS" ] || { diag "no Cancel was imported"; return 1; }
+	history cm_official cm_official-demo 'np/ann/50/#'
+	grep '"withdrawn":true' "$T/hist" >"$T/marked"
+	same "lines marked withdrawn (the alert and the update, th and en)" 4 \
+		"$(wc -l <"$T/marked")" || return 1
+	grep -v '"withdrawn"' "$T/hist" >"$T/unmarked"
+	same "the unmarked lines: the Cancel's" "$CANCEL_IDS" "$(ids_in "$T/unmarked")" || return 1
+	# np-admin history export prints the same lines, the same marks
+	"$B/np-admin" --db "$T/db-fake" history export --filter 'np/ann/50/#' >"$T/out" 2>"$T/err"
+	rc=$?
+	status 0 || return 1
+	grep -v '^$' "$T/out" >"$T/export"     # np-admin's JSON lines start after an empty one
+	cmp -s "$T/hist" "$T/export" || {
+		diag "np-history --json and np-admin history export differ:"
+		diff "$T/hist" "$T/export" >"$T/diff"
+		indent "$T/diff" 20
+		return 1
+	}
+	"$B/np-history" -p "$PORT" -u cm_official -P cm_official-demo --filter 'np/ann/50/#' \
+		>"$T/hist" 2>"$T/hist.err"
+	same "text lines ending in (withdrawn)" 4 "$(grep -c ' (withdrawn)$' "$T/hist")"
+}
+t an_officials_history_marks_the_withdrawn_announcements t_withdrawn_marked
+
+t_withdrawn_catch_up() {
+	skip_fake && return 77
+	[ -n "$CANCEL_IDS" ] || { diag "no Cancel was imported"; return 1; }
+	# a first run from before the alert: the catch-up pages all six
+	"$B/np-feed" -p "$PORT" -u cm_official -P cm_official-demo --state "$T/cm-state" --json \
+		--since 2026-10-01T05:00+07:00 --count 6 --timeout 3 'np/ann/50/#' \
+		</dev/null >"$T/cmf.out" 2>"$T/cmf.err"
+	same "what np-feed said on stderr" "" "$(cat "$T/cmf.err")" || return 1
+	same "ids the province official's catch-up handed" "$CANCEL_IDS" "$(ids_in "$T/cmf.out")"
+}
+t an_officials_feed_catches_up_without_the_withdrawn_announcements t_withdrawn_catch_up
 
 t_export_cancel() {
 	skip_fake && return 77

@@ -5,7 +5,9 @@
  * live messages that come during a long catch-up are neither lost nor
  * doubled; a corrupt cursor file or another user's makes the feed start
  * over and say so; an unwritable state directory is NP_ERR_STATE; since
- * starts a first follow earlier; an expired announcement is not handed. */
+ * starts a first follow earlier; an expired announcement is not handed, nor
+ * one an Update or Cancel withdrew (to an official, whose history has it:
+ * np_history hands it marked withdrawn). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +34,7 @@ struct seen {
 	uint8_t ids[MAX_SEEN][NP_ID_LEN];
 	int64_t stamps[MAX_SEEN];
 	char titles[MAX_SEEN][24];
+	bool withdrawn[MAX_SEEN];
 	char notice[600];
 	int notices;
 	/* (b): publishes one live message per `every` handed, `live` times */
@@ -106,6 +109,7 @@ on_msg(void *ctx, const struct np_msg *m)
 	s->stamps[s->count] = m->received_at_ms;
 	snprintf(s->titles[s->count], sizeof(s->titles[0]), "%s",
 		 m->body == NP_BODY_ANNOUNCEMENT ? m->u.announcement.title : "?");
+	s->withdrawn[s->count] = m->withdrawn;
 	s->count++;
 	if (s->pub != NULL && s->published < s->live && s->count % s->every == 0)
 		publish_live(s);
@@ -515,6 +519,74 @@ an_expired_announcement_is_not_handed_by_the_catch_up(void **state)
 	free(s);
 }
 
+/* The index of id in what s saw; -1: not there. */
+static int
+seen_at(const struct seen *s, const uint8_t id[NP_ID_LEN])
+{
+	int i;
+
+	for (i = 0; i < s->count; i++) {
+		if (memcmp(s->ids[i], id, NP_ID_LEN) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* DESIGN.md "CAP": the hub withholds a withdrawn announcement at every live
+ * delivery; an official's history keeps it (marked), and the catch-up of an
+ * official's feed must not hand it either. */
+static void
+a_withdrawn_announcement_is_not_handed_by_an_officials_catch_up(void **state)
+{
+	char st[] = "/tmp/npfeed-w-XXXXXX";
+	struct seen *s = calloc(1, sizeof(*s));
+	struct np_announcement a = NP_ANNOUNCEMENT_INIT;
+	struct np_history_query q = { FILTER, 0, 0, 0 };
+	uint8_t gone[NP_ID_LEN], kept[NP_ID_LEN], cancel[NP_ID_LEN];
+	struct np_client *pub;
+	int64_t before;
+
+	(void)state;
+	make_dir(st);
+	follow_once("cm_official", st, NP_FOLLOW_NOW, s, 100);  /* the app, then stopped */
+	before = now_ms();
+	publish_one("to be cancelled", gone);
+	publish_one("stays", kept);
+	pub = client_in("cm_official", NULL, NULL);
+	assert_int_equal(np_client_connect(pub, 5000), NP_OK);
+	a.area = "50";
+	a.category = "general";
+	a.title = "cancelled";
+	a.msg_type = "Cancel";
+	a.n_references = 1;
+	a.references = (const uint8_t (*)[NP_ID_LEN])gone;
+	assert_int_equal(np_announce_ex(pub, &a, cancel), NP_OK);
+	assert_int_equal(np_client_flush(pub, 5000), NP_OK);
+	assert_true(hub_log_has(&hub, "an Update or Cancel by 'cm_official' withdrew 1"));
+
+	memset(s, 0, sizeof(*s));
+	follow_once("cm_official", st, NP_FOLLOW_NOW, s, 1000);     /* resumed: the catch-up */
+	assert_int_equal(s->count, 2);
+	assert_memory_equal(s->ids[0], kept, NP_ID_LEN);
+	assert_memory_equal(s->ids[1], cancel, NP_ID_LEN);
+	assert_false(s->withdrawn[0] || s->withdrawn[1]);
+	memset(s, 0, sizeof(*s));
+	follow_once("cm_official", st, NP_FOLLOW_NOW, s, 600);      /* and nothing twice */
+	assert_int_equal(s->count, 0);
+
+	/* the history hands the whole record, the withdrawn one marked */
+	memset(s, 0, sizeof(*s));
+	q.since_ms = before;
+	assert_int_equal(np_history(pub, &q, on_msg, s, 5000), NP_OK);
+	assert_int_equal(s->count, 3);
+	assert_true(seen_at(s, gone) >= 0 && s->withdrawn[seen_at(s, gone)]);
+	assert_true(seen_at(s, kept) >= 0 && !s->withdrawn[seen_at(s, kept)]);
+	assert_true(seen_at(s, cancel) >= 0 && !s->withdrawn[seen_at(s, cancel)]);
+	np_client_free(pub);
+	remove_tree(st);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -526,6 +598,7 @@ main(void)
 		cmocka_unit_test(an_unwritable_state_dir_is_np_err_state),
 		cmocka_unit_test(since_starts_a_first_follow_earlier_and_a_cursor_wins_over_it),
 		cmocka_unit_test(an_expired_announcement_is_not_handed_by_the_catch_up),
+		cmocka_unit_test(a_withdrawn_announcement_is_not_handed_by_an_officials_catch_up),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
