@@ -964,6 +964,65 @@ t_usage_expires() {
 }
 t announce_with_a_bad_expires_exits_2_naming_it t_usage_expires
 
+# ---- an official corrects or cancels an announcement (--replaces, --cancels) ----
+
+REPL_OLD=""
+REPL_NEW=""
+t_announce_replaces() {
+	as cm_official announce --area 50 --category weather --title "Storm at 18:00"
+	published || return 1
+	REPL_OLD=$id
+	as cm_official announce --area 50 --category weather --title "Storm at 20:00, not 18:00" \
+		--replaces "$REPL_OLD"
+	published || return 1
+	REPL_NEW=$id
+	# the volunteer's history has the correction only
+	as somchai history --filter 'np/ann/50/#' --json
+	status 0 || return 1
+	[ -z "$(line_of "$T/out" "$REPL_OLD")" ] ||
+		{ diag "the volunteer's history still has the replaced announcement"; show; return 1; }
+	[ -n "$(line_of "$T/out" "$REPL_NEW")" ] ||
+		{ diag "the volunteer's history lacks the correction"; show; return 1; }
+	# the official's history keeps both, the replaced one marked withdrawn
+	as cm_official history --filter 'np/ann/50/#' --json
+	status 0 || return 1
+	same "withdrawn of the replaced announcement" true \
+		"$(jget "$(body "$(line_of "$T/out" "$REPL_OLD")" announcement)" withdrawn)" || return 1
+	same "withdrawn of the correction" "" \
+		"$(jget "$(body "$(line_of "$T/out" "$REPL_NEW")" announcement)" withdrawn)"
+}
+t announce_replaces_withdraws_the_earlier_one_from_villagers_and_marks_it t_announce_replaces
+
+t_announce_cancels_refused() {
+	need "$REPL_NEW" "the correction" || return 1
+	as muang_official announce --area 5001 --category weather --title "Cancelled" \
+		--cancels "$REPL_NEW"
+	status 1 || return 1
+	out_empty || return 1
+	err_has "refused: " "another sender's announcement" || return 1
+	as cm_official announce --area 50 --category weather --title "Cancelled" \
+		--cancels 0123456789abcdef0123456789abcdef
+	status 1 || return 1
+	err_has "refused: " "names no stored announcement" || return 1
+	as cm_official announce --area 50 --category weather --title "Storm cancelled" \
+		--cancels "$REPL_NEW"
+	published || return 1
+	as somchai history --filter 'np/ann/50/#' --json
+	status 0 || return 1
+	[ -z "$(line_of "$T/out" "$REPL_NEW")" ] ||
+		{ diag "the volunteer's history still has the cancelled announcement"; show; return 1; }
+}
+t announce_cancels_only_ones_own_stored_announcement t_announce_cancels_refused
+
+t_usage_replaces() {
+	down cm_official announce --area 50 --category weather --title x --replaces 12ab
+	usage_error "--replaces wants an announcement's id" "'12ab'" || return 1
+	down cm_official announce --area 50 --category weather --title x \
+		--replaces 0123456789abcdef0123456789abcdef --cancels 0123456789abcdef0123456789abcdef
+	usage_error "--replaces and --cancels do not go together"
+}
+t announce_with_a_bad_replaces_exits_2_naming_it t_usage_replaces
+
 # ---- photos, price and contact (DESIGN.md "Report cases") ----
 
 # make_photo FORMAT FILE BYTES: a real image (tests/photos/make_photo.py, python3-pil)
@@ -1501,7 +1560,7 @@ t np_ack_assigned_without_assignee_and_bad_np_cases_options_exit_2 t_case_usage
 help_words() {
 	case $1 in
 	report) echo "--village --kind --title --detail --photo" ;;
-	announce) echo "--area --category --title --body --expires" ;;
+	announce) echo "--area --category --title --body --expires --replaces --cancels" ;;
 	ack) echo "--village --report --state --note --assignee" ;;
 	dm) echo "--to TEXT" ;;
 	status) echo "--village --online --offline" ;;
