@@ -102,9 +102,10 @@ cmd_export(struct hub_history *h, int argc, char **argv)
 		fprintf(admin_err(), "np-admin: --filter '%s': %s\n", filter, hub_refusal_text(why));
 		return ADMIN_FAIL;
 	}
-	if (x.csv)
+	if (x.csv) {
 		fputs(admin_msg_csv_header, admin_out());
-	fputc('\n', admin_out());
+		fputc('\n', admin_out());
+	}
 	rc = hub_history_scan(h, &q, SIZE_MAX, export_one, &x, &last);
 	if (rc == HUB_STORE_ERROR) {
 		fprintf(admin_err(), "np-admin: %s\n", hub_history_error(h));

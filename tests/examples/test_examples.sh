@@ -753,6 +753,8 @@ t_history_json_is_np_admins_shape() {
 		same "the line of $_id (np-history, then np-admin)" \
 			"$(line_of "$T/hist.jsonl" "$_id")" "$(line_of "$T/out" "$_id")" || return 1
 	done
+	same "the first line (np-history, then np-admin: no header, no empty line)" \
+		"$(head -n 1 "$T/hist.jsonl")" "$(head -n 1 "$T/out")"
 }
 t history_json_and_np_admin_export_print_one_shape t_history_json_is_np_admins_shape
 
