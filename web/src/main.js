@@ -10,6 +10,7 @@ import { mapView } from './views/map.js';
 import { liveView } from './views/live.js';
 import { announceView } from './views/announce.js';
 import { historyView } from './views/history.js';
+import { expired, withdraws } from './views/common.js';
 import { figuresView } from './views/figures.js';
 
 const KEY = 'np-console-session';
@@ -48,6 +49,7 @@ const app = {
 	granted: [],
 	messages: [],          // what arrived live or by catch-up, newest first (capped)
 	seen: new Set(),       // ids (hex) of those
+	withdrawn: new Set(),  // ids (hex) an Update or Cancel withdrew: never taken
 	lastSeenMs: 0,         // received_at_ms of the newest: the catch-up starts there
 	current: null,
 	t, np,
@@ -78,9 +80,14 @@ const app = {
 	// one stored or live message, once
 	take(topic, env, live) {
 		const id = hex(env.id);
-		if (this.seen.has(id))
+		if (this.seen.has(id) || this.withdrawn.has(id))
 			return false;
 		this.seen.add(id);
+		// an Update or Cancel: the announcements it names are withdrawn, as
+		// the hub withholds them from every live delivery; Live never shows
+		// one beside its correction (History, the record, still does)
+		for (const w of withdraws(env))
+			this.withdraw(w);
 		const m = { topic, env, id, at: num(env.receivedAtMs), live };
 		let i = 0;           // newest first, by the hub's time
 		while (i < this.messages.length && this.messages[i].at > m.at)
@@ -92,6 +99,18 @@ const app = {
 		if (this.current && this.current.onMessage)
 			this.current.onMessage(m, this);
 		return true;
+	},
+	withdraw(id) {
+		this.withdrawn.add(id);
+		if (this.withdrawn.size > 1000)
+			this.withdrawn.delete(this.withdrawn.values().next().value);
+		const i = this.messages.findIndex((m) => m.id === id);
+		if (i < 0)
+			return;
+		this.messages.splice(i, 1);
+		this.seen.delete(id);
+		if (this.current && this.current.onWithdraw)
+			this.current.onWithdraw(id, this);
 	},
 };
 
@@ -187,6 +206,10 @@ function show(v) {
 }
 
 // Catch-up: each granted filter's history since the newest message seen.
+// As libnpclient's feed catch-up (client-lib/feed.c), it skips what a live
+// feed would never have delivered: an announcement the hub marked withdrawn
+// (an Update or Cancel withdrew it; officials', agencies' and admins' pages
+// hold such items) and one already expired.
 async function catchUp(since) {
 	let n = 0;
 	for (const f of app.granted) {
@@ -199,11 +222,18 @@ async function catchUp(since) {
 				app.toast(`${f}: ${app.explain(e)}`, true);
 				break;
 			}
+			const now = Date.now();
 			for (const it of page.items) {
+				let env;
 				try {
-					if (app.take(it.topic, np.Envelope.decode(it.envelope), false))
-						n++;
-				} catch { /* a stored message we cannot decode: skip it */ }
+					env = np.Envelope.decode(it.envelope);
+				} catch {
+					continue;       // a stored message we cannot decode: skip it
+				}
+				if (it.withdrawn || expired(env, now))
+					continue;
+				if (app.take(it.topic, env, false))
+					n++;
 			}
 			cursor = page.nextCursor;
 		} while (cursor && cursor.length && ++pages < 10);
@@ -250,6 +280,7 @@ function reset() {
 	app.session = null;
 	app.messages = [];
 	app.seen.clear();
+	app.withdrawn.clear();
 	app.lastSeenMs = 0;
 	app.current = null;
 	for (const v of views)

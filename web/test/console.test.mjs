@@ -4,7 +4,9 @@
 // case requests), acks reaching the volunteer's np-feed, an announcement and
 // its reach, a refusal with the hub's reason, history paging and CSV export,
 // the map, a lost WebSocket and the catch-up, logout revoking the token, a
-// revoked token sending the console back to login, a volunteer's narrow
+// revoked token sending the console back to login, an Update and a Cancel
+// made while logged out (Live shows the Update only, History marks the
+// withdrawn and the expired announcements), a volunteer's narrow
 // view, a wrong password; a screenshot of each view into $NP_SHOTS. Prints TAP.
 //
 // Environment: NP_WEB_URL (the console), NP_PORT (the hub's MQTT port),
@@ -119,7 +121,7 @@ page.on('pageerror', (e) => errors.push(e.message));
 await page.setViewport({ width: 1366, height: 768 });
 const cdp = await page.createCDPSession();
 await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: TMP });
-console.log('1..15');
+console.log('1..17');
 
 let casesAnswered = false;
 let reportTitle = `ไฟดับทั้งหมู่บ้าน ${stamp}`;
@@ -231,7 +233,8 @@ await test('History pages the reports and exports them as CSV', async () => {
 	}
 	assert(file, 'a CSV was downloaded');
 	const csv = fs.readFileSync(path.join(TMP, file), 'utf8');
-	assert(csv.startsWith('received_at,topic,id,sender,'), 'the CSV header');
+	const header = 'received_at,topic,id,sender,role,area,body,title,detail,state,note,report_id,withdrawn,expired';
+	assert(csv.startsWith(`${header}\r\n`), `the CSV header: ${csv.split('\r\n')[0]}`);
 	assert(csv.includes(reportId) && csv.includes(reportTitle), 'the report in the CSV');
 });
 
@@ -295,6 +298,94 @@ await test('a revoked token sends the console back to login with a message', asy
 	assert(r.code === 0, `np-admin token revoke (${r.stderr})`);
 	await page.waitForSelector('#login-msg', { timeout: 10000 });
 	assert((await textOf(page, '#login-msg')).includes('เซสชันสิ้นสุดแล้ว'), 'session ended message');
+});
+
+// An official's announcements corrected while the console is logged out:
+// OLD replaced by NEW (an Update), GONE withdrawn by CAN (a Cancel that has
+// itself expired by the time of the login). The login's catch-up must show
+// what a live feed would: NEW only. Then, logged in, SHOWN replaced by FIX
+// live: FIX takes SHOWN off the Live list.
+const ann = { old: `ประกาศเดิม ${stamp}`, new: `ประกาศแก้ไข ${stamp}`,
+	gone: `ประกาศที่ยกเลิก ${stamp}`, can: `ยกเลิกประกาศ ${stamp}`,
+	shown: `ประกาศก่อนแก้ ${stamp}`, fix: `ประกาศแก้สด ${stamp}` };
+const annId = {};
+async function announce(key, ...more) {
+	const r = await run('np-announce', [...hubArgs('cm_official', 'cm_official-demo'), '--area', '50',
+		'--category', 'general', '--title', ann[key], ...more]);
+	const m = /^accepted ([0-9a-f]{32})$/m.exec(r.stdout);
+	assert(r.code === 0 && m, `np-announce ${key} (${r.code}: ${r.stdout} ${r.stderr})`);
+	annId[key] = m[1];
+}
+await test('an Update or Cancel, made while logged out or live: Live shows the Update only', async () => {
+	await announce('old');
+	await announce('new', '--replaces', annId.old);
+	await announce('gone');
+	const t0 = Date.now();
+	await announce('can', '--cancels', annId.gone, '--expires', '3s');
+	await sleep(Math.max(0, t0 + 3500 - Date.now()));       // CAN has expired
+	await login(page, 'cm_official', 'cm_official-demo');
+	await page.waitForSelector('#logout', { timeout: 10000 });
+	await tab(page, 'live');
+	await waitText(page, '#live-list', ann.new, 10000);
+	await sleep(500);           // the other filters' catch-up
+	const live = await textOf(page, '#live-list');
+	assert(!live.includes(ann.old), 'the replaced announcement is not in Live');
+	assert(!live.includes(ann.gone), 'the cancelled announcement is not in Live');
+	assert(!live.includes(ann.can), 'the expired Cancel is not in Live');
+	const ids = await page.evaluate(() => window.npConsole.messages.map((m) => m.id));
+	assert(ids.includes(annId.new) && !ids.includes(annId.old) && !ids.includes(annId.gone)
+		&& !ids.includes(annId.can), 'app.messages holds NEW only of the four');
+	// and live: an Update arriving takes the one it replaces off the list
+	await announce('shown');
+	await waitText(page, '#live-list', ann.shown, 8000);
+	await announce('fix', '--replaces', annId.shown);
+	await waitText(page, '#live-list', ann.fix, 8000);
+	assert(!(await textOf(page, '#live-list')).includes(ann.shown), 'the replaced one left Live with the Update');
+	assert(!(await page.evaluate(() => window.npConsole.messages.map((m) => m.id))).includes(annId.shown),
+		'and app.messages');
+});
+
+await test('History marks the withdrawn and the expired announcements; the CSV says so', async () => {
+	await tab(page, 'history');
+	await page.waitForSelector('#history-count, #history-box .no-answer, #history-box .error', { timeout: 8000 });
+	await page.$eval('#history-filter', (e) => { e.value = ''; });
+	await page.type('#history-filter', 'np/ann/50/#');
+	await page.click('#history-search');
+	await waitText(page, '#history-table', ann.new, 8000);
+	const row = (k) => `#history-table tr[data-id="${annId[k]}"]`;
+	const pills = async (k) => page.$$eval(`${row(k)} .pill`, (ps) => ps.map((p) => p.className));
+	for (const k of ['old', 'new', 'gone', 'can'])
+		assert(await page.$(row(k)), `${k}'s row is in History`);
+	assert((await textOf(page, row('old'))).includes('ถูกถอน'), 'OLD is marked withdrawn in Thai');
+	assert(JSON.stringify(await pills('old')) === '["pill withdrawn"]', `OLD's marks: ${await pills('old')}`);
+	assert(JSON.stringify(await pills('gone')) === '["pill withdrawn"]', `GONE's marks: ${await pills('gone')}`);
+	assert(JSON.stringify(await pills('can')) === '["pill expired"]', `CAN's marks: ${await pills('can')}`);
+	assert((await textOf(page, row('can'))).includes('หมดอายุ'), 'CAN is marked expired in Thai');
+	assert((await pills('new')).length === 0, 'NEW carries no mark');
+	await shot(page, 'history-withdrawn');
+	for (const f of fs.readdirSync(TMP))
+		fs.rmSync(path.join(TMP, f));
+	await page.click('#history-export');
+	await waitText(page, '#history-export-status', 'ส่งออก', 10000);
+	let file;
+	for (let i = 0; i < 50 && !file; i++) {
+		file = fs.readdirSync(TMP).find((f) => /^np-history-.*\.csv$/.test(f));
+		await sleep(100);
+	}
+	assert(file, 'a CSV was downloaded');
+	const lines = fs.readFileSync(path.join(TMP, file), 'utf8').split('\r\n');
+	assert(lines[0].endsWith(',report_id,withdrawn,expired'), `the CSV header: ${lines[0]}`);
+	const tail = (k) => {
+		const l = lines.find((x) => x.includes(annId[k]));
+		assert(l, `${k} in the CSV`);
+		return l.split(',').slice(-2).join(',');
+	};
+	assert(tail('old') === 'true,false', `OLD's row ends withdrawn: ${tail('old')}`);
+	assert(tail('gone') === 'true,false', `GONE's row ends withdrawn: ${tail('gone')}`);
+	assert(tail('can') === 'false,true', `CAN's row ends expired: ${tail('can')}`);
+	assert(tail('new') === 'false,false', `NEW's row: ${tail('new')}`);
+	await page.click('#logout');
+	await page.waitForSelector('#login-user');
 });
 
 await test('somchai (volunteer) sees his village only: no province board', async () => {

@@ -2,7 +2,7 @@
 // state pill, and the ack a console sends (np/rep/P/D/V/ack).
 import { t } from '../i18n.js';
 import { areaPath, placeName, repTopic } from '../places.js';
-import { el, num } from '../util.js';
+import { el, hex, num } from '../util.js';
 
 export function bodyText(env) {
 	const b = env[env.body] || {};
@@ -40,6 +40,23 @@ export function sendAck(app, reportTopic, reportEnv, state, note, assignee) {
 export function timeoutBox(app, e) {
 	const absent = e.timeout || e.unsupported;
 	return el('p', { class: absent ? 'note no-answer' : 'error', role: 'status' }, app.explain(e));
+}
+
+// An announcement whose expiry has passed (expires_at_ms set and not after
+// nowMs): the hub hands it to no app, libnpclient's catch-up skips it, and
+// so does the console's; History still shows it, marked.
+export function expired(env, nowMs) {
+	if (env.body !== 'announcement' || !env.announcement)
+		return false;
+	const x = num(env.announcement.expiresAtMs);
+	return x !== 0 && x <= nowMs;
+}
+
+// The ids (hex) of the earlier announcements an Update or Cancel withdraws.
+export function withdraws(env) {
+	if (env.body !== 'announcement' || !env.announcement)
+		return [];
+	return (env.announcement.references || []).map(hex).filter((h) => h !== '');
 }
 
 export function receivedAt(env) {

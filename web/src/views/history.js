@@ -1,9 +1,11 @@
 // history.js - search the history ($CONTROL/np/v1/history) by topic filter
 // and date range, one page at a time (never all at once), and export the
-// whole result as CSV, paged, up to EXPORT_CAP messages.
+// whole result as CSV, paged, up to EXPORT_CAP messages. It is the record:
+// withdrawn and expired announcements are shown too, marked, and the CSV
+// ends with withdrawn,expired columns (true/false).
 import { getLang, t } from '../i18n.js';
 import { clear, csvField, download, el, fmtTime, hex, num } from '../util.js';
-import { bodyText, timeoutBox } from './common.js';
+import { bodyText, expired, timeoutBox } from './common.js';
 
 const PAGE = 100;
 const EXPORT_CAP = 100000;
@@ -15,17 +17,27 @@ function toMs(v) {
 	return v ? new Date(v).getTime() : 0;
 }
 
-function rowOf(app, it) {
+// withdrawn: the hub marked it (an Update or Cancel withdrew it; only
+// officials', agencies' and admins' pages hold such items); expired: an
+// announcement past its expiry. History is the record: it shows both, marked.
+function rowOf(app, it, now) {
 	const e = app.np.Envelope.decode(it.envelope);
 	const b = e[e.body] || {};
-	return { topic: it.topic, e, b };
+	return { topic: it.topic, e, b, withdrawn: !!it.withdrawn, expired: expired(e, now) };
+}
+
+function marks(r) {
+	return [
+		r.withdrawn ? el('span', { class: 'pill withdrawn', title: t('withdrawn_hint') }, t('withdrawn')) : null,
+		r.expired ? el('span', { class: 'pill expired', title: t('expired_hint') }, t('expired')) : null,
+	];
 }
 
 function csvRow(r) {
 	const s = r.e.sender || {};
 	return [new Date(num(r.e.receivedAtMs)).toISOString(), r.topic, hex(r.e.id), s.username, s.role, s.area,
 		r.e.body, r.b.title ?? r.b.text ?? '', r.b.detail ?? r.b.body ?? '', r.b.state ?? '', r.b.note ?? '',
-		r.b.reportId ? hex(r.b.reportId) : ''].map(csvField).join(',');
+		r.b.reportId ? hex(r.b.reportId) : '', String(r.withdrawn), String(r.expired)].map(csvField).join(',');
 }
 
 async function page(app) {
@@ -37,15 +49,17 @@ async function page(app) {
 	} catch (e) {
 		return clear(box, timeoutBox(app, e));
 	}
-	const rows = p.items.map((it) => rowOf(app, it));
+	const now = Date.now();
+	const rows = p.items.map((it) => rowOf(app, it, now));
 	const next = p.nextCursor && p.nextCursor.length ? p.nextCursor : null;
 	clear(box,
 		el('p', { class: 'note', id: 'history-count' }, t('page_n', cursors.length, rows.length)),
 		rows.length ? el('div', { class: 'table-wrap' }, el('table', { id: 'history-table' },
 			el('thead', {}, el('tr', {}, [t('received_at'), t('topic'), t('sender'), t('text')].map((h) => el('th', { scope: 'col' }, h)))),
-			el('tbody', {}, rows.map((r) => el('tr', {},
+			el('tbody', {}, rows.map((r) => el('tr', { 'data-id': hex(r.e.id),
+				class: r.withdrawn || r.expired ? 'inactive' : null },
 				el('td', {}, fmtTime(num(r.e.receivedAtMs), getLang())), el('td', {}, r.topic),
-				el('td', {}, (r.e.sender || {}).username || ''), el('td', {}, bodyText(r.e)))))))
+				el('td', {}, (r.e.sender || {}).username || ''), el('td', {}, marks(r), bodyText(r.e)))))))
 			: el('p', { class: 'note' }, t('no_items')),
 		el('div', { class: 'toolbar' },
 			cursors.length > 1 ? el('button', { type: 'button', class: 'secondary', id: 'history-prev',
@@ -55,7 +69,7 @@ async function page(app) {
 }
 
 async function exportCsv(app, status) {
-	const lines = ['received_at,topic,id,sender,role,area,body,title,detail,state,note,report_id'];
+	const lines = ['received_at,topic,id,sender,role,area,body,title,detail,state,note,report_id,withdrawn,expired'];
 	let cursor = new Uint8Array(0);
 	do {
 		let p;
@@ -65,8 +79,9 @@ async function exportCsv(app, status) {
 			status.textContent = app.explain(e);
 			return;
 		}
+		const now = Date.now();
 		for (const it of p.items)
-			lines.push(csvRow(rowOf(app, it)));
+			lines.push(csvRow(rowOf(app, it, now)));
 		status.textContent = t('exporting', lines.length - 1);
 		cursor = p.nextCursor;
 	} while (cursor && cursor.length && lines.length <= EXPORT_CAP);

@@ -1,6 +1,7 @@
 // live.js - reports, acks, announcements and status in scope as they arrive
 // (and those of the last day, from history), newest first; a report can be
-// acknowledged from here.
+// acknowledged from here. An announcement withdrawn by a later Update or
+// Cancel, or already expired, is not shown (main.js: take, catchUp).
 import { getLang, t } from '../i18n.js';
 import { placeName, repTopic } from '../places.js';
 import { clear, el, fmtTime } from '../util.js';
@@ -58,6 +59,15 @@ export const liveView = {
 		list.insertBefore(li, list.children[i] || null);
 		while (list.children.length > 200)
 			list.lastChild.remove();
+	},
+	// an Update or Cancel withdrew this announcement (app.messages no longer
+	// holds it): off the list, as the hub no longer delivers it
+	onWithdraw(id) {
+		if (!list)
+			return;
+		for (const li of list.querySelectorAll('li'))
+			if (li.dataset.id === id)
+				li.remove();
 	},
 	hide() {
 		list = null;
