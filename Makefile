@@ -17,7 +17,8 @@ CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c brok
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
             broker-plugin/topic.c broker-plugin/refusal.c broker-plugin/token.c \
             broker-plugin/tokens.c broker-plugin/receipts.c broker-plugin/expiry.c \
-            broker-plugin/photo.c broker-plugin/cases.c broker-plugin/idset.c
+            broker-plugin/photo.c broker-plugin/cases.c broker-plugin/case_walk.c \
+            broker-plugin/idset.c
 # remote administration runs np-admin's own commands inside the broker
 REMOTE_ADMIN_SRCS = admin/remote_cmd.c admin/user.c admin/user_import.c admin/token_cmd.c \
             admin/audit.c admin/encode.c admin/io.c
