@@ -52,6 +52,7 @@ const app = {
 	withdrawn: new Set(),  // ids (hex) an Update or Cancel withdrew: never taken
 	lastSeenMs: 0,         // received_at_ms of the newest: the catch-up starts there
 	current: null,
+	sweep: null,           // the interval of sweepExpired while logged in
 	t, np,
 	toast(msg, error = false) {
 		const box = document.querySelector('.toasts');
@@ -104,6 +105,10 @@ const app = {
 		this.withdrawn.add(id);
 		if (this.withdrawn.size > 1000)
 			this.withdrawn.delete(this.withdrawn.values().next().value);
+		this.drop(id);
+	},
+	// takes message id off the list and the current view (it may come again)
+	drop(id) {
 		const i = this.messages.findIndex((m) => m.id === id);
 		if (i < 0)
 			return;
@@ -111,6 +116,13 @@ const app = {
 		this.seen.delete(id);
 		if (this.current && this.current.onWithdraw)
 			this.current.onWithdraw(id, this);
+	},
+	// an announcement that expires while shown leaves Live then, as the hub
+	// hands it to no app from then on (called every second while logged in)
+	sweepExpired() {
+		const now = Date.now();
+		for (const m of this.messages.filter((x) => expired(x.env, now)))
+			this.drop(m.id);
 	},
 };
 
@@ -251,6 +263,7 @@ async function start(s) {
 		return showLogin(t('session_ended'));
 	}
 	app.hub = hub;
+	app.sweep = setInterval(() => app.sweepExpired(), 1000);
 	hub.addEventListener('message', (ev) => app.take(ev.detail.topic, ev.detail.env, true));
 	hub.addEventListener('refusal', (ev) => app.toast(t('refused', ev.detail.reason), true));
 	hub.addEventListener('lost', () => app.banner(t('lost')));
@@ -276,6 +289,8 @@ async function start(s) {
 }
 
 function reset() {
+	clearInterval(app.sweep);
+	app.sweep = null;
 	app.hub = null;
 	app.session = null;
 	app.messages = [];

@@ -304,10 +304,11 @@ await test('a revoked token sends the console back to login with a message', asy
 // OLD replaced by NEW (an Update), GONE withdrawn by CAN (a Cancel that has
 // itself expired by the time of the login). The login's catch-up must show
 // what a live feed would: NEW only. Then, logged in, SHOWN replaced by FIX
-// live: FIX takes SHOWN off the Live list.
+// live: FIX takes SHOWN off the Live list; SOON, expiring 4 s after it is
+// sent, leaves the list when it expires.
 const ann = { old: `ประกาศเดิม ${stamp}`, new: `ประกาศแก้ไข ${stamp}`,
 	gone: `ประกาศที่ยกเลิก ${stamp}`, can: `ยกเลิกประกาศ ${stamp}`,
-	shown: `ประกาศก่อนแก้ ${stamp}`, fix: `ประกาศแก้สด ${stamp}` };
+	shown: `ประกาศก่อนแก้ ${stamp}`, fix: `ประกาศแก้สด ${stamp}`, soon: `ประกาศหมดอายุเร็ว ${stamp}` };
 const annId = {};
 async function announce(key, ...more) {
 	const r = await run('np-announce', [...hubArgs('cm_official', 'cm_official-demo'), '--area', '50',
@@ -343,6 +344,11 @@ await test('an Update or Cancel, made while logged out or live: Live shows the U
 	assert(!(await textOf(page, '#live-list')).includes(ann.shown), 'the replaced one left Live with the Update');
 	assert(!(await page.evaluate(() => window.npConsole.messages.map((m) => m.id))).includes(annId.shown),
 		'and app.messages');
+	// and one that expires while shown leaves Live when it expires
+	await announce('soon', '--expires', '4s');
+	await waitText(page, '#live-list', ann.soon, 8000);
+	await page.waitForFunction((t) => !document.querySelector('#live-list').innerText.includes(t),
+		{ timeout: 10000 }, ann.soon);
 });
 
 await test('History marks the withdrawn and the expired announcements; the CSV says so', async () => {
