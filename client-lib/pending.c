@@ -195,6 +195,8 @@ refused(struct np_client *c, struct np__pending *p, const char *why, uint32_t re
 		finish(c, p, NP_REFUSED, text);
 		return;
 	}
+	np__set_err(c, 0, "the hub asks to slow down (%s): sending again in %u ms", why,
+		    (unsigned)retry_ms);
 	p->state = P_TO_SEND;
 	c->out.paced = true;
 	c->out.pace_ms = retry_ms;
