@@ -60,18 +60,24 @@ hub_publish_refuse(struct hub_ctx *ctx, struct mosquitto *client, const struct h
 {
 	const char *user = mosquitto_client_username(client);
 	uint8_t id[HUB_ID_LEN], *buf;
-	char why[200];
+	char why[200], retry[40] = "";
 	size_t blen = 0;
+	uint32_t after = 0;
 
 	explain(ctx, code, why, sizeof(why));
+	/* a rate is transient: the publisher may send the same message again */
+	if (p != NULL && (code == HUB_R_RATE_MSGS || code == HUB_R_RATE_BYTES))
+		after = hub_throttle_retry_ms(ctx->throttle, p->username, len, hub_now_ms());
+	if (after > 0)
+		snprintf(retry, sizeof(retry), " (retry in %u ms)", (unsigned)after);
 	mosquitto_log_printf(MOSQ_LOG_NOTICE,
-			     "np: refused publish by '%.64s' (%s %s, client '%.64s') on '%.200s': %s",
+			     "np: refused publish by '%.64s' (%s %s, client '%.64s') on '%.200s': %s%s",
 			     user ? user : "", p ? hub_role_name(p->role) : "-",
-			     p ? p->scope : "-", mosquitto_client_id(client), topic, why);
+			     p ? p->scope : "-", mosquitto_client_id(client), topic, why, retry);
 	/* peeking at the id reads 18 bytes, whatever the payload's size */
 	if (p != NULL && hub_throttle_reply(ctx->throttle, p->username, hub_now_ms())) {
 		buf = hub_refusal_pack(hub_msg_peek_id(payload, len, id) == 0 ? id : NULL, topic,
-				       why, hub_now_ms(), &blen);
+				       why, after, hub_now_ms(), &blen);
 		hub_publish_reply(ctx, client, user, "error", buf, blen);
 	}
 	return MOSQ_ERR_ACL_DENIED;

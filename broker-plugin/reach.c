@@ -144,7 +144,7 @@ refuse_receipt(struct hub_ctx *ctx, struct mosquitto *client, const struct hub_p
 			     p->username, mosquitto_client_id(client), line);
 	if (!hub_throttle_reply(ctx->throttle, p->username, hub_now_ms()))
 		return;
-	buf = hub_refusal_pack(t != NULL ? t->bad_id : NULL, HUB_TOPIC_RECEIPT, line,
+	buf = hub_refusal_pack(t != NULL ? t->bad_id : NULL, HUB_TOPIC_RECEIPT, line, 0,
 			       hub_now_ms(), &len);
 	hub_publish_reply(ctx, client, p->username, "error", buf, len);
 }

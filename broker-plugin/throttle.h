@@ -49,6 +49,13 @@ void hub_throttle_login_end(struct hub_throttle *l, const char *username, const 
 /* Accounts one publish; HUB_OK, or why it is over the user's rate. */
 enum hub_refusal hub_throttle_publish(struct hub_throttle *l, const char *username, size_t len,
 				      int64_t now_ms);
+/* After hub_throttle_publish refused a publish of len bytes for the rate
+ * (HUB_R_RATE_MSGS or HUB_R_RATE_BYTES): the ms until the user's buckets hold
+ * enough for it, 1 to HUB_THROTTLE_RETRY_MAX_MS; 0 when it can never pass
+ * (len is over the byte burst): the refusal is final. */
+#define HUB_THROTTLE_RETRY_MAX_MS 60000
+uint32_t hub_throttle_retry_ms(const struct hub_throttle *l, const char *username, size_t len,
+			       int64_t now_ms);
 /* Accounts one history request; HUB_OK, or why it is over the user's rate. */
 enum hub_refusal hub_throttle_request(struct hub_throttle *l, const char *username,
 				      int64_t now_ms);

@@ -599,14 +599,15 @@ hub_reply_pack(void *envelope, int64_t now_ms, size_t *len)
 }
 
 uint8_t *
-hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason, int64_t now_ms,
-		 size_t *len)
+hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason,
+		 uint32_t retry_after_ms, int64_t now_ms, size_t *len)
 {
 	Np__Envelope e = NP__ENVELOPE__INIT;
 	Np__Refusal r = NP__REFUSAL__INIT;
 
 	r.topic = (char *)topic;
 	r.reason = (char *)reason;
+	r.retry_after_ms = retry_after_ms;
 	if (id != NULL) {
 		r.id.data = (uint8_t *)id;
 		r.id.len = HUB_ID_LEN;

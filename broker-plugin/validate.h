@@ -89,9 +89,10 @@ bool hub_msg_same(struct hub_msg *m, const struct hub_principal *p, const void *
  * hub: sender "hub", sent and received now. Returns a malloc'd buffer (caller
  * frees) and its length, or NULL. */
 uint8_t *hub_reply_pack(void *envelope, int64_t now_ms, size_t *len);
-/* Packs an Envelope{refusal{id, topic, reason}} from the hub (see above). */
+/* Packs an Envelope{refusal{id, topic, reason, retry_after_ms}} from the hub
+ * (see above); retry_after_ms > 0 only for a transient refusal (a rate). */
 uint8_t *hub_refusal_pack(const uint8_t *id, const char *topic, const char *reason,
-			  int64_t now_ms, size_t *len);
+			  uint32_t retry_after_ms, int64_t now_ms, size_t *len);
 
 /* true when s[0..n) is valid UTF-8 (no overlongs, surrogates or NUL). */
 int hub_utf8_valid(const char *s, size_t n);

@@ -398,15 +398,17 @@ np__decoded_free(struct np__decoded *d)
 
 int
 np__decode_refusal(const void *buf, size_t len, uint8_t id[NP_ID_LEN], bool *has_id,
-		   char **reason)
+		   char **reason, uint32_t *retry_after_ms)
 {
 	Np__Envelope *e = np__envelope__unpack(NULL, len, buf);
 	int rc = NP_ERR_PROTOCOL;
 
 	*reason = NULL;
 	*has_id = false;
+	*retry_after_ms = 0;
 	if (e != NULL && e->body_case == NP__ENVELOPE__BODY_REFUSAL) {
 		*has_id = e->refusal->id.len == NP_ID_LEN;
+		*retry_after_ms = e->refusal->retry_after_ms;
 		copy_id(id, &e->refusal->id);
 		*reason = strdup(e->refusal->reason);
 		rc = *reason ? NP_OK : NP_ERR_NOMEM;

@@ -331,7 +331,19 @@ int np_ack_ex(struct np_client *c, const struct np_ack *a, uint8_t id_out[NP_ID_
 enum np_outcome { NP_ACCEPTED, NP_REFUSED, NP_QUEUED };
 /* Called once per message when the hub accepted or refused it (reason is the
  * hub's sentence), and with NP_QUEUED when it was kept in the outbox because
- * the hub could not be reached (it may be accepted or refused later). */
+ * the hub could not be reached (it may be accepted or refused later).
+ * A refusal for the hub's rate limit (a Refusal with retry_after_ms > 0:
+ * "slow down") is no outcome: the message stays pending (and in the
+ * outbox) and is sent again, byte for byte, no earlier than the hub says.
+ * Until nothing is pending the client is then paced: one message in flight
+ * at a time, in publishing order, so messages published meanwhile wait
+ * behind it. Order is kept but for messages already in flight when the
+ * first rate refusal came (one of them may be accepted before an earlier
+ * one that was refused). After 10 rate refusals of one message in one
+ * session it is NP_REFUSED with the hub's reason and "(gave up after 10
+ * refusals for the rate)". While paced, a PUBACK refusal whose reason the
+ * hub did not send (it limits its replies) counts as one more for the rate.
+ * np_client_last_error() says "the hub asks to slow down (...)" meanwhile. */
 typedef void (*np_outcome_fn)(void *ctx, const uint8_t id[NP_ID_LEN], enum np_outcome outcome,
 			      const char *reason);
 void np_client_on_outcome(struct np_client *c, np_outcome_fn fn, void *ctx);

@@ -60,9 +60,10 @@ struct np__decoded {
 int np__decode(const char *topic, const void *buf, size_t len, struct np__decoded *d);
 void np__decoded_free(struct np__decoded *d);
 
-/* A Refusal reply: copies the refused id (if any) and the reason (malloc'd). */
+/* A Refusal reply: copies the refused id (if any), the reason (malloc'd) and
+ * retry_after_ms (0: final; else a rate limit: send again after that long). */
 int np__decode_refusal(const void *buf, size_t len, uint8_t id[NP_ID_LEN], bool *has_id,
-		       char **reason);
+		       char **reason, uint32_t *retry_after_ms);
 /* A HistoryRequest, packed (malloc'd). */
 int np__encode_history_request(const char *filter, int64_t since, int64_t until, uint32_t limit,
 			       const uint8_t *cursor, size_t cursor_len, const char *corr,
@@ -175,6 +176,12 @@ struct np__out {
 	size_t n;
 	struct np__reason *reasons;     /* refusal reasons that came before their PUBACK */
 	size_t nreasons;
+	/* Paced after a rate refusal (retry_after_ms > 0) until nothing is
+	 * pending: one message in flight at a time, in order, none before
+	 * resume_at (the hub's retry time, or pace_ms after an acceptance). */
+	bool paced;
+	int64_t resume_at;
+	uint32_t pace_ms;
 	struct np__outbox *outbox;
 	struct np__idgen ids;
 	np_outcome_fn fn;

@@ -4,7 +4,17 @@
  * callback. A refusal's reason comes as a Refusal on the user's error topic,
  * before or after its PUBACK; the two are matched by the message id. Every
  * outcome is reported from the pump (np__out_tick and the callbacks of
- * conn.c), never from the call that published. */
+ * conn.c), never from the call that published.
+ *
+ * A refusal for the rate (Refusal.retry_after_ms > 0) is no outcome: the
+ * message goes back to be sent again, and the client is paced until nothing
+ * is pending: one message in flight at a time, oldest first, the first no
+ * earlier than the hub's retry time and each next pace_ms (the hub's last
+ * hint) after an acceptance. So the order of publishing is kept (but for
+ * messages already in flight when the first rate refusal came) and the
+ * client stops tripping the limit. A PUBACK 0x87 whose reason never comes
+ * (the hub limits its replies too) is taken for one more rate refusal while
+ * paced. After RETRY_MAX rate refusals of one message it is refused for good. */
 #include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +24,7 @@
 
 #define REASON_WAIT_MS 2000     /* how long a refusal waits for the hub's reason */
 #define MAX_REASONS 64          /* reasons kept for PUBACKs still on their way */
+#define RETRY_MAX 10            /* rate refusals of one message before giving up */
 
 enum pstate { P_TO_SEND, P_SENT, P_REFUSED };
 
@@ -27,12 +38,14 @@ struct np__pending {
 	bool tell_queued;               /* NP_QUEUED is still to be reported */
 	int64_t refused_at;
 	int reason_code;
+	int retries;                    /* rate refusals so far (this session) */
 	struct np__pending *next;
 };
 
 struct np__reason {
 	uint8_t id[NP_ID_LEN];
 	char *text;
+	uint32_t retry_ms;
 	struct np__reason *next;
 };
 
@@ -96,7 +109,8 @@ finish(struct np_client *c, struct np__pending *p, enum np_outcome o, const char
 	if (*pp == NULL)
 		return;
 	*pp = p->next;
-	c->out.n--;
+	if (--c->out.n == 0)
+		c->out.paced = false;   /* nothing left to keep in order */
 	if (c->out.outbox != NULL)
 		np__outbox_remove(c->out.outbox, p->id);
 	if (o == NP_REFUSED)
@@ -117,20 +131,28 @@ send_pending(struct np_client *c, struct np__pending *p)
 
 /* ---- refusal reasons ---- */
 
-static const char *
-take_reason(struct np_client *c, const uint8_t id[NP_ID_LEN])
+/* The reason that came for id before its PUBACK (the caller owns it), or NULL. */
+static char *
+take_reason(struct np_client *c, const uint8_t id[NP_ID_LEN], uint32_t *retry_ms)
 {
-	struct np__reason *r;
+	struct np__reason *r, **pp;
+	char *text;
 
-	for (r = c->out.reasons; r != NULL; r = r->next) {
-		if (memcmp(r->id, id, NP_ID_LEN) == 0)
-			return r->text;
+	for (pp = &c->out.reasons; (r = *pp) != NULL; pp = &r->next) {
+		if (memcmp(r->id, id, NP_ID_LEN) == 0) {
+			*pp = r->next;
+			c->out.nreasons--;
+			text = r->text;
+			*retry_ms = r->retry_ms;
+			free(r);
+			return text;
+		}
 	}
 	return NULL;
 }
 
 static void
-remember_reason(struct np_client *c, const uint8_t id[NP_ID_LEN], char *text)
+remember_reason(struct np_client *c, const uint8_t id[NP_ID_LEN], char *text, uint32_t retry_ms)
 {
 	struct np__reason *r = calloc(1, sizeof(*r)), **pp;
 
@@ -140,6 +162,7 @@ remember_reason(struct np_client *c, const uint8_t id[NP_ID_LEN], char *text)
 	}
 	memcpy(r->id, id, NP_ID_LEN);
 	r->text = text;
+	r->retry_ms = retry_ms;
 	r->next = c->out.reasons;
 	c->out.reasons = r;
 	if (++c->out.nreasons > MAX_REASONS) {       /* forget the oldest */
@@ -152,25 +175,82 @@ remember_reason(struct np_client *c, const uint8_t id[NP_ID_LEN], char *text)
 	}
 }
 
+/* ---- refusals for the rate ---- */
+
+/* p was refused with why: for good (retry_ms 0, or RETRY_MAX reached), or to
+ * be sent again, no earlier than retry_ms from now, with the client paced. */
+static void
+refused(struct np_client *c, struct np__pending *p, const char *why, uint32_t retry_ms)
+{
+	char text[512];
+	int64_t at = np__mono_ms() + retry_ms;
+
+	if (retry_ms == 0) {
+		finish(c, p, NP_REFUSED, why);
+		return;
+	}
+	if (++p->retries >= RETRY_MAX) {
+		snprintf(text, sizeof(text), "%s (gave up after %d refusals for the rate)", why,
+			 p->retries);
+		finish(c, p, NP_REFUSED, text);
+		return;
+	}
+	np__set_err(c, 0, "the hub asks to slow down (%s): sending again in %u ms", why,
+		    (unsigned)retry_ms);
+	p->state = P_TO_SEND;
+	c->out.paced = true;
+	c->out.pace_ms = retry_ms;
+	if (at > c->out.resume_at)
+		c->out.resume_at = at;
+}
+
+/* Paced: the oldest message to send, when it is due and nothing is in
+ * flight; NULL otherwise. *wait: ms until it is due (0: now), or -1 when
+ * none can go (nothing waits, one is in flight, or no link). */
+static struct np__pending *
+paced_next(const struct np_client *c, int64_t *wait)
+{
+	struct np__pending *p, *first = NULL;
+
+	*wait = -1;
+	for (p = c->out.head; p != NULL; p = p->next) {
+		if (p->state == P_SENT || p->state == P_REFUSED)
+			return NULL;    /* its answer comes first */
+		if (p->state == P_TO_SEND && first == NULL)
+			first = p;
+	}
+	if (first == NULL || !c->conn.connected)
+		return NULL;
+	*wait = c->out.resume_at - np__mono_ms();
+	if (*wait > 0)
+		return NULL;
+	*wait = 0;
+	return first;
+}
+
 /* ---- from conn.c's callbacks ---- */
 
 void
 np__out_on_puback(struct np_client *c, int mid, int reason_code)
 {
 	struct np__pending *p;
-	const char *why;
+	uint32_t retry_ms = 0;
+	char *why;
 
 	for (p = c->out.head; p != NULL && !(p->state == P_SENT && p->mid == mid); p = p->next)
 		;
 	if (p == NULL)
 		return;
 	if (reason_code < 0x80) {
+		if (c->out.paced)
+			c->out.resume_at = np__mono_ms() + c->out.pace_ms;
 		finish(c, p, NP_ACCEPTED, NULL);
 		return;
 	}
-	why = take_reason(c, p->id);
+	why = take_reason(c, p->id, &retry_ms);
 	if (why != NULL) {
-		finish(c, p, NP_REFUSED, why);
+		refused(c, p, why, retry_ms);
+		free(why);
 		return;
 	}
 	p->state = P_REFUSED;           /* the hub's reason follows on the error topic */
@@ -183,12 +263,14 @@ np__out_on_message(struct np_client *c, const struct mosquitto_message *msg)
 {
 	uint8_t id[NP_ID_LEN];
 	struct np__pending *p;
+	uint32_t retry_ms;
 	char *text;
 	bool has_id;
 
 	if (strcmp(msg->topic, c->out.error_topic) != 0)
 		return false;
-	if (np__decode_refusal(msg->payload, (size_t)msg->payloadlen, id, &has_id, &text) != NP_OK)
+	if (np__decode_refusal(msg->payload, (size_t)msg->payloadlen, id, &has_id, &text,
+			       &retry_ms) != NP_OK)
 		return true;
 	if (!has_id) {
 		np__set_err(c, 0, "%s", text);
@@ -197,11 +279,11 @@ np__out_on_message(struct np_client *c, const struct mosquitto_message *msg)
 	}
 	p = pending_by_id(c, id);
 	if (p != NULL && p->state == P_REFUSED) {
-		finish(c, p, NP_REFUSED, text);
+		refused(c, p, text, retry_ms);
 		free(text);
 		return true;
 	}
-	remember_reason(c, id, text);   /* the PUBACK is still on its way */
+	remember_reason(c, id, text, retry_ms); /* the PUBACK is still on its way */
 	return true;
 }
 
@@ -210,6 +292,8 @@ np__out_resend(struct np_client *c)
 {
 	struct np__pending *p;
 
+	if (c->out.paced)
+		return;                 /* np__out_tick sends them one by one */
 	for (p = c->out.head; p != NULL; p = p->next) {
 		if (p->state == P_TO_SEND)
 			send_pending(c, p);
@@ -232,6 +316,7 @@ np__out_tick(struct np_client *c)
 {
 	struct np__pending *p, *next;
 	char why[96];
+	int64_t wait;
 
 	for (p = c->out.head; p != NULL; p = next) {
 		next = p->next;
@@ -245,9 +330,12 @@ np__out_tick(struct np_client *c)
 		if (p->state == P_REFUSED && np__mono_ms() - p->refused_at > REASON_WAIT_MS) {
 			snprintf(why, sizeof(why), "refused by the hub (MQTT reason 0x%02x: %s)",
 				 p->reason_code, mosquitto_reason_string(p->reason_code));
-			finish(c, p, NP_REFUSED, why);
+			/* paced, a reason the hub did not send is most likely the rate's */
+			refused(c, p, why, c->out.paced ? c->out.pace_ms : 0);
 		}
 	}
+	if (c->out.paced && (p = paced_next(c, &wait)) != NULL)
+		send_pending(c, p);
 }
 
 int
@@ -264,6 +352,11 @@ np__out_next_ms(const struct np_client *c, int cap)
 			if (left < wait)
 				wait = left > 0 ? left : 0;
 		}
+	}
+	if (c->out.paced) {             /* a message waits for the hub's retry time */
+		paced_next(c, &left);
+		if (left >= 0 && left < wait)
+			wait = left;
 	}
 	return (int)wait;
 }
@@ -304,10 +397,11 @@ np__publish(struct np_client *c, const char *topic, const struct np__body *b, ui
 	}
 	if (id_out != NULL)
 		memcpy(id_out, id, NP_ID_LEN);
-	if (c->conn.connected)
+	if (c->conn.connected && !c->out.paced)
 		send_pending(c, p);
-	else
+	else if (!c->conn.connected)
 		p->tell_queued = true;  /* reported by the next pump */
+	/* paced: it waits behind those refused for the rate (np__out_tick) */
 	return NP_OK;
 }
 

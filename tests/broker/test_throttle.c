@@ -3,7 +3,8 @@
  * neither locks out a volunteer whose password the hub knows nor keeps the
  * right password out for long after it ends, that retrying during a lock does
  * not extend it, and
- * that per-user message and byte rates refuse the excess with a reason. */
+ * that per-user message and byte rates refuse the excess with a reason, whose
+ * Refusal says when to retry (retry_after_ms), or 0 when it is final. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,6 +187,8 @@ a_user_over_the_message_rate_is_refused_with_a_reason(void **state)
 	assert_string_equal(m.topic, "np/reply/malee/error");
 	e = env_unpack(&m);
 	assert_non_null(strstr(e->refusal->reason, "over the rate limit of 1 messages/s (burst 5)"));
+	/* one message a second: the same message passes within a second */
+	assert_true(e->refusal->retry_after_ms > 0 && e->refusal->retry_after_ms <= 1001);
 	np__envelope__free_unpacked(e, NULL);
 	tc_msg_free(&m);
 	/* another user is not affected */
@@ -217,6 +220,64 @@ a_user_over_the_byte_rate_is_refused(void **state)
 	tc_close(vol);
 }
 
+/* The next Refusal told to c (on its error topic): its retry_after_ms, and
+ * its reason in why; -1 when none came. */
+static long
+next_refusal(struct tc *c, char *why, size_t n)
+{
+	struct tc_msg m;
+	Np__Envelope *e;
+	long after = -1;
+
+	if (!tc_next(c, &m, 3000))
+		return -1;
+	e = env_unpack(&m);
+	if (e != NULL && e->body_case == NP__ENVELOPE__BODY_REFUSAL) {
+		after = (long)e->refusal->retry_after_ms;
+		snprintf(why, n, "%s", e->refusal->reason);
+	}
+	if (e != NULL)
+		np__envelope__free_unpacked(e, NULL);
+	tc_msg_free(&m);
+	return after;
+}
+
+/* A rate refusal is transient and says when the same message would pass; one
+ * over the byte burst never passes, and a bad payload is refused for good:
+ * both say 0. */
+static void
+a_rate_refusal_says_when_to_retry_and_a_final_one_does_not(void **state)
+{
+	struct tc *vol;
+	char why[256];
+	long after;
+	int rc;
+
+	(void)state;
+	vol = tc_login(&hub, "vol_5002", 5, &rc);
+	assert_non_null(vol);
+	rc = publish_report(vol, "np/rep/50/5002/50020301/need", 3000);
+	assert_true(rc == 0 || rc == 0x10);
+	rc = publish_report(vol, "np/rep/50/5002/50020301/need", 3000);
+	assert_true(rc == 0 || rc == 0x10);
+	/* about 2 KB of the 8 KB burst left; 7 KB more need 1.25 s at 4000 bytes/s */
+	assert_int_equal(publish_report(vol, "np/rep/50/5002/50020301/need", 7000), 0x87);
+	after = next_refusal(vol, why, sizeof(why));
+	print_message("# retry_after_ms %ld: %s\n", after, why);
+	assert_true(after > 1000 && after <= 1300);
+	assert_non_null(strstr(why, "over the rate limit of 4000 bytes/s"));
+	assert_true(hub_log_has(&hub, "over the rate limit of 4000 bytes/s (retry in "));
+	/* 9 KB is over the 8 KB burst: no wait is long enough */
+	assert_int_equal(publish_report(vol, "np/rep/50/5002/50020301/need", 9000), 0x87);
+	assert_int_equal(next_refusal(vol, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "over the rate limit of 4000 bytes/s"));
+	/* a payload that is no Envelope: final */
+	assert_int_equal(tc_publish(vol, "np/rep/50/5002/50020301/need", "xx", 2, 1), 0x87);
+	assert_int_equal(next_refusal(vol, why, sizeof(why)), 0);
+	assert_string_equal(why, "payload is not an np.Envelope");
+	tc_close(vol);
+}
+
 int
 main(void)
 {
@@ -225,6 +286,9 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(a_user_over_the_byte_rate_is_refused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			a_rate_refusal_says_when_to_retry_and_a_final_one_does_not, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(retrying_during_a_lock_does_not_extend_it, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_known_volunteer_is_not_locked_out_by_a_storm,

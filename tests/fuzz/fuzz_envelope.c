@@ -148,7 +148,7 @@ check_refusal(const uint8_t *id, const char *topic, const char *reason)
 {
 	Np__Envelope *e;
 	size_t n = 0;
-	uint8_t *buf = hub_refusal_pack(id, topic, reason, NOW_MS, &n);
+	uint8_t *buf = hub_refusal_pack(id, topic, reason, 0, NOW_MS, &n);
 
 	FUZZ_CHECK(buf != NULL, "hub_refusal_pack returned NULL");
 	e = np__envelope__unpack(NULL, n, buf);

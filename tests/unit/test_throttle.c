@@ -195,6 +195,48 @@ the_publish_rate_refuses_the_excess_with_a_reason(void **state)
 	hub_throttle_free(l);
 }
 
+/* A rate refusal says when the same message would pass: at the 50/s default
+ * one message is back 20 ms later; a message over the byte burst (2 x
+ * rate_bytes) never passes, so its refusal is final (0). */
+static void
+a_rate_refusal_says_when_the_message_would_pass(void **state)
+{
+	struct hub_throttle_opts o = HUB_THROTTLE_DEFAULTS;
+	struct hub_throttle *l;
+	uint32_t ms;
+	int i;
+
+	(void)state;
+	o.rate_bytes = 1000;
+	assert_int_equal(hub_throttle_new(&l, &o), 0);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(hub_throttle_publish(l, "somchai", 1, 1000), HUB_OK);
+	assert_int_equal(hub_throttle_publish(l, "somchai", 1, 1000), HUB_R_RATE_MSGS);
+	ms = hub_throttle_retry_ms(l, "somchai", 1, 1000);
+	assert_true(ms >= 20 && ms <= 21);
+	assert_int_equal(hub_throttle_publish(l, "somchai", 1, 1000 + ms), HUB_OK);
+	/* bytes: 1800 of the 2000-byte burst are spent; 900 more need 700 ms */
+	assert_int_equal(hub_throttle_publish(l, "nok", 1800, 5000), HUB_OK);
+	assert_int_equal(hub_throttle_publish(l, "nok", 900, 5000), HUB_R_RATE_BYTES);
+	ms = hub_throttle_retry_ms(l, "nok", 900, 5000);
+	assert_true(ms >= 700 && ms <= 701);
+	assert_int_equal(hub_throttle_publish(l, "nok", 900, 5000 + ms), HUB_OK);
+	/* over the burst: never */
+	assert_int_equal(hub_throttle_publish(l, "nok", 2001, 99000), HUB_R_RATE_BYTES);
+	assert_int_equal(hub_throttle_retry_ms(l, "nok", 2001, 99000), 0);
+	/* a long wait is capped */
+	o.rate_msgs = 1;
+	o.rate_burst = 1;
+	o.rate_bytes = 0;
+	hub_throttle_free(l);
+	assert_int_equal(hub_throttle_new(&l, &o), 0);
+	assert_int_equal(hub_throttle_publish(l, "somchai", 1, 0), HUB_OK);
+	assert_int_equal(hub_throttle_publish(l, "somchai", 1, 0), HUB_R_RATE_MSGS);
+	ms = hub_throttle_retry_ms(l, "somchai", 1, 0);
+	assert_true(ms >= 1000 && ms <= 1001);
+	hub_throttle_free(l);
+}
+
 static void
 history_requests_are_limited_in_number_and_bytes(void **state)
 {
@@ -264,6 +306,7 @@ main(void)
 		cmocka_unit_test(a_full_table_never_frees_an_address_that_still_owes),
 		cmocka_unit_test(ipv6_addresses_count_by_their_64_prefix),
 		cmocka_unit_test(the_publish_rate_refuses_the_excess_with_a_reason),
+		cmocka_unit_test(a_rate_refusal_says_when_the_message_would_pass),
 		cmocka_unit_test(history_requests_are_limited_in_number_and_bytes),
 		cmocka_unit_test(refusals_told_back_are_limited_per_user),
 		cmocka_unit_test(token_requests_are_limited_per_user_per_minute),

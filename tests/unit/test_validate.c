@@ -699,13 +699,15 @@ refusal_pack_round_trips_with_and_without_an_id(void **state)
 
 	(void)state;
 	for (with_id = 1; with_id >= 0; with_id--) {
-		buf = hub_refusal_pack(with_id ? ID : NULL, topic, reason, 1700000000777, &len);
+		buf = hub_refusal_pack(with_id ? ID : NULL, topic, reason, with_id ? 1500 : 0,
+				       1700000000777, &len);
 		assert_non_null(buf);
 		e = np__envelope__unpack(NULL, len, buf);
 		assert_non_null(e);
 		assert_int_equal(e->body_case, NP__ENVELOPE__BODY_REFUSAL);
 		assert_string_equal(e->refusal->topic, topic);
 		assert_string_equal(e->refusal->reason, reason);
+		assert_int_equal(e->refusal->retry_after_ms, with_id ? 1500 : 0);
 		if (with_id) {
 			assert_int_equal(e->refusal->id.len, 16);
 			assert_memory_equal(e->refusal->id.data, ID, 16);
