@@ -13,7 +13,8 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$(GEN) -Ibroker-plugin
 PB_SRC    = $(GEN)/np.pb-c.c
 CORE_SRCS = broker-plugin/vocab.c broker-plugin/acl.c broker-plugin/store.c broker-plugin/store_users.c \
             broker-plugin/store_tokens.c broker-plugin/store_audit.c broker-plugin/kdf.c \
-            broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c broker-plugin/query.c \
+            broker-plugin/validate.c broker-plugin/auth.c broker-plugin/history.c \
+            broker-plugin/history_scan.c broker-plugin/history_expire.c broker-plugin/query.c \
             broker-plugin/throttle.c broker-plugin/seal.c broker-plugin/guard.c \
             broker-plugin/topic.c broker-plugin/refusal.c broker-plugin/token.c \
             broker-plugin/tokens.c broker-plugin/receipts.c broker-plugin/expiry.c \

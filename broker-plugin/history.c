@@ -22,40 +22,23 @@
  * little-endian ms), which is always ahead of every stamp given out: a put
  * past it moves it STAMP_LEASE_MS on and the batch is committed at once, so
  * even a QoS 0 message lost with its batch (kill -9) was stamped under a
- * lease that is on disk. */
+ * lease that is on disk.
+ *
+ * Reading (scans over the index, walks in hid order, one message by hid) is
+ * in history_scan.c, retention in history_expire.c; history_int.h is what the
+ * three share. */
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
-#include "idset.h"
+#include "history_int.h"
 #include "topic.h"
-
-#define INDEX_KEY_MAX (1 + HUB_USERNAME_MAX)
 
 #define STAMP_LEASE_MS 100
 #define STAMP_LEASE_KEY "stamp_lease"
 
-struct hub_history {
-	struct hub_store *store;
-	MDB_env *env;
-	MDB_dbi msgs, ids, idx, meta, withdrawn;
-	struct hub_idset gone;  /* the withdrawn table in memory, batch included */
-	bool gone_batched;      /* the open batch withdrew some: reload if it is lost */
-	uint64_t last_hid;
-	int64_t lease_ms;       /* no stamp given out is past it (on disk once committed) */
-	bool lease_due;         /* the batch moved it: commit now */
-	MDB_txn *txn;           /* the open batch, or NULL */
-	struct hub_hist_hook hooks[HUB_HIST_HOOKS_MAX];        /* ctx NULL: a free slot */
-	size_t batched;
-	int64_t batch_started_ms;
-	int sync_ms;
-	int64_t next_sync_ms;
-	bool dirty;
-	char err[256];
-};
 
 /* ---- the msgs record ----
  *
@@ -72,9 +55,6 @@ enum {
 	MSG_TOPIC_OFF = MSG_TOPIC_LEN_OFF + 2,
 	MSG_HEAD_LEN = MSG_TOPIC_OFF,   /* then topic and payload */
 };
-#define MSG_TOPIC_MAX 65535
-#define HID_LEN 8
-#define ENVELOPE_ID_LEN 16
 
 _Static_assert(MSG_HEAD_LEN == 2, "a stored message starts with its 2-byte topic length");
 _Static_assert(HID_LEN == sizeof(uint64_t), "a hid key is one big-endian uint64_t");
@@ -92,8 +72,8 @@ msg_pack(uint8_t *rec, const char *topic, size_t tlen, const void *payload, size
 
 /* The record v of hid into *it: its topic copied, NUL-terminated, into topic
  * (topiclen bytes), its payload borrowed from v. 0, or MDB_CORRUPTED. */
-static int
-msg_unpack(const MDB_val *v, uint64_t hid, struct hub_hist_item *it, char *topic,
+int
+hist_msg_unpack(const MDB_val *v, uint64_t hid, struct hub_hist_item *it, char *topic,
 	   size_t topiclen)
 {
 	const uint8_t *d = v->mv_data;
@@ -113,8 +93,8 @@ msg_unpack(const MDB_val *v, uint64_t hid, struct hub_hist_item *it, char *topic
 	return 0;
 }
 
-static int
-fail(struct hub_history *h, const char *what, int rc)
+int
+hist_fail(struct hub_history *h, const char *what, int rc)
 {
 	snprintf(h->err, sizeof(h->err), "%s: %s", what, mdb_strerror(rc));
 	return HUB_STORE_ERROR;
@@ -162,8 +142,8 @@ hub_history_keys(const char *topic, struct hub_hist_key keys[4])
 	return n;
 }
 
-static MDB_val
-key_val(const struct hub_hist_key *k, char *buf)
+MDB_val
+hist_key_val(const struct hub_hist_key *k, char *buf)
 {
 	MDB_val v;
 	size_t n = strlen(k->key);
@@ -289,7 +269,7 @@ read_last_hid(struct hub_history *h)
 	int rc;
 
 	if (hub_store_read_begin(h->store, &txn) != 0)
-		return fail(h, "cannot read history", EIO);
+		return hist_fail(h, "cannot read history", EIO);
 	rc = mdb_cursor_open(txn, h->msgs, &cur);
 	if (rc == 0) {
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
@@ -308,7 +288,7 @@ read_last_hid(struct hub_history *h)
 	    && ((uint64_t)h->lease_ms << 16) > h->last_hid)
 		h->last_hid = (uint64_t)h->lease_ms << 16;      /* may be given out again: lost */
 	hub_store_read_end(h->store);
-	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(h, "cannot read history", rc);
+	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : hist_fail(h, "cannot read history", rc);
 }
 
 static int
@@ -382,8 +362,8 @@ hub_history_next_hid(struct hub_history *h, int64_t now_ms)
 	return h->last_hid;
 }
 
-static int
-get_msg(struct hub_history *h, MDB_txn *txn, uint64_t hid, struct hub_hist_item *it,
+int
+hist_get_msg(struct hub_history *h, MDB_txn *txn, uint64_t hid, struct hub_hist_item *it,
 	char *topic, size_t topiclen)
 {
 	uint8_t kb[HID_LEN];
@@ -394,7 +374,7 @@ get_msg(struct hub_history *h, MDB_txn *txn, uint64_t hid, struct hub_hist_item 
 	rc = mdb_get(txn, h->msgs, &k, &v);
 	if (rc != 0)
 		return rc;
-	return msg_unpack(&v, hid, it, topic, topiclen);
+	return hist_msg_unpack(&v, hid, it, topic, topiclen);
 }
 
 int
@@ -412,12 +392,12 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_
 	if (h->txn != NULL)
 		txn = h->txn;   /* sees the batch too */
 	else if (hub_store_read_begin(h->store, &txn) != 0)
-		return fail(h, "cannot read history", EIO);
+		return hist_fail(h, "cannot read history", EIO);
 	rc = mdb_get(txn, h->ids, &k, &v);
 	if (rc == 0 && v.mv_size != HID_LEN)
 		rc = MDB_CORRUPTED;
 	if (rc == 0)
-		rc = get_msg(h, txn, hub_get_be64(v.mv_data), &it, t, sizeof(t));
+		rc = hist_get_msg(h, txn, hub_get_be64(v.mv_data), &it, t, sizeof(t));
 	if (rc == 0) {
 		snprintf(topic, topiclen, "%s", t);
 		if (payload != NULL && (*payload = malloc(it.len ? it.len : 1)) == NULL)
@@ -431,7 +411,7 @@ hub_history_find(struct hub_history *h, const uint8_t id[16], char *topic, size_
 		hub_store_read_end(h->store);
 	if (rc == MDB_NOTFOUND)
 		return HUB_STORE_NOTFOUND;
-	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
+	return rc == 0 ? 0 : hist_fail(h, "cannot read history", rc);
 }
 
 int
@@ -468,7 +448,7 @@ hub_history_locate(struct hub_history *h, void *txn, const uint8_t id[16], uint6
 	}
 	if (rc == MDB_NOTFOUND)
 		return HUB_STORE_NOTFOUND;
-	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
+	return rc == 0 ? 0 : hist_fail(h, "cannot read history", rc);
 }
 
 struct put_arg {
@@ -520,7 +500,7 @@ do_put(void *txn, void *arg)
 	msg_pack(v.mv_data, a->topic, tlen, a->payload, a->len);
 	n = hub_history_keys(a->topic, keys);
 	for (i = 0; i < n && rc == 0; i++) {
-		k = key_val(&keys[i], kbuf);
+		k = hist_key_val(&keys[i], kbuf);
 		rc = put_appending(txn, h->idx, &k, &hv, MDB_APPENDDUP);
 	}
 	if (rc == 0) {
@@ -595,7 +575,7 @@ hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const ui
 	if (rc == 0)
 		rc = lease_past(h, hid);
 	if (rc == MDB_KEYEXIST)         /* refused by the ids table: nothing was written */
-		return fail(h, "cannot store the message", rc);
+		return hist_fail(h, "cannot store the message", rc);
 	if (rc == MDB_MAP_FULL && h->batched == 0) {
 		/* the batch was this message alone: grow and try once more */
 		batch_abort(h);
@@ -609,7 +589,7 @@ hub_history_put(struct hub_history *h, uint64_t hid, const char *topic, const ui
 			snprintf(h->err, sizeof(h->err), "cannot store the message (%s); %zu QoS 0 "
 				 "messages of this loop were lost with it", mdb_strerror(rc), h->batched);
 		else
-			fail(h, "cannot store the message", rc);
+			hist_fail(h, "cannot store the message", rc);
 		batch_abort(h);
 		return HUB_STORE_ERROR;
 	}
@@ -641,7 +621,7 @@ hub_history_withdraw(struct hub_history *h, const uint8_t (*ids)[16], size_t n, 
 		}
 	}
 	if (rc != 0) {
-		fail(h, "cannot record withdrawn announcements", rc);
+		hist_fail(h, "cannot record withdrawn announcements", rc);
 		batch_abort(h);
 		return HUB_STORE_ERROR;
 	}
@@ -664,7 +644,7 @@ hub_history_each_withdrawn(struct hub_history *h, int (*fn)(void *ctx, const uin
 	int rc;
 
 	if (hub_store_read_begin(h->store, &txn) != 0)
-		return fail(h, "cannot read withdrawn announcements", EIO);
+		return hist_fail(h, "cannot read withdrawn announcements", EIO);
 	rc = mdb_cursor_open(txn, h->withdrawn, &cur);
 	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -676,7 +656,7 @@ hub_history_each_withdrawn(struct hub_history *h, int (*fn)(void *ctx, const uin
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	hub_store_read_end(h->store);
-	return rc == MDB_NOTFOUND ? 0 : fail(h, "cannot read withdrawn announcements", rc);
+	return rc == MDB_NOTFOUND ? 0 : hist_fail(h, "cannot read withdrawn announcements", rc);
 }
 
 int
@@ -688,11 +668,11 @@ hub_history_withdrawn_count(struct hub_history *h, size_t *n)
 
 	*n = 0;
 	if (hub_store_read_begin(h->store, &txn) != 0)
-		return fail(h, "cannot read withdrawn announcements", EIO);
+		return hist_fail(h, "cannot read withdrawn announcements", EIO);
 	rc = mdb_stat(txn, h->withdrawn, &st);
 	hub_store_read_end(h->store);
 	if (rc != 0)
-		return fail(h, "cannot read withdrawn announcements", rc);
+		return hist_fail(h, "cannot read withdrawn announcements", rc);
 	*n = st.ms_entries;
 	return 0;
 }
@@ -730,362 +710,6 @@ hub_history_commit_due(struct hub_history *h, int64_t now_ms)
 	if (!h->lease_due && h->batched < HUB_BATCH_MAX && now_ms - h->batch_started_ms < HUB_BATCH_MS)
 		return 0;
 	return hub_history_commit(h);
-}
-
-/* ---- scans ---- */
-
-struct head {
-	MDB_cursor *cur;
-	uint64_t hid;
-	bool live;
-};
-
-static void
-head_read(struct head *hd, int rc, const MDB_val *v)
-{
-	hd->live = rc == 0 && v->mv_size == HID_LEN;
-	if (hd->live)
-		hd->hid = hub_get_be64(v->mv_data);
-}
-
-static int
-heads_open(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, uint64_t start,
-	   struct head *heads)
-{
-	char kbuf[INDEX_KEY_MAX + 1];
-	uint8_t sb[HID_LEN];
-	MDB_val k, v;
-	size_t i;
-	int rc;
-
-	hub_put_be64(sb, start);
-	for (i = 0; i < q->nkeys; i++) {
-		rc = mdb_cursor_open(txn, h->idx, &heads[i].cur);
-		if (rc != 0)
-			return rc;
-		k = key_val(&q->keys[i], kbuf);
-		v.mv_size = HID_LEN;
-		v.mv_data = sb;
-		rc = mdb_cursor_get(heads[i].cur, &k, &v, MDB_GET_BOTH_RANGE);
-		head_read(&heads[i], rc, &v);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			return rc;
-	}
-	return 0;
-}
-
-static struct head *
-heads_min(struct head *heads, size_t n)
-{
-	struct head *best = NULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (heads[i].live && (best == NULL || heads[i].hid < best->hid))
-			best = &heads[i];
-	}
-	return best;
-}
-
-/* Moves every head standing on hid to its next entry. */
-static void
-heads_advance(struct head *heads, size_t n, uint64_t hid)
-{
-	MDB_val k, v;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < n; i++) {
-		if (!heads[i].live || heads[i].hid != hid)
-			continue;
-		rc = mdb_cursor_get(heads[i].cur, &k, &v, MDB_NEXT_DUP);
-		head_read(&heads[i], rc, &v);
-	}
-}
-
-static int
-scan_loop(struct hub_history *h, MDB_txn *txn, const struct hub_hist_scan *q, struct head *heads,
-	  size_t budget, int (*fn)(void *, const struct hub_hist_item *), void *ctx,
-	  uint64_t *last_hid)
-{
-	uint64_t end = q->until_ms > 0 && q->until_ms <= HUB_HID_MAX_MS ? (uint64_t)q->until_ms << 16
-									 : UINT64_MAX;
-	struct hub_hist_item it;
-	struct head *hd;
-	uint64_t hid;
-	char topic[MSG_TOPIC_MAX + 1];
-	int rc;
-
-	for (;;) {
-		hd = heads_min(heads, q->nkeys);
-		if (hd == NULL || hd->hid >= end)
-			return 0;
-		if (budget-- == 0)
-			return 2;
-		hid = hd->hid;
-		heads_advance(heads, q->nkeys, hid);
-		rc = get_msg(h, txn, hid, &it, topic, sizeof(topic));
-		if (rc != 0)
-			return fail(h, "history index points to a missing message", rc);
-		*last_hid = hid;
-		if (hub_topic_matches(q->filter, topic) && fn(ctx, &it) != 0)
-			return 1;
-	}
-}
-
-int
-hub_history_scan(struct hub_history *h, const struct hub_hist_scan *q, size_t budget,
-		 int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx,
-		 uint64_t *last_hid)
-{
-	struct head heads[HUB_HIST_MAX_KEYS];
-	uint64_t start = q->after_hid + 1;
-	void *txn;
-	size_t i;
-	int rc;
-
-	*last_hid = q->after_hid;
-	/* a hid holds 48 bits of ms: nothing is after the last hid or that far on */
-	if (q->after_hid == UINT64_MAX || q->since_ms > HUB_HID_MAX_MS)
-		return 0;
-	if (q->since_ms > 0 && ((uint64_t)q->since_ms << 16) > start)
-		start = (uint64_t)q->since_ms << 16;
-	memset(heads, 0, sizeof(heads));
-	if (hub_store_read_begin(h->store, &txn) != 0)
-		return fail(h, "cannot read history", EIO);
-	rc = heads_open(h, txn, q, start, heads);
-	if (rc != 0)
-		rc = fail(h, "cannot read the history index", rc);
-	else
-		rc = scan_loop(h, txn, q, heads, budget, fn, ctx, last_hid);
-	for (i = 0; i < q->nkeys; i++) {
-		if (heads[i].cur != NULL)
-			mdb_cursor_close(heads[i].cur);
-	}
-	hub_store_read_end(h->store);
-	return rc;
-}
-
-static int
-each_in(struct hub_history *h, MDB_txn *txn, uint64_t after_hid,
-	int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
-{
-	struct hub_hist_item it;
-	MDB_cursor *cur = NULL;
-	uint8_t sb[HID_LEN];
-	MDB_val k = { HID_LEN, sb }, v;
-	char topic[MSG_TOPIC_MAX + 1];
-	int rc;
-
-	hub_put_be64(sb, after_hid + 1);
-	rc = mdb_cursor_open(txn, h->msgs, &cur);
-	if (rc == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	while (rc == 0) {
-		if (k.mv_size != HID_LEN)
-			rc = MDB_CORRUPTED;
-		else
-			rc = msg_unpack(&v, hub_get_be64(k.mv_data), &it, topic, sizeof(topic));
-		if (rc != 0)
-			break;
-		if (fn(ctx, &it) != 0)
-			break;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : fail(h, "cannot read history", rc);
-}
-
-int
-hub_history_each(struct hub_history *h, uint64_t after_hid,
-		 int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
-{
-	void *txn;
-	int rc;
-
-	if (hub_store_read_begin(h->store, &txn) != 0)
-		return fail(h, "cannot read history", EIO);
-	rc = each_in(h, txn, after_hid, fn, ctx);
-	hub_store_read_end(h->store);
-	return rc;
-}
-
-int
-hub_history_each_in(struct hub_history *h, void *txn, uint64_t after_hid,
-		    int (*fn)(void *ctx, const struct hub_hist_item *it), void *ctx)
-{
-	return each_in(h, txn, after_hid, fn, ctx);
-}
-
-int
-hub_history_add_hook(struct hub_history *h, const struct hub_hist_hook *hook)
-{
-	size_t i;
-
-	for (i = 0; i < HUB_HIST_HOOKS_MAX; i++) {
-		if (h->hooks[i].ctx == NULL) {
-			h->hooks[i] = *hook;
-			return 0;
-		}
-	}
-	snprintf(h->err, sizeof(h->err), "more than %d history hooks", HUB_HIST_HOOKS_MAX);
-	return HUB_STORE_ERROR;
-}
-
-void
-hub_history_remove_hook(struct hub_history *h, const void *ctx)
-{
-	size_t i;
-
-	for (i = 0; i < HUB_HIST_HOOKS_MAX; i++) {
-		if (h->hooks[i].ctx == ctx)
-			memset(&h->hooks[i], 0, sizeof(h->hooks[i]));
-	}
-}
-
-void *
-hub_history_batch_txn(struct hub_history *h)
-{
-	return h->txn;
-}
-
-int
-hub_history_get(struct hub_history *h, void *txn, uint64_t hid, struct hub_hist_item *it,
-		char *topic, size_t topiclen)
-{
-	int rc = get_msg(h, txn, hid, it, topic, topiclen);
-
-	if (rc == MDB_NOTFOUND)
-		return HUB_STORE_NOTFOUND;
-	return rc == 0 ? 0 : fail(h, "cannot read history", rc);
-}
-
-/* ---- retention ---- */
-
-struct expire_arg {
-	struct hub_history *h;
-	uint64_t before;
-	size_t max, removed;
-	hub_hist_id_fn id_of;
-	uint8_t (*gone)[ENVELOPE_ID_LEN];       /* withdrawn records dropped: forget */
-	size_t ngone, gone_cap;                 /* them in h->gone once committed */
-};
-
-/* Drops the withdrawn record of announcement id, if any, and notes the id. */
-static int
-drop_withdrawn(struct expire_arg *a, MDB_txn *txn, const uint8_t id[ENVELOPE_ID_LEN])
-{
-	MDB_val k = { ENVELOPE_ID_LEN, (void *)id };
-	uint8_t (*grown)[ENVELOPE_ID_LEN];
-	size_t cap;
-	int rc = mdb_del(txn, a->h->withdrawn, &k, NULL);
-
-	if (rc != 0)
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	if (a->ngone == a->gone_cap) {
-		cap = a->gone_cap ? a->gone_cap * 2 : 16;
-		grown = realloc(a->gone, cap * ENVELOPE_ID_LEN);
-		if (grown == NULL)
-			return ENOMEM;
-		a->gone = grown;
-		a->gone_cap = cap;
-	}
-	memcpy(a->gone[a->ngone++], id, ENVELOPE_ID_LEN);
-	return 0;
-}
-
-/* Deletes the message under the cursor, its index entries, what each hook's
- * drop keeps of it, its id and, for an announcement, its withdrawn record. */
-static int
-drop_one(struct expire_arg *a, MDB_txn *txn, MDB_cursor *cur, const MDB_val *k, const MDB_val *v)
-{
-	struct hub_history *h = a->h;
-	struct hub_hist_key keys[4];
-	char kbuf[INDEX_KEY_MAX + 1], topic[MSG_TOPIC_MAX + 1];
-	struct hub_hist_item it;
-	uint8_t id[ENVELOPE_ID_LEN];
-	MDB_val ik, hv = { HID_LEN, k->mv_data }, idk = { ENVELOPE_ID_LEN, id };
-	int n, i, rc;
-
-	if (msg_unpack(v, 0, &it, topic, sizeof(topic)) != 0)
-		return MDB_CORRUPTED;
-	n = hub_history_keys(topic, keys);
-	for (i = 0; i < n; i++) {
-		ik = key_val(&keys[i], kbuf);
-		rc = mdb_del(txn, h->idx, &ik, &hv);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			return rc;
-	}
-	it.hid = hub_get_be64(k->mv_data);
-	for (i = 0; i < HUB_HIST_HOOKS_MAX; i++) {
-		if (h->hooks[i].drop != NULL && (rc = h->hooks[i].drop(h->hooks[i].ctx, txn, &it)) != 0)
-			return rc;
-	}
-	if (a->id_of(it.payload, it.len, id) == 0) {
-		rc = mdb_del(txn, h->ids, &idk, NULL);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			return rc;
-		if (n > 0 && keys[0].kind == hub_kind_info(HUB_KIND_ANN)->index
-		    && (rc = drop_withdrawn(a, txn, id)) != 0)
-			return rc;
-	}
-	return mdb_cursor_del(cur, 0);
-}
-
-static int
-do_expire(void *txn, void *arg)
-{
-	struct expire_arg *a = arg;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
-
-	a->removed = a->ngone = 0;      /* hub_store_write may run this twice (map grown) */
-	rc = mdb_cursor_open(txn, a->h->msgs, &cur);
-	if (rc != 0)
-		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (rc == 0 && a->removed < a->max && k.mv_size == HID_LEN
-	       && hub_get_be64(k.mv_data) < a->before) {
-		rc = drop_one(a, txn, cur, &k, &v);
-		if (rc == 0) {
-			a->removed++;
-			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
-			if (rc == EINVAL || rc == MDB_NOTFOUND)
-				rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-		}
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
-int
-hub_history_expire(struct hub_history *h, int64_t before_ms, size_t max, hub_hist_id_fn id_of,
-		   size_t *removed)
-{
-	struct expire_arg a = { h, before_ms > 0 ? (uint64_t)before_ms << 16 : 0, max, 0, id_of,
-				NULL, 0, 0 };
-	size_t i;
-	int rc;
-
-	*removed = 0;
-	if (hub_history_commit(h) != 0)
-		return HUB_STORE_ERROR;
-	rc = hub_store_write(h->store, "cannot expire history", do_expire, &a);
-	if (rc != 0) {
-		/* nothing was dropped: h->gone still matches the table */
-		snprintf(h->err, sizeof(h->err), "%s", hub_store_error(h->store));
-		free(a.gone);
-		return HUB_STORE_ERROR;
-	}
-	for (i = 0; i < a.ngone; i++)
-		hub_idset_del(&h->gone, a.gone[i]);
-	free(a.gone);
-	*removed = a.removed;
-	if (a.removed > 0)
-		h->dirty = true;
-	return 0;
 }
 
 void
