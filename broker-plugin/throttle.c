@@ -382,27 +382,25 @@ wait_for(double tokens, double need, double per_s)
 }
 
 uint32_t
-hub_throttle_retry_ms(const struct hub_throttle *l, const char *username, size_t len,
-		      int64_t now_ms)
+hub_throttle_retry_ms(struct hub_throttle *l, const char *username, size_t len, int64_t now_ms)
 {
-	const struct entry *u;
-	double a, b, wait = 0.0;
+	struct entry *u;
+	double wait = 0.0, bytes;
 
 	if (username == NULL)
 		return 0;
 	if (l->o.rate_bytes > 0 && (double)len > (double)l->o.rate_bytes * 2)
 		return 0;       /* over the byte burst: no wait is long enough */
-	HASH_FIND_STR(l->users.h, username, u);
+	u = user_entry(l, username, now_ms);    /* its buckets, refilled to now */
 	if (u == NULL)
 		return 1;
-	a = u->a;
-	b = u->b;
-	refill(&a, l->o.rate_msgs, l->o.rate_burst, now_ms - u->last_ms);
-	refill(&b, (double)l->o.rate_bytes, (double)l->o.rate_bytes * 2, now_ms - u->last_ms);
 	if (l->o.rate_msgs > 0)
-		wait = wait_for(a, 1.0, l->o.rate_msgs);
-	if (l->o.rate_bytes > 0 && wait_for(b, (double)len, (double)l->o.rate_bytes) > wait)
-		wait = wait_for(b, (double)len, (double)l->o.rate_bytes);
+		wait = wait_for(u->a, 1.0, l->o.rate_msgs);
+	if (l->o.rate_bytes > 0) {
+		bytes = wait_for(u->b, (double)len, (double)l->o.rate_bytes);
+		if (bytes > wait)
+			wait = bytes;
+	}
 	if (wait >= HUB_THROTTLE_RETRY_MAX_MS)
 		return HUB_THROTTLE_RETRY_MAX_MS;
 	return (uint32_t)wait + 1;      /* at least 1 ms, and never a ms too early */

@@ -54,7 +54,7 @@ enum hub_refusal hub_throttle_publish(struct hub_throttle *l, const char *userna
  * enough for it, 1 to HUB_THROTTLE_RETRY_MAX_MS; 0 when it can never pass
  * (len is over the byte burst): the refusal is final. */
 #define HUB_THROTTLE_RETRY_MAX_MS 60000
-uint32_t hub_throttle_retry_ms(const struct hub_throttle *l, const char *username, size_t len,
+uint32_t hub_throttle_retry_ms(struct hub_throttle *l, const char *username, size_t len,
 			       int64_t now_ms);
 /* Accounts one history request; HUB_OK, or why it is over the user's rate. */
 enum hub_refusal hub_throttle_request(struct hub_throttle *l, const char *username,
