@@ -114,8 +114,8 @@ const app = {
 			return;
 		this.messages.splice(i, 1);
 		this.seen.delete(id);
-		if (this.current && this.current.onWithdraw)
-			this.current.onWithdraw(id, this);
+		if (this.current && this.current.onDrop)
+			this.current.onDrop(id, this);
 	},
 	// an announcement that expires while shown leaves Live then, as the hub
 	// hands it to no app from then on (called every second while logged in)

@@ -60,9 +60,10 @@ export const liveView = {
 		while (list.children.length > 200)
 			list.lastChild.remove();
 	},
-	// an Update or Cancel withdrew this announcement (app.messages no longer
-	// holds it): off the list, as the hub no longer delivers it
-	onWithdraw(id) {
+	// app.messages no longer holds message id (an Update or Cancel withdrew
+	// the announcement, or it expired): off the list, as the hub no longer
+	// delivers it
+	onDrop(id) {
 		if (!list)
 			return;
 		for (const li of list.querySelectorAll('li'))
